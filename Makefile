@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+# vxbpf build. Everything generated lands in build/. `make V=1` shows commands.
+
+BUILD   ?= build
+CLANG   ?= clang
+CC      ?= gcc
+BPFTOOL ?= bpftool
+ARCH    := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+# BPF: CO-RE against the checked-in vmlinux.h; system headers only after it.
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Iinclude -Ivmlinux -idirafter /usr/include \
+	-idirafter /usr/include/$(shell $(CC) -dumpmachine)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
+	-D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
+LDLIBS  := -lbpf -lxdp -lmnl -lelf -lz
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_HDRS   := $(wildcard bpf/*.h) include/vxbpf.h
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+USER_SRCS  := $(wildcard user/*.c)
+USER_HDRS  := $(wildcard user/*.h) include/vxbpf.h
+USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+PROG_SRCS  := $(wildcard tests/prog/*.c)
+TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
+
+.PHONY: all deps demo test test-unit test-prog test-net bench bench-quick \
+	vmtest clean format vmlinux install
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/vxbpf
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD) $(BUILD)/user $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) | $(BUILD)
+	@echo "  BPF      $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	@echo "  SKEL     $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*) > $@
+
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
+	@echo "  CC       $@"
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/vxbpf: $(USER_OBJS)
+	@echo "  LD       $@"
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/unit: $(UNIT_SRCS) $(LIB_OBJS) $(TEST_HDRS) | $(BUILD)/tests
+	@echo "  LD       $@"
+	$(Q)$(CC) $(CFLAGS) -Itests $(UNIT_SRCS) $(LIB_OBJS) -o $@ $(LDLIBS) -lcriterion
+
+$(BUILD)/tests/prog: $(PROG_SRCS) $(LIB_OBJS) $(SKELS) $(TEST_HDRS) | $(BUILD)/tests
+	@echo "  LD       $@"
+	$(Q)$(CC) $(CFLAGS) -Itests $(PROG_SRCS) $(LIB_OBJS) -o $@ $(LDLIBS) -lcriterion
+
+# Each layer installs what it needs, so a fresh machine needs only `make test`.
+test: deps
+	$(Q)scripts/run-tests.sh all
+
+test-unit: deps $(BUILD)/tests/unit
+	$(Q)scripts/run-tests.sh unit
+
+test-prog: deps $(BUILD)/tests/prog
+	$(Q)scripts/run-tests.sh prog
+
+test-net: deps $(BUILD)/vxbpf
+	$(Q)scripts/run-tests.sh net
+
+demo: deps $(BUILD)/vxbpf
+	$(Q)scripts/demo.sh
+
+bench: deps $(BUILD)/vxbpf
+	$(Q)scripts/bench.sh
+
+bench-quick: deps $(BUILD)/vxbpf
+	$(Q)scripts/bench.sh quick
+
+vmtest: deps
+	$(Q)scripts/vmtest.sh
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh
+
+format:
+	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/*/*.c
+
+install: $(BUILD)/vxbpf
+	install -m 0755 $(BUILD)/vxbpf /usr/local/sbin/vxbpf
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The maps of vxbpf. Hash maps are BPF_F_NO_PREALLOC so that a million-entry
+ * capacity costs memory only for entries that exist. The loader pins every
+ * map under the namespace's pin directory with the "vxbpf_" prefix dropped
+ * (vxbpf_fdb -> <dir>/fdb).
+ */
+#ifndef VXBPF_MAPS_H
+#define VXBPF_MAPS_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct vxbpf_vni_cfg);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_vni SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_FDB);
+	__type(key, struct vxbpf_fdb_key);
+	__type(value, struct vxbpf_fdb_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_fdb SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_FLOOD);
+	__type(key, struct vxbpf_flood_key);
+	__type(value, struct vxbpf_flood_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_flood SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_NEIGH);
+	__type(key, struct vxbpf_neigh_key);
+	__type(value, struct vxbpf_neigh_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_neigh SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_VTEPS);
+	__type(key, struct vxbpf_vtep_key);
+	__type(value, struct vxbpf_vtep_val);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_vtep SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, struct vxbpf_port_val);
+} vxbpf_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXBPF_R_MAX);
+	__type(key, __u32);
+	__type(value, struct vxbpf_counter);
+} vxbpf_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXBPF_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct vxbpf_vni_stats);
+} vxbpf_vni_stats SEC(".maps");
+
+#endif /* VXBPF_MAPS_H */

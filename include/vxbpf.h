@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The kernel-user contract of vxbpf: every struct stored in a BPF map, the
+ * verdict reasons and the flags. Included by the BPF programs (after
+ * vmlinux.h) and by user space (after <linux/types.h>). One source of truth: change a
+ * layout here and both sides follow; the _Static_asserts catch padding
+ * surprises.
+ *
+ * Byte order: fields named be_* or typed __be* are network order, all
+ * other integers are host order. Addresses are always 16 bytes; IPv4 is
+ * stored IPv4-mapped (::ffff:a.b.c.d) so one key type serves both families.
+ */
+#ifndef VXBPF_H
+#define VXBPF_H
+
+#define VXBPF_VNI_MAX 0xffffffU	    /* VNIs are 24 bits */
+#define VXBPF_MAX_VNIS 16384	    /* configured VNIs (slots in vni_stats) */
+#define VXBPF_MAX_FDB (1U << 20)    /* MAC entries over all VNIs */
+#define VXBPF_MAX_NEIGH (1U << 20)  /* IP entries over all VNIs */
+#define VXBPF_MAX_FLOOD 65536	    /* extra remotes (flood lists, multi-dst) */
+#define VXBPF_MAX_VTEPS 65536	    /* (VNI, VTEP) pairs */
+#define VXBPF_MAX_PORTS 4096	    /* local ports */
+#define VXBPF_DEFAULT_PORT 4789	    /* IANA VXLAN port, as `ip link` defaults */
+
+struct vxbpf_addr {
+	union {
+		__u8 b[16];
+		__be16 h[8];
+		__be32 w[4];
+	};
+};
+
+/* vni map: VNI (host order) -> configuration. */
+enum vxbpf_vni_flags {
+	VXBPF_VNI_LEARNING = 1 << 0,	   /* accept unknown VTEPs (kernel learns) */
+	VXBPF_VNI_PROXY = 1 << 1,	   /* answer ARP/NS from the neigh table */
+	VXBPF_VNI_L2MISS = 1 << 2,
+	VXBPF_VNI_L3MISS = 1 << 3,
+	VXBPF_VNI_NOUDPCSUM = 1 << 4,	   /* IPv4 outer: send UDP checksum 0 */
+	VXBPF_VNI_UDP6ZEROCSUMTX = 1 << 5, /* IPv6 outer: send UDP checksum 0 */
+	VXBPF_VNI_UDP6ZEROCSUMRX = 1 << 6, /* IPv6 outer: accept checksum 0 */
+	VXBPF_VNI_TTL_SET = 1 << 7,	   /* ttl given by the user (else auto) */
+	VXBPF_VNI_IPV6 = 1 << 8,	   /* local is an IPv6 address */
+};
+
+struct vxbpf_vni_cfg {
+	struct vxbpf_addr local; /* this VTEP's underlay address */
+	__be16 be_dstport;	 /* UDP destination port */
+	__u16 srcport_min;	 /* UDP source port range, inclusive min */
+	__u16 srcport_max;	 /* exclusive max, as the kernel's hash uses */
+	__u8 ttl;		 /* outer TTL / hop limit actually sent */
+	__u8 tos;		 /* outer TOS (DSCP); ECN is copied from inner */
+	__u32 flags;		 /* enum vxbpf_vni_flags */
+	__u32 slot;		 /* index into vni_stats, < VXBPF_MAX_VNIS */
+};
+_Static_assert(sizeof(struct vxbpf_vni_cfg) == 32, "vni_cfg layout");
+
+/* fdb map: (VNI, MAC) -> a remote VTEP or a local port. */
+struct vxbpf_fdb_key {
+	__u32 vni;
+	__u8 mac[6];
+	__u16 pad; /* always zero: hash keys compare all bytes */
+};
+_Static_assert(sizeof(struct vxbpf_fdb_key) == 12, "fdb_key layout");
+
+enum vxbpf_fdb_flags {
+	VXBPF_FDB_LOCAL = 1 << 0,   /* ifindex is a local port, dst unused */
+	VXBPF_FDB_MULTI = 1 << 1,   /* more remotes in the flood map: the kernel
+				     * replicates, so the fast path passes */
+	VXBPF_FDB_LEARNED = 1 << 2, /* learned from traffic (ages) */
+	VXBPF_FDB_MIRRORED = 1 << 3 /* copied from a kernel table by mirror */
+};
+
+struct vxbpf_fdb_val {
+	struct vxbpf_addr dst; /* remote VTEP */
+	__be16 be_port;	       /* remote UDP port, 0 = the VNI's dstport */
+	__u16 flags;	       /* enum vxbpf_fdb_flags */
+	__u32 ifindex;	       /* local port (VXBPF_FDB_LOCAL) */
+	__u32 remote_vni;      /* VNI sent to this remote, 0 = same VNI */
+	__u32 pad;
+	__u64 updated_ns;      /* bpf_ktime_get_ns() of the last learn */
+};
+_Static_assert(sizeof(struct vxbpf_fdb_val) == 40, "fdb_val layout");
+
+/*
+ * flood map: every remote beyond the first one of a MAC. The all-zero MAC
+ * holds the VNI's flood list (`fdb append 00:00:00:00:00:00 ... dst`).
+ * The fast path never replicates: BUM and multi-remote MACs go to the
+ * kernel, so this map exists for the allow-list and for `fdb show`.
+ */
+struct vxbpf_flood_key {
+	__u32 vni;
+	__u8 mac[6];
+	__u16 pad;
+	struct vxbpf_addr dst;
+};
+_Static_assert(sizeof(struct vxbpf_flood_key) == 28, "flood_key layout");
+
+struct vxbpf_flood_val {
+	__be16 be_port;
+	__u16 flags;
+	__u32 remote_vni;
+};
+_Static_assert(sizeof(struct vxbpf_flood_val) == 8, "flood_val layout");
+
+/* neigh map: (VNI, IP) -> MAC. */
+struct vxbpf_neigh_key {
+	__u32 vni;
+	struct vxbpf_addr ip;
+};
+_Static_assert(sizeof(struct vxbpf_neigh_key) == 20, "neigh_key layout");
+
+enum vxbpf_neigh_flags {
+	VXBPF_NEIGH_ROUTER = 1 << 0,   /* NA with the R flag */
+	VXBPF_NEIGH_MIRRORED = 1 << 1,
+};
+
+struct vxbpf_neigh_val {
+	__u8 mac[6];
+	__u16 flags; /* enum vxbpf_neigh_flags */
+};
+_Static_assert(sizeof(struct vxbpf_neigh_val) == 8, "neigh_val layout");
+
+/*
+ * vtep map: (VNI, remote VTEP) -> how many fdb/flood entries name it. The
+ * receive allow-list: a VTEP is known while refs > 0. Maintained by user
+ * space on every fdb change.
+ */
+struct vxbpf_vtep_key {
+	__u32 vni;
+	struct vxbpf_addr ip;
+};
+_Static_assert(sizeof(struct vxbpf_vtep_key) == 20, "vtep_key layout");
+
+struct vxbpf_vtep_val {
+	__u32 refs;
+	__u32 pad;
+};
+
+/* ports map: ifindex -> the VNI this local (access) port belongs to. */
+struct vxbpf_port_val {
+	__u32 vni;
+	__u32 flags;
+};
+
+/* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
+struct vxbpf_vni_stats {
+	__u64 rx_packets; /* decapsulated by the fast path */
+	__u64 rx_bytes;	  /* inner frame bytes */
+	__u64 tx_packets; /* encapsulated by the fast path */
+	__u64 tx_bytes;	  /* inner frame bytes */
+};
+
+/* stats: per-CPU array indexed by enum vxbpf_reason. */
+struct vxbpf_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/*
+ * Every verdict of every program has exactly one reason. Stable order:
+ * append only, the numbers are visible through bpftool. X(enum, name, help).
+ */
+#define VXBPF_REASONS(X)                                                       \
+	X(RX_DECAP, "rx_decap", "decapsulated and redirected to a port")      \
+	X(RX_NOT_VXLAN, "rx_not_vxlan", "not VXLAN for a vxbpf port: passed") \
+	X(RX_MALFORMED, "rx_malformed", "truncated outer headers: passed")    \
+	X(RX_IP_OPTIONS, "rx_ip_options", "outer IPv4 options: passed")       \
+	X(RX_FRAGMENT, "rx_fragment", "outer fragment: passed")               \
+	X(RX_IPV6_EXT, "rx_ipv6_ext", "outer IPv6 extension header: passed")  \
+	X(RX_UNKNOWN_VNI, "rx_unknown_vni", "VNI not configured: passed")     \
+	X(RX_NOT_LOCAL, "rx_not_local", "outer dst is not the VTEP: passed")  \
+	X(RX_BAD_FLAGS, "rx_bad_flags", "I flag clear or reserved bits: drop")\
+	X(RX_BAD_CSUM, "rx_bad_csum", "outer UDP checksum wrong: drop")       \
+	X(RX_ZERO_CSUM6, "rx_zero_csum6", "IPv6 UDP checksum 0: drop")        \
+	X(RX_UNKNOWN_VTEP, "rx_unknown_vtep", "source VTEP unknown: drop")    \
+	X(RX_LEARN, "rx_learn", "unknown VTEP on a learning VNI: passed")     \
+	X(RX_SHORT_INNER, "rx_short_inner", "inner frame < 14 bytes: drop")   \
+	X(RX_BAD_SMAC, "rx_bad_smac", "inner source MAC not unicast: drop")   \
+	X(RX_INNER_BUM, "rx_inner_bum", "inner broadcast/multicast: passed")  \
+	X(RX_INNER_UNKNOWN, "rx_inner_unknown", "inner dst not local: passed")\
+	X(RX_ECN_CE, "rx_ecn_ce", "outer ECN CE: passed")                     \
+	X(TX_ENCAP, "tx_encap", "encapsulated and redirected to underlay")    \
+	X(TX_LOCAL, "tx_local", "switched to another local port")             \
+	X(TX_ARP_REPLY, "tx_arp_reply", "ARP request answered (proxy)")       \
+	X(TX_NA_REPLY, "tx_na_reply", "neighbour solicitation answered")      \
+	X(TX_NOT_PORT, "tx_not_port", "ingress is not a vxbpf port: passed")  \
+	X(TX_MALFORMED, "tx_malformed", "truncated frame: passed")            \
+	X(TX_BUM, "tx_bum", "broadcast/multicast: passed")                    \
+	X(TX_UNKNOWN_DST, "tx_unknown_dst", "no fdb entry: passed")           \
+	X(TX_MULTI_DST, "tx_multi_dst", "MAC with several remotes: passed")   \
+	X(TX_HAIRPIN, "tx_hairpin", "dst on the ingress port: passed")        \
+	X(TX_NO_VNI, "tx_no_vni", "port's VNI not configured: passed")        \
+	X(TX_FIB_MISS, "tx_fib_miss", "no outer route or neigh: passed")      \
+	X(TX_MTU, "tx_mtu", "too big for the underlay MTU: passed")           \
+	X(TX_NO_ROOM, "tx_no_room", "no headroom for the outer headers")      \
+	X(TX_PROXY_MISS, "tx_proxy_miss", "ARP/NS target unknown: passed")
+
+enum vxbpf_reason {
+#define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,
+	VXBPF_REASONS(VXBPF_X_ENUM)
+#undef VXBPF_X_ENUM
+	VXBPF_R_MAX
+};
+
+#endif /* VXBPF_H */
