@@ -1,0 +1,484 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the vxbpf network tests, the demo and the fixture capture.
+# Modelled on kernel selftests net/forwarding/lib.sh and xdp-tools
+# lib/testing/test_runner.sh:
+#
+#   - every namespace gets a per-run unique name ($VXT_PREFIX-NAME) and is
+#     registered for cleanup; an EXIT trap removes namespaces, background
+#     processes, temp files and the vxbpf pin dir of every namespace we made;
+#   - a test function sets RET=0, calls check_err/check_fail after each step,
+#     and ends with log_test "description"; that prints one line
+#         PASS: description | FAIL: description: why | SKIP: description: why
+#     which scripts/run-tests.sh counts;
+#   - tests/net/*.sh list their test functions in ALL_TESTS and call
+#     tests_run; a missing capability makes a test SKIP, never FAIL.
+#
+# Nothing here touches the machine's own interfaces: every link is a veth
+# created inside our namespaces, every address is a documentation or ULA
+# prefix that exists only inside them.
+
+NET_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=${REPO_ROOT:-$(cd "$NET_LIB_DIR/../.." && pwd)}
+VXBPF=${VXBPF:-$REPO_ROOT/build/vxbpf}
+VXT_PREFIX=${VXT_PREFIX:-vxt-$$}
+PIN_ROOT=${PIN_ROOT:-/sys/fs/bpf/vxbpf/netns}
+VERBOSE=${VERBOSE:-0}
+
+ksft_skip=4
+
+# Fixed topology constants, shared with tests/fixtures (see its README).
+VNI=100
+UL_MAC_A=02:00:00:00:01:01
+UL_MAC_B=02:00:00:00:02:01
+UL_MAC_C=02:00:00:00:03:01
+UL4_A=192.0.2.1
+UL4_B=192.0.2.2
+UL4_C=192.0.2.3
+UL6_A=2001:db8::1
+UL6_B=2001:db8::2
+UL6_C=2001:db8::3
+VM1_MAC=02:00:00:00:aa:01
+VM2_MAC=02:00:00:00:bb:01
+VM3_MAC=02:00:00:00:cc:01
+VM1_V4=10.0.0.1
+VM2_V4=10.0.0.2
+VM3_V4=10.0.0.3
+VM1_V6=fd00::1
+VM2_V6=fd00::2
+VM3_V6=fd00::3
+
+RET=0
+RETMSG=
+NUM_PASS=0
+NUM_FAIL=0
+NUM_SKIP=0
+VXT_NAMESPACES=()
+VXT_PIDS=()
+VXT_TMPDIRS=()
+
+# ---------------------------------------------------------------- reporting
+
+log_info() { echo "INFO: $*"; }
+log_verbose() { ((VERBOSE)) && echo "  .. $*" >&2 || true; }
+
+check_err()
+{
+	local err=$1 msg=$2
+
+	if ((RET == 0 && err != 0)); then
+		RET=$err
+		RETMSG=$msg
+	fi
+}
+
+check_fail()
+{
+	local err=$1 msg=$2
+
+	if ((RET == 0 && err == 0)); then
+		RET=1
+		RETMSG=$msg
+	fi
+}
+
+log_test()
+{
+	local name=$1
+
+	if ((RET == ksft_skip)); then
+		printf 'SKIP: %s: %s\n' "$name" "$RETMSG"
+		NUM_SKIP=$((NUM_SKIP + 1))
+	elif ((RET != 0)); then
+		printf 'FAIL: %s: %s\n' "$name" "$RETMSG"
+		NUM_FAIL=$((NUM_FAIL + 1))
+	else
+		printf 'PASS: %s\n' "$name"
+		NUM_PASS=$((NUM_PASS + 1))
+	fi
+	RET=0
+	RETMSG=
+}
+
+# Mark the current test as skipped (call, then log_test).
+skip() { RET=$ksft_skip; RETMSG=$*; }
+
+require_cmd()
+{
+	local c
+	for c in "$@"; do
+		if ! command -v "$c" >/dev/null 2>&1; then
+			echo "SKIP: missing command $c"
+			exit $ksft_skip
+		fi
+	done
+}
+
+require_root()
+{
+	if ((EUID != 0)); then
+		echo "SKIP: needs root"
+		exit $ksft_skip
+	fi
+}
+
+# True when the vxbpf command exists and knows the word `status`.
+vxbpf_available()
+{
+	[[ -x $VXBPF ]]
+}
+
+# ---------------------------------------------------------------- cleanup
+
+ns_name() { echo "$VXT_PREFIX-$1"; }
+
+# Remove the pin dir vxbpf keeps for namespace $1 (full name).
+ns_unpin()
+{
+	local ns=$1 ino
+
+	[[ -e /var/run/netns/$ns ]] || return 0
+	ino=$(stat -L -c %i "/var/run/netns/$ns" 2>/dev/null) || return 0
+	[[ -n $ino && -d $PIN_ROOT/$ino ]] && rm -rf "${PIN_ROOT:?}/$ino"
+	return 0
+}
+
+ns_del()
+{
+	local ns=$1
+
+	ns_unpin "$ns"
+	ip netns del "$ns" 2>/dev/null || true
+}
+
+bg_kill_all()
+{
+	local p
+	for p in "${VXT_PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${VXT_PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	VXT_PIDS=()
+}
+
+# Tear down everything this run created so far (called per test and on EXIT).
+vxt_cleanup()
+{
+	local ns d
+
+	bg_kill_all
+	for ns in "${VXT_NAMESPACES[@]}"; do
+		ns_del "$ns"
+	done
+	VXT_NAMESPACES=()
+	for d in "${VXT_TMPDIRS[@]}"; do
+		rm -rf "$d"
+	done
+	VXT_TMPDIRS=()
+}
+
+trap vxt_cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Remember a background pid so cleanup kills it.
+bg_track() { VXT_PIDS+=("$1"); }
+
+# vxt_tmpdir VAR: make a temp dir (removed on cleanup) and store its path
+# in VAR; not $(vxt_tmpdir), a subshell could not register it.
+vxt_tmpdir()
+{
+	local -n _dirvar=$1
+	_dirvar=$(mktemp -d "/tmp/$VXT_PREFIX.XXXXXX")
+	VXT_TMPDIRS+=("$_dirvar")
+}
+
+# ---------------------------------------------------------------- topology
+
+# ns_add SHORT: create namespace $VXT_PREFIX-SHORT with lo up.
+ns_add()
+{
+	local ns
+	ns=$(ns_name "$1")
+	ip netns add "$ns" || return 1
+	VXT_NAMESPACES+=("$ns")
+	ip -n "$ns" link set lo up
+	# Quiet namespaces: no router solicitations, no DAD noise on links we
+	# do not address.
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.default.router_solicitations=0 \
+		net.ipv6.conf.all.router_solicitations=0
+}
+
+# veth_add NS1 IF1 NS2 IF2: a veth pair with one end in each namespace.
+veth_add()
+{
+	local ns1=$1 if1=$2 ns2=$3 if2=$4
+
+	# Created inside ns1 with the peer put straight into ns2: nothing ever
+	# appears in the root namespace.
+	ip -n "$ns1" link add "$if1" type veth peer name "$if2" netns "$ns2"
+}
+
+# underlay_add NSA NSB FAM [NSC]: ul0 in A and B joined by a veth pair, the
+# fixed MACs and addresses of family FAM (4|6), static permanent outer
+# neighbours. With NSC, A/B/C share a bridge in a separate "switch" namespace.
+underlay_add()
+{
+	local nsa=$1 nsb=$2 fam=$3 nsc=${4:-}
+	local a b c plen
+
+	if [[ $fam == 4 ]]; then
+		a=$UL4_A b=$UL4_B c=$UL4_C plen=24
+	else
+		a=$UL6_A b=$UL6_B c=$UL6_C plen=64
+	fi
+
+	if [[ -z $nsc ]]; then
+		veth_add "$nsa" ul0 "$nsb" ul0 || return 1
+	else
+		local sw
+		sw=$(ns_name sw)
+		ns_add sw || return 1
+		ip -n "$sw" link add br0 type bridge || return 1
+		ip -n "$sw" link set br0 up
+		veth_add "$nsa" ul0 "$sw" pa || return 1
+		veth_add "$nsb" ul0 "$sw" pb || return 1
+		veth_add "$nsc" ul0 "$sw" pc || return 1
+		local p
+		for p in pa pb pc; do
+			ip -n "$sw" link set "$p" master br0
+			ip -n "$sw" link set "$p" up
+		done
+	fi
+
+	ul_host_cfg "$nsa" "$UL_MAC_A" "$a" "$plen" || return 1
+	ul_host_cfg "$nsb" "$UL_MAC_B" "$b" "$plen" || return 1
+	ip -n "$nsa" neigh add "$b" lladdr "$UL_MAC_B" dev ul0 nud permanent
+	ip -n "$nsb" neigh add "$a" lladdr "$UL_MAC_A" dev ul0 nud permanent
+	if [[ -n $nsc ]]; then
+		ul_host_cfg "$nsc" "$UL_MAC_C" "$c" "$plen" || return 1
+		ip -n "$nsc" neigh add "$a" lladdr "$UL_MAC_A" dev ul0 nud permanent
+		ip -n "$nsc" neigh add "$b" lladdr "$UL_MAC_B" dev ul0 nud permanent
+		ip -n "$nsa" neigh add "$c" lladdr "$UL_MAC_C" dev ul0 nud permanent
+		ip -n "$nsb" neigh add "$c" lladdr "$UL_MAC_C" dev ul0 nud permanent
+	fi
+}
+
+ul_host_cfg()
+{
+	local ns=$1 mac=$2 addr=$3 plen=$4
+
+	ip -n "$ns" link set ul0 address "$mac" || return 1
+	if [[ $addr == *:* ]]; then
+		ip -n "$ns" addr add "$addr/$plen" dev ul0 nodad || return 1
+	else
+		ip -n "$ns" addr add "$addr/$plen" dev ul0 || return 1
+	fi
+	ip -n "$ns" link set ul0 up
+}
+
+# vm_add HOSTNS VMNS MAC V4 V6 MTU: the "VM": eth0 in VMNS, vm0 in HOSTNS.
+vm_add()
+{
+	local hns=$1 vns=$2 mac=$3 v4=$4 v6=$5 mtu=$6
+
+	veth_add "$vns" eth0 "$hns" vm0 || return 1
+	ip -n "$vns" link set eth0 address "$mac" mtu "$mtu" || return 1
+	ip -n "$vns" addr add "$v4/24" dev eth0 || return 1
+	ip -n "$vns" addr add "$v6/64" dev eth0 nodad || return 1
+	ip -n "$vns" link set eth0 up
+	ip -n "$hns" link set vm0 mtu "$mtu" up
+}
+
+# linux_vtep NS LOCAL MTU: the kernel's VTEP, as in the seed's "unicast with
+# static L3 entries": vxlan100 nolearning proxy + br0 with vm0.
+# Then linux_remote_vm NS REMOTE_VTEP MAC V4 V6 for each remote VM.
+linux_vtep()
+{
+	local ns=$1 local=$2 mtu=$3
+
+	ip -n "$ns" link add vxlan$VNI type vxlan id $VNI local "$local" \
+		dstport 4789 nolearning proxy || return 1
+	ip -n "$ns" link set vxlan$VNI mtu "$mtu"
+	ip -n "$ns" link add br0 type bridge || return 1
+	ip -n "$ns" link set br0 mtu "$mtu"
+	ip -n "$ns" link set vxlan$VNI master br0 || return 1
+	ip -n "$ns" link set vm0 master br0 || return 1
+	ip -n "$ns" link set vxlan$VNI up
+	ip -n "$ns" link set br0 up
+}
+
+linux_remote_vm()
+{
+	local ns=$1 vtep=$2 mac=$3 v4=$4 v6=$5
+
+	bridge -n "$ns" fdb append "$mac" dev vxlan$VNI dst "$vtep" || return 1
+	ip -n "$ns" neigh add "$v4" lladdr "$mac" dev vxlan$VNI nud permanent || return 1
+	ip -n "$ns" neigh add "$v6" lladdr "$mac" dev vxlan$VNI nud permanent || return 1
+}
+
+# vxbpf_run NS ARGS...: vxbpf acting in namespace NS (never ip netns exec:
+# that hides /sys/fs/bpf). Output goes to stdout; failures are logged.
+vxbpf_run()
+{
+	local ns=$1
+	shift
+	log_verbose "vxbpf -n $ns $*"
+	"$VXBPF" -n "$ns" "$@"
+}
+
+# vxbpf_vtep NS LOCAL: vxbpf as the VTEP of NS for the local VM behind vm0.
+vxbpf_vtep()
+{
+	local ns=$1 local=$2 vm_mac=$3
+	local out
+
+	out=$(vxbpf_run "$ns" vni add $VNI local "$local" proxy 2>&1) ||
+		{ echo "vxbpf vni add: $out"; return 1; }
+	out=$(vxbpf_run "$ns" port add vm0 vni $VNI 2>&1) ||
+		{ echo "vxbpf port add: $out"; return 1; }
+	log_verbose "$out"
+	out=$(vxbpf_run "$ns" fdb add "$vm_mac" vni $VNI dev vm0 2>&1) ||
+		{ echo "vxbpf fdb add (local): $out"; return 1; }
+}
+
+vxbpf_remote_vm()
+{
+	local ns=$1 vtep=$2 mac=$3 v4=$4 v6=$5
+	local out
+
+	out=$(vxbpf_run "$ns" fdb add "$mac" vni $VNI dst "$vtep" 2>&1) ||
+		{ echo "vxbpf fdb add: $out"; return 1; }
+	out=$(vxbpf_run "$ns" neigh add "$v4" lladdr "$mac" vni $VNI 2>&1) ||
+		{ echo "vxbpf neigh add $v4: $out"; return 1; }
+	out=$(vxbpf_run "$ns" neigh add "$v6" lladdr "$mac" vni $VNI 2>&1) ||
+		{ echo "vxbpf neigh add $v6: $out"; return 1; }
+}
+
+vxbpf_attach()
+{
+	local ns=$1 dev=$2
+	local out
+
+	out=$(vxbpf_run "$ns" attach "$dev" 2>&1) ||
+		{ echo "vxbpf attach $dev: $out"; return 1; }
+	log_verbose "$out"
+}
+
+# ---------------------------------------------------------------- checks
+
+# ping_retry NS DST BUDGET_S [ping args]: succeed as soon as one ping is
+# answered within BUDGET_S seconds (first packets may be slow-pathed while
+# neighbours resolve).
+ping_retry()
+{
+	local ns=$1 dst=$2 budget=$3
+	shift 3
+	local end=$((SECONDS + budget))
+
+	while ((SECONDS < end)); do
+		ip netns exec "$ns" ping -n -q -c 1 -W 1 "$@" "$dst" >/dev/null 2>&1 &&
+			return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# ping_all NS DST COUNT [ping args]: COUNT pings, all must come back.
+ping_all()
+{
+	local ns=$1 dst=$2 count=$3
+	shift 3
+	ip netns exec "$ns" ping -n -q -c "$count" -i 0.05 -W 2 "$@" "$dst" 2>&1 |
+		grep -q " 0% packet loss"
+}
+
+# vxbpf_stat_vni NS FIELD: a per-VNI counter from `vxbpf -j stats`.
+vxbpf_stat_vni()
+{
+	local ns=$1 field=$2
+	vxbpf_run "$ns" -j stats 2>/dev/null |
+		jq -r --arg f "$field" --argjson v $VNI \
+			'[.vnis[]? | select(.vni == $v) | .[$f]] | add // 0' 2>/dev/null
+}
+
+# vxbpf_stat_reason NS REASON [packets|bytes]
+vxbpf_stat_reason()
+{
+	local ns=$1 reason=$2 field=${3:-packets}
+	vxbpf_run "$ns" -j stats 2>/dev/null |
+		jq -r --arg r "$reason" --arg f "$field" \
+			'[.reasons[]? | select(.reason == $r) | .[$f]] | add // 0' 2>/dev/null
+}
+
+# check_counter_gt NS KIND NAME MIN: KIND is vni|reason; fails unless > MIN.
+check_counter_gt()
+{
+	local ns=$1 kind=$2 name=$3 min=$4 v
+
+	if [[ $kind == vni ]]; then
+		v=$(vxbpf_stat_vni "$ns" "$name")
+	else
+		v=$(vxbpf_stat_reason "$ns" "$name")
+	fi
+	[[ $v =~ ^[0-9]+$ ]] || { check_err 1 "counter $name unreadable (got '$v')"; return 1; }
+	log_verbose "$ns $name = $v"
+	((v > min)) || { check_err 1 "counter $name = $v, expected > $min"; return 1; }
+}
+
+# capture_start NS DEV FILE [filter]: tcpdump in the background; waits until
+# it is listening. capture_stop flushes and stops it.
+CAPTURE_PID=
+capture_start()
+{
+	local ns=$1 dev=$2 file=$3
+	shift 3
+	local log=$file.log i
+
+	ip netns exec "$ns" tcpdump -i "$dev" -s 0 -U -n --immediate-mode -w "$file" "$@" \
+		>"$log" 2>&1 &
+	CAPTURE_PID=$!
+	bg_track "$CAPTURE_PID"
+	for ((i = 0; i < 50; i++)); do
+		grep -q "listening on" "$log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "tcpdump did not start: $(cat "$log")"
+	return 1
+}
+
+capture_stop()
+{
+	[[ -n $CAPTURE_PID ]] || return 0
+	sleep 0.3
+	# TERM, not INT: background jobs of a non-interactive shell ignore INT.
+	kill -TERM "$CAPTURE_PID" 2>/dev/null
+	wait "$CAPTURE_PID" 2>/dev/null
+	CAPTURE_PID=
+	return 0
+}
+
+# ---------------------------------------------------------------- driver
+
+# tests_run: run every function in $ALL_TESTS (or $TESTS), each followed by
+# a full cleanup so every test starts from empty namespaces.
+tests_run()
+{
+	local t
+	for t in ${TESTS:-$ALL_TESTS}; do
+		RET=0
+		RETMSG=
+		"$t"
+		vxt_cleanup
+	done
+}
+
+# Exit status for a test file: 1 if any FAIL, 0 otherwise (SKIPs are fine).
+tests_exit()
+{
+	((NUM_FAIL == 0))
+}
