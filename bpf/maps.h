@@ -69,4 +69,16 @@ struct {
 	__type(value, struct vxbpf_vni_stats);
 } vxbpf_vni_stats SEC(".maps");
 
+/*
+ * UDP destination ports in use by some VNI (value: how many VNIs), indexed
+ * by port in host order. An array so that the first question asked of every
+ * UDP packet on the underlay, "could this be ours?", is one inlined load.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u32);
+} vxbpf_dstports SEC(".maps");
+
 #endif /* VXBPF_MAPS_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Internet checksums in XDP. Sums are 32-bit ones' complement partial sums
+ * of 16-bit words taken in memory order, exactly like the kernel's __wsum:
+ * add pieces in any order, fold once at the end.
+ */
+#ifndef VXBPF_CSUM_H
+#define VXBPF_CSUM_H
+
+static __always_inline __u32 csum_add(__u32 sum, __u32 addend)
+{
+	sum += addend;
+	return sum + (sum < addend);
+}
+
+static __always_inline __u32 csum_sub(__u32 sum, __u32 addend)
+{
+	return csum_add(sum, ~addend);
+}
+
+/* Fold and complement: the value a checksum field holds. */
+static __always_inline __u16 csum_fold(__u32 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+static __always_inline __u32 csum_addr(__u32 sum, const struct vxbpf_addr *a, bool v6)
+{
+	if (v6) {
+		sum = csum_add(sum, a->w[0]);
+		sum = csum_add(sum, a->w[1]);
+		sum = csum_add(sum, a->w[2]);
+	}
+	return csum_add(sum, a->w[3]);
+}
+
+/* The TCP/UDP pseudo-header sum; len and proto in host order. */
+static __always_inline __u32 csum_pseudo(const struct vxbpf_addr *src, const struct vxbpf_addr *dst,
+					 __u32 len, __u8 proto, bool v6)
+{
+	__u32 sum = csum_addr(0, src, v6);
+
+	sum = csum_addr(sum, dst, v6);
+	sum = csum_add(sum, bpf_htonl(len));
+	return csum_add(sum, bpf_htonl(proto));
+}
+
+/* Implemented once in vxbpf.bpf.c as a global function (see there). */
+__u64 csum_to_end(struct xdp_md *ctx, __u32 off);
+#define CSUM_ERR (1ULL << 32)
+
+#endif /* VXBPF_CSUM_H */

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Receive on the underlay NIC: validate VXLAN as the kernel's vxlan_rcv
+ * does, decapsulate, redirect to the local port that holds the inner
+ * destination MAC. Everything is decided before the first write, so a
+ * passed packet reaches the kernel exactly as it arrived.
+ */
+#ifndef VXBPF_DECAP_H
+#define VXBPF_DECAP_H
+
+static __always_inline int vxlan_rx(struct xdp_md *ctx)
+{
+	struct vxbpf_addr saddr, daddr;
+	struct vxbpf_vtep_key vkey;
+	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_vni_cfg *cfg;
+	struct vxbpf_fdb_val *fdb;
+	struct inner_info ii;
+	struct cursor c;
+	struct ethhdr *eth, *ieth;
+	struct udphdr *udph;
+	struct vxlanhdr *vxh;
+	__u32 *port_users, port, vni, outer_len, ip_len, ulen, pseudo;
+	__u16 proto;
+	__u8 tos;
+	bool v6;
+
+	cursor_init(&c, ctx);
+	eth = cursor_pull(&c, struct ethhdr);
+	if (!eth)
+		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct vlan_hdr *vh = cursor_pull(&c, struct vlan_hdr);
+
+		if (!vh)
+			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+		proto = vh->h_vlan_encapsulated_proto;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = cursor_pull(&c, struct iphdr);
+
+		if (!iph || iph->protocol != IPPROTO_UDP)
+			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+		if (iph->ihl != 5)
+			return verdict(ctx, VXBPF_R_RX_IP_OPTIONS, XDP_PASS);
+		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
+			return verdict(ctx, VXBPF_R_RX_FRAGMENT, XDP_PASS);
+		addr_from_v4(&saddr, iph->saddr);
+		addr_from_v4(&daddr, iph->daddr);
+		ip_len = bpf_ntohs(iph->tot_len);
+		if (ip_len < sizeof(*iph))
+			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+		ip_len -= sizeof(*iph);
+		tos = iph->tos;
+		v6 = false;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h = cursor_pull(&c, struct ipv6hdr);
+
+		if (!ip6h)
+			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+		if (ip6h->nexthdr != IPPROTO_UDP)
+			return verdict(ctx, ipv6_is_ext(ip6h->nexthdr) ? VXBPF_R_RX_IPV6_EXT
+								       : VXBPF_R_RX_NOT_VXLAN,
+				       XDP_PASS);
+		addr_from_v6(&saddr, &ip6h->saddr);
+		addr_from_v6(&daddr, &ip6h->daddr);
+		ip_len = bpf_ntohs(ip6h->payload_len);
+		tos = (bpf_ntohs(*(__be16 *)ip6h) >> 4) & 0xff;
+		v6 = true;
+	} else {
+		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+	}
+
+	udph = cursor_pull(&c, struct udphdr);
+	if (!udph)
+		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+	port = bpf_ntohs(udph->dest);
+	port_users = bpf_map_lookup_elem(&vxbpf_dstports, &port);
+	if (!port_users || !*port_users)
+		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+
+	vxh = cursor_pull(&c, struct vxlanhdr);
+	if (!vxh)
+		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+	vni = bpf_ntohl(vxh->vx_vni) >> 8;
+	cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
+	if (!cfg || cfg->be_dstport != udph->dest)
+		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VNI, XDP_PASS);
+	if (vxh->vx_flags != bpf_htonl(VXLAN_HF_VNI) || (vxh->vx_vni & bpf_htonl(0xff)))
+		return verdict(ctx, VXBPF_R_RX_BAD_FLAGS, XDP_DROP);
+	if (!addr_equal(&daddr, &cfg->local))
+		return verdict(ctx, VXBPF_R_RX_NOT_LOCAL, XDP_PASS);
+
+	/* Lengths: the UDP datagram must fill the packet exactly, so the
+	 * checksum below covers what is decapsulated. Padded or truncated
+	 * packets are the kernel's to judge. */
+	outer_len = c.pos - (void *)(long)ctx->data;
+	ulen = bpf_ntohs(udph->len);
+	if (ulen != ip_len || (void *)udph + ulen != c.end)
+		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+	if (ulen < sizeof(*udph) + VXLAN_HLEN + ETH_HLEN)
+		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
+
+	ieth = cursor_pull(&c, struct ethhdr);
+	if (!ieth)
+		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
+	inner_parse(ctx, ieth, &ii);
+
+	if (udph->check == 0) {
+		if (v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
+			return verdict(ctx, VXBPF_R_RX_ZERO_CSUM6, XDP_DROP);
+	} else {
+		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data);
+		__u32 s;
+
+		if (sum & CSUM_ERR)
+			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+		pseudo = csum_pseudo(&saddr, &daddr, ulen, IPPROTO_UDP, v6);
+		s = csum_add(pseudo, (__u32)sum);
+		/* A Linux sender on a veth computes the outer checksum as if
+		 * it had finished the inner one (LCO): finish it virtually. */
+		if (csum_fold(s) != 0 && ii.fix)
+			s = csum_add(csum_sub(s, ii.old_check), ii.new_check);
+		if (csum_fold(s) != 0)
+			return verdict(ctx, VXBPF_R_RX_BAD_CSUM, XDP_DROP);
+	}
+
+	vkey.vni = vni;
+	vkey.ip = saddr;
+	if (!bpf_map_lookup_elem(&vxbpf_vtep, &vkey)) {
+		if (cfg->flags & VXBPF_VNI_LEARNING)
+			return verdict(ctx, VXBPF_R_RX_LEARN, XDP_PASS);
+		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
+	}
+
+	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
+		return verdict(ctx, VXBPF_R_RX_BAD_SMAC, XDP_DROP);
+	if (mac_is_multicast(ieth->h_dest))
+		return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
+	/* Outer CE needs the RFC 6040 dance on the inner header: the
+	 * kernel's job, it is rare. */
+	if ((tos & INET_ECN_MASK) == INET_ECN_CE)
+		return verdict(ctx, VXBPF_R_RX_ECN_CE, XDP_PASS);
+
+	fkey.vni = vni;
+	mac_copy(fkey.mac, ieth->h_dest);
+	fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
+	if (!fdb || !(fdb->flags & VXBPF_FDB_LOCAL))
+		return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+
+	/* Decided: from here on the packet is ours to rewrite. */
+	vni_count(cfg->slot, true, ulen - sizeof(*udph) - VXLAN_HLEN);
+	verdict(ctx, VXBPF_R_RX_DECAP, 0);
+	if (bpf_xdp_adjust_head(ctx, outer_len))
+		return XDP_DROP;
+	inner_fix(ctx, &ii);
+	return bpf_redirect(fdb->ifindex, 0);
+}
+
+#endif /* VXBPF_DECAP_H */

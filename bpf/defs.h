@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* Constants that vmlinux.h cannot carry: they are macros in the kernel. */
+#ifndef VXBPF_DEFS_H
+#define VXBPF_DEFS_H
+
+#define ETH_ALEN 6
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define ETH_P_IPV6 0x86DD
+
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_ESP 50
+#define IPPROTO_AH 51
+#define IPPROTO_ICMPV6 58
+#define IPPROTO_DSTOPTS 60
+#define IPPROTO_MH 135
+
+#define AF_INET 2
+#define AF_INET6 10
+
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+#define INET_ECN_MASK 3
+#define INET_ECN_CE 3
+#define INET_ECN_ECT_0 2
+
+#define ARPHRD_ETHER 1
+#define ARPOP_REQUEST 1
+#define ARPOP_REPLY 2
+
+#define NDISC_NEIGHBOUR_SOLICITATION 135
+#define NDISC_NEIGHBOUR_ADVERTISEMENT 136
+#define ND_OPT_TARGET_LL_ADDR 2
+
+#define VXLAN_HLEN 8
+#define VXLAN_HF_VNI 0x08000000U /* the I flag, host order */
+
+#endif /* VXBPF_DEFS_H */

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Encapsulation: what the Linux vxlan device puts on the wire for the same
+ * configuration. Outer route and neighbour come from the kernel's FIB
+ * (bpf_fib_lookup); the UDP source port from a hash of the inner flow in
+ * the VNI's range; TTL/TOS from the VNI, ECN copied from the inner header
+ * (INET_ECN_encapsulate); DF clear, as the kernel's default `df unset`.
+ */
+#ifndef VXBPF_ENCAP_H
+#define VXBPF_ENCAP_H
+
+struct encap_plan {
+	struct bpf_fib_lookup fib;
+	struct vxbpf_addr dst;
+	__u32 hdr_len; /* outer Ethernet + IP + UDP + VXLAN */
+	__u32 inner_len;
+	__u32 inner_sum; /* sum of the inner frame, if a UDP checksum is sent */
+	__be16 be_port;
+	__be16 be_sport;
+	__u32 vni;
+	bool v6;
+	bool csum;
+};
+
+/* Plan an encapsulation towards fdb's remote. Reads only. */
+static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+						    const struct vxbpf_fdb_val *fdb, __u32 vni,
+						    const struct inner_info *ii, struct encap_plan *p)
+{
+	__u32 range, hash;
+	int rc;
+
+	p->dst = fdb->dst;
+	p->v6 = !addr_is_v4(&p->dst);
+	p->inner_len = ctx->data_end - ctx->data;
+	p->hdr_len = ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
+		     sizeof(struct udphdr) + VXLAN_HLEN;
+	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
+	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
+
+	__builtin_memset(&p->fib, 0, sizeof(p->fib));
+	p->fib.ifindex = ctx->ingress_ifindex;
+	p->fib.l4_protocol = IPPROTO_UDP;
+	p->fib.tot_len = p->hdr_len - ETH_HLEN + p->inner_len;
+	if (p->v6) {
+		p->fib.family = AF_INET6;
+		__builtin_memcpy(p->fib.ipv6_src, &cfg->local, 16);
+		__builtin_memcpy(p->fib.ipv6_dst, &p->dst, 16);
+	} else {
+		p->fib.family = AF_INET;
+		p->fib.ipv4_src = cfg->local.w[3];
+		p->fib.ipv4_dst = p->dst.w[3];
+	}
+	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return VXBPF_R_TX_MTU;
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return VXBPF_R_TX_FIB_MISS;
+
+	/* As udp_flow_src_port(): spread the high bits, scale into range. */
+	hash = ii->hash ^ (ii->hash << 16);
+	range = cfg->srcport_max > cfg->srcport_min ? cfg->srcport_max - cfg->srcport_min : 1;
+	p->be_sport = bpf_htons((__u16)((((__u64)hash * range) >> 32) + cfg->srcport_min));
+
+	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
+	if (p->csum) {
+		__u64 sum = csum_to_end(ctx, 0);
+
+		if (sum & CSUM_ERR)
+			return VXBPF_R_TX_MALFORMED;
+		p->inner_sum = (__u32)sum;
+		if (ii->fix)
+			p->inner_sum = csum_add(csum_sub(p->inner_sum, ii->old_check), ii->new_check);
+	}
+	return VXBPF_R_TX_ENCAP;
+}
+
+/* Push the outer headers. The inner frame is final when this runs. */
+static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+				      const struct inner_info *ii, const struct encap_plan *p)
+{
+	void *data, *end;
+	struct ethhdr *eth;
+	struct udphdr *udph;
+	struct vxlanhdr *vxh;
+	__u32 ulen = sizeof(*udph) + VXLAN_HLEN + p->inner_len;
+	__u8 tos = (cfg->tos & ~INET_ECN_MASK) |
+		   (ii->ecn == INET_ECN_CE ? INET_ECN_ECT_0 : ii->ecn);
+
+	if (bpf_xdp_adjust_head(ctx, -(int)p->hdr_len))
+		return -1;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return -1;
+	__builtin_memcpy(eth->h_dest, p->fib.dmac, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, p->fib.smac, ETH_ALEN);
+
+	if (p->v6) {
+		struct ipv6hdr *ip6h = (void *)(eth + 1);
+		__u32 label = (ii->hash << 16 | ii->hash >> 16) & 0xfffff;
+
+		if ((void *)(ip6h + 1) > end)
+			return -1;
+		eth->h_proto = bpf_htons(ETH_P_IPV6);
+		*(__be32 *)ip6h = bpf_htonl(6U << 28 | (__u32)tos << 20 | label);
+		ip6h->payload_len = bpf_htons(ulen);
+		ip6h->nexthdr = IPPROTO_UDP;
+		ip6h->hop_limit = cfg->ttl;
+		__builtin_memcpy(&ip6h->saddr, &cfg->local, 16);
+		__builtin_memcpy(&ip6h->daddr, &p->dst, 16);
+		udph = (void *)(ip6h + 1);
+	} else {
+		struct iphdr *iph = (void *)(eth + 1);
+		__u32 sum;
+
+		if ((void *)(iph + 1) > end)
+			return -1;
+		eth->h_proto = bpf_htons(ETH_P_IP);
+		iph->version = 4;
+		iph->ihl = 5;
+		iph->tos = tos;
+		iph->tot_len = bpf_htons(ulen + sizeof(*iph));
+		/* Not atomic (DF clear), so the ID must vary (RFC 6864). */
+		iph->id = (__u16)bpf_get_prandom_u32();
+		iph->frag_off = 0;
+		iph->ttl = cfg->ttl;
+		iph->protocol = IPPROTO_UDP;
+		iph->check = 0;
+		iph->saddr = cfg->local.w[3];
+		iph->daddr = p->dst.w[3];
+		sum = csum_add(0, ((__u32 *)iph)[0]);
+		sum = csum_add(sum, ((__u32 *)iph)[1]);
+		sum = csum_add(sum, ((__u32 *)iph)[2]);
+		sum = csum_add(sum, iph->saddr);
+		sum = csum_add(sum, iph->daddr);
+		iph->check = csum_fold(sum);
+		udph = (void *)(iph + 1);
+	}
+
+	vxh = (void *)(udph + 1);
+	if ((void *)(vxh + 1) > end)
+		return -1;
+	udph->source = p->be_sport;
+	udph->dest = p->be_port;
+	udph->len = bpf_htons(ulen);
+	udph->check = 0;
+	vxh->vx_flags = bpf_htonl(VXLAN_HF_VNI);
+	vxh->vx_vni = bpf_htonl(p->vni << 8);
+
+	if (p->csum) {
+		__u32 sum = csum_pseudo(&cfg->local, &p->dst, ulen, IPPROTO_UDP, p->v6);
+
+		sum = csum_add(sum, ((__u32 *)udph)[0]);
+		sum = csum_add(sum, ((__u32 *)udph)[1]); /* len, check = 0 */
+		sum = csum_add(sum, vxh->vx_flags);
+		sum = csum_add(sum, vxh->vx_vni);
+		sum = csum_add(sum, p->inner_sum);
+		udph->check = csum_fold(sum);
+		if (!udph->check)
+			udph->check = 0xffff; /* 0 means "no checksum" */
+	}
+	return 0;
+}
+
+#endif /* VXBPF_ENCAP_H */

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * What the fast path needs to know about an inner (overlay) frame: a flow
+ * hash for the UDP source port, its ECN bits, and whether its TCP/UDP
+ * checksum is still the pseudo-header seed of CHECKSUM_PARTIAL.
+ *
+ * Why the last one: a local sender with checksum offload (any veth, virtio
+ * with csum) hands over frames whose L4 checksum holds only the folded
+ * pseudo-header sum; the device is meant to finish it. XDP sees the bytes
+ * without the skb's ip_summed, and a redirected xdp_frame reaches the
+ * receiver as CHECKSUM_NONE, so the fast path must finish the checksum
+ * itself, as the NIC would. A complete checksum is never touched: the test
+ * is "invalid AND equal to the seed".
+ */
+#ifndef VXBPF_INNER_H
+#define VXBPF_INNER_H
+
+struct inner_info {
+	__u32 hash;
+	__u32 fix_off;	 /* offset of the L4 checksum from the frame start */
+	__u16 old_check; /* memory order */
+	__u16 new_check;
+	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
+	__u8 fix;	 /* the L4 checksum must be rewritten before sending */
+};
+
+static __always_inline __u32 hash_mix(__u32 h, __u32 v)
+{
+	h ^= v;
+	h *= 0x9e3779b1U;
+	return h ^ (h >> 15);
+}
+
+/*
+ * frame: the inner Ethernet header, already bounds-checked by the caller.
+ * Never writes.
+ */
+static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, struct inner_info *ii)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct vxbpf_addr src, dst;
+	void *l4;
+	__u32 l4_len, pseudo;
+	__u8 proto;
+	bool v6;
+
+	__builtin_memset(ii, 0, sizeof(*ii));
+	if ((void *)(eth + 1) > end)
+		return;
+
+	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = (void *)(eth + 1);
+
+		if ((void *)(iph + 1) > end)
+			goto l2_hash;
+		ii->ecn = iph->tos & INET_ECN_MASK;
+		addr_from_v4(&src, iph->saddr);
+		addr_from_v4(&dst, iph->daddr);
+		proto = iph->protocol;
+		ii->hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
+		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
+			return;
+		l4 = (void *)iph + iph->ihl * 4;
+		l4_len = bpf_ntohs(iph->tot_len);
+		if (l4_len < iph->ihl * 4)
+			return;
+		l4_len -= iph->ihl * 4;
+		v6 = false;
+	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h = (void *)(eth + 1);
+
+		if ((void *)(ip6h + 1) > end)
+			goto l2_hash;
+		ii->ecn = (bpf_ntohl(*(__be32 *)ip6h) >> 20) & INET_ECN_MASK;
+		addr_from_v6(&src, &ip6h->saddr);
+		addr_from_v6(&dst, &ip6h->daddr);
+		proto = ip6h->nexthdr;
+		ii->hash = hash_mix(hash_mix(0, src.w[0] ^ src.w[1] ^ src.w[2] ^ src.w[3]),
+				    dst.w[0] ^ dst.w[1] ^ dst.w[2] ^ dst.w[3]);
+		ii->hash = hash_mix(ii->hash, proto);
+		l4 = ip6h + 1;
+		l4_len = bpf_ntohs(ip6h->payload_len);
+		v6 = true;
+	} else {
+		goto l2_hash;
+	}
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return;
+	if (l4 + 4 > end)
+		return;
+	ii->hash = hash_mix(ii->hash, *(__u32 *)l4);
+
+	/* The checksum seed test needs the segment to end the frame. */
+	if (l4 + l4_len != end)
+		return;
+	{
+		__u16 *check = l4 + (proto == IPPROTO_TCP ? 16 : 6);
+		__u64 seg;
+
+		if ((void *)(check + 1) > end)
+			return;
+		if (proto == IPPROTO_UDP && *check == 0 && !v6)
+			return; /* IPv4 UDP without checksum */
+		pseudo = csum_pseudo(&src, &dst, l4_len, proto, v6);
+		if (*check != (__u16)~csum_fold(pseudo))
+			return; /* not the seed: leave it alone */
+		ii->fix_off = (void *)check - (void *)eth;
+		ii->old_check = *check;
+		seg = csum_to_end(ctx, l4 - data);
+		if (seg & CSUM_ERR)
+			return;
+		if (csum_fold(csum_add(pseudo, (__u32)seg)) == 0)
+			return; /* complete after all, by coincidence */
+		ii->fix = 1;
+		/* Finish what the device would: sum from the L4 header, seed
+		 * included, to the end. */
+		ii->new_check = csum_fold((__u32)seg);
+		if (proto == IPPROTO_UDP && ii->new_check == 0)
+			ii->new_check = 0xffff;
+	}
+	return;
+
+l2_hash:
+	ii->hash = hash_mix(hash_mix(0, *(__u32 *)eth->h_dest), *(__u32 *)eth->h_source);
+}
+
+/* Write the finished checksum; the inner frame now starts at ctx->data. */
+static __always_inline void inner_fix(struct xdp_md *ctx, const struct inner_info *ii)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u16 *check;
+
+	if (!ii->fix)
+		return;
+	/* The mask is for the verifier: fix_off is below 128 by construction
+	 * (Ethernet + IPv4 with options + TCP offset 16). */
+	check = data + (ii->fix_off & 0x7f);
+	if ((void *)(check + 1) > end)
+		return;
+	*check = ii->new_check;
+}
+
+#endif /* VXBPF_INNER_H */

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * ARP and IPv6 neighbour proxy, as the kernel's vxlan `proxy` does
+ * (arp_reduce, neigh_reduce): a request for an address in the VNI's neigh
+ * table is answered on the port it came from, nothing crosses the underlay.
+ */
+#ifndef VXBPF_PROXY_H
+#define VXBPF_PROXY_H
+
+struct arp_eth {
+	struct arphdr hdr;
+	__u8 sha[ETH_ALEN];
+	__be32 spa;
+	__u8 tha[ETH_ALEN];
+	__be32 tpa;
+} __attribute__((packed));
+
+/* Returns a reason; VXBPF_R_TX_ARP_REPLY means the frame is now the reply. */
+static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct arp_eth *arp = (void *)(eth + 1);
+	struct vxbpf_neigh_key key = { .vni = vni };
+	struct vxbpf_neigh_val *n;
+	__be32 sip, tip;
+
+	if ((void *)(arp + 1) > end)
+		return VXBPF_R_TX_MALFORMED;
+	if (arp->hdr.ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->hdr.ar_pro != bpf_htons(ETH_P_IP) ||
+	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
+	    arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST))
+		return VXBPF_R_TX_BUM;
+	sip = arp->spa;
+	tip = arp->tpa;
+	/* Gratuitous ARP and probes announce, they ask nobody. */
+	if (sip == tip || sip == 0)
+		return VXBPF_R_TX_BUM;
+	addr_from_v4(&key.ip, tip);
+	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
+	if (!n)
+		return VXBPF_R_TX_PROXY_MISS;
+
+	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
+	mac_copy(arp->tha, arp->sha);
+	arp->tpa = sip;
+	mac_copy(arp->sha, n->mac);
+	arp->spa = tip;
+	mac_copy(eth->h_dest, eth->h_source);
+	mac_copy(eth->h_source, n->mac);
+	return VXBPF_R_TX_ARP_REPLY;
+}
+
+struct nd_msg6 {
+	struct icmp6hdr icmp;
+	struct in6_addr target;
+};
+
+struct nd_opt_lladdr {
+	__u8 type;
+	__u8 len; /* in units of 8 bytes */
+	__u8 mac[ETH_ALEN];
+};
+
+#define NA_FRAME_LEN (ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct nd_msg6) + \
+		      sizeof(struct nd_opt_lladdr))
+
+static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6h = (void *)(eth + 1);
+	struct nd_msg6 *ns = (void *)(ip6h + 1);
+	struct vxbpf_neigh_key key = { .vni = vni };
+	struct vxbpf_neigh_val *n;
+	struct nd_opt_lladdr *opt;
+	struct vxbpf_addr src, tgt;
+	__u8 req_mac[ETH_ALEN], mac[ETH_ALEN];
+	__u16 nflags;
+	__u32 sum;
+	__u64 s;
+	int delta;
+
+	if ((void *)(ns + 1) > end)
+		return VXBPF_R_TX_BUM;
+	if (ip6h->nexthdr != IPPROTO_ICMPV6 || ip6h->hop_limit != 255 ||
+	    ns->icmp.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION || ns->icmp.icmp6_code != 0)
+		return VXBPF_R_TX_BUM;
+	addr_from_v6(&src, &ip6h->saddr);
+	addr_from_v6(&tgt, &ns->target);
+	/* DAD probes (source ::) and multicast targets: the kernel's. */
+	if (!(src.w[0] | src.w[1] | src.w[2] | src.w[3]) || tgt.b[0] == 0xff)
+		return VXBPF_R_TX_BUM;
+	key.ip = tgt;
+	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
+	if (!n)
+		return VXBPF_R_TX_PROXY_MISS;
+	mac_copy(mac, n->mac);
+	nflags = n->flags;
+	mac_copy(req_mac, eth->h_source);
+
+	/* Decided. The NA is built in place, sized exactly. */
+	delta = (int)NA_FRAME_LEN - (int)(end - data);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
+		return VXBPF_R_TX_NO_ROOM;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	if (data + NA_FRAME_LEN > end)
+		return VXBPF_R_TX_NO_ROOM;
+	eth = data;
+	ip6h = (void *)(eth + 1);
+	ns = (void *)(ip6h + 1);
+	opt = (void *)(ns + 1);
+
+	mac_copy(eth->h_dest, req_mac);
+	mac_copy(eth->h_source, mac);
+	*(__be32 *)ip6h = bpf_htonl(6U << 28);
+	ip6h->payload_len = bpf_htons(sizeof(*ns) + sizeof(*opt));
+	ip6h->nexthdr = IPPROTO_ICMPV6;
+	ip6h->hop_limit = 255;
+	__builtin_memcpy(&ip6h->saddr, &tgt, 16);
+	__builtin_memcpy(&ip6h->daddr, &src, 16);
+	ns->icmp.icmp6_type = NDISC_NEIGHBOUR_ADVERTISEMENT;
+	ns->icmp.icmp6_code = 0;
+	ns->icmp.icmp6_cksum = 0;
+	/* R (router) from the entry, S (solicited) and O (override) set, as
+	 * vxlan_na_create() does. */
+	ns->icmp.icmp6_dataun.un_data32[0] =
+		bpf_htonl((nflags & VXBPF_NEIGH_ROUTER ? 0x80000000U : 0) | 0x60000000U);
+	opt->type = ND_OPT_TARGET_LL_ADDR;
+	opt->len = 1;
+	mac_copy(opt->mac, mac);
+
+	s = csum_to_end(ctx, ETH_HLEN + sizeof(*ip6h));
+	if (s & CSUM_ERR)
+		return VXBPF_R_TX_NO_ROOM;
+	sum = csum_pseudo(&tgt, &src, sizeof(*ns) + sizeof(*opt), IPPROTO_ICMPV6, true);
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	ns = data + ETH_HLEN + sizeof(*ip6h);
+	if ((void *)(ns + 1) > end)
+		return VXBPF_R_TX_NO_ROOM;
+	ns->icmp.icmp6_cksum = csum_fold(csum_add(sum, (__u32)s));
+	return VXBPF_R_TX_NA_REPLY;
+}
+
+#endif /* VXBPF_PROXY_H */

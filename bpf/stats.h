@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef VXBPF_STATS_H
+#define VXBPF_STATS_H
+
+/* Every program exit goes through here: one reason, one per-CPU counter. */
+static __always_inline int verdict(struct xdp_md *ctx, enum vxbpf_reason reason, int action)
+{
+	__u32 key = reason;
+	struct vxbpf_counter *c = bpf_map_lookup_elem(&vxbpf_stats, &key);
+
+	if (c) {
+		c->packets++;
+		c->bytes += ctx->data_end - ctx->data;
+	}
+	return action;
+}
+
+static __always_inline void vni_count(__u32 slot, bool rx, __u64 bytes)
+{
+	struct vxbpf_vni_stats *s = bpf_map_lookup_elem(&vxbpf_vni_stats, &slot);
+
+	if (!s)
+		return;
+	if (rx) {
+		s->rx_packets++;
+		s->rx_bytes += bytes;
+	} else {
+		s->tx_packets++;
+		s->tx_bytes += bytes;
+	}
+}
+
+#endif /* VXBPF_STATS_H */
