@@ -25,6 +25,9 @@ VXBPF=${VXBPF:-$REPO_ROOT/build/vxbpf}
 VXT_PREFIX=${VXT_PREFIX:-vxt-$$}
 PIN_ROOT=${PIN_ROOT:-/sys/fs/bpf/vxbpf/netns}
 VERBOSE=${VERBOSE:-0}
+# VXT_REFERENCE=1: host A runs plain Linux vxlan instead of vxbpf. Checks the
+# tests themselves against the kernel; vxbpf-only checks are skipped.
+VXT_REFERENCE=${VXT_REFERENCE:-0}
 
 ksft_skip=4
 
@@ -56,7 +59,6 @@ NUM_FAIL=0
 NUM_SKIP=0
 VXT_NAMESPACES=()
 VXT_PIDS=()
-VXT_TMPDIRS=()
 
 # ---------------------------------------------------------------- reporting
 
@@ -167,32 +169,37 @@ bg_kill_all()
 # Tear down everything this run created so far (called per test and on EXIT).
 vxt_cleanup()
 {
-	local ns d
+	local ns
 
 	bg_kill_all
 	for ns in "${VXT_NAMESPACES[@]}"; do
 		ns_del "$ns"
 	done
 	VXT_NAMESPACES=()
-	for d in "${VXT_TMPDIRS[@]}"; do
-		rm -rf "$d"
-	done
-	VXT_TMPDIRS=()
+	[[ -n $VXT_TMP ]] && rm -rf "${VXT_TMP:?}"/t.*
+	return 0
 }
 
-trap vxt_cleanup EXIT
+vxt_exit()
+{
+	vxt_cleanup
+	[[ -n $VXT_TMP ]] && rm -rf "$VXT_TMP"
+}
+
+trap vxt_exit EXIT
 trap 'exit 130' INT TERM
 
 # Remember a background pid so cleanup kills it.
 bg_track() { VXT_PIDS+=("$1"); }
 
-# vxt_tmpdir VAR: make a temp dir (removed on cleanup) and store its path
-# in VAR; not $(vxt_tmpdir), a subshell could not register it.
+# vxt_tmpdir VAR: make a temp dir and store its path in VAR. All of them
+# live under one per-run directory removed on exit, so this also works in
+# a $(...) subshell.
+VXT_TMP=$(mktemp -d "/tmp/$VXT_PREFIX.XXXXXX")
 vxt_tmpdir()
 {
 	local -n _dirvar=$1
-	_dirvar=$(mktemp -d "/tmp/$VXT_PREFIX.XXXXXX")
-	VXT_TMPDIRS+=("$_dirvar")
+	_dirvar=$(mktemp -d "$VXT_TMP/t.XXXXXX")
 }
 
 # ---------------------------------------------------------------- topology
@@ -224,8 +231,8 @@ veth_add()
 }
 
 # underlay_add NSA NSB FAM [NSC]: ul0 in A and B joined by a veth pair, the
-# fixed MACs and addresses of family FAM (4|6), static permanent outer
-# neighbours. With NSC, A/B/C share a bridge in a separate "switch" namespace.
+# fixed MACs and addresses of family FAM (4|6), and (UL_STATIC_NEIGH=1, the
+# default) static permanent outer neighbours. With NSC, A/B/C share a bridge in a separate "switch" namespace.
 underlay_add()
 {
 	local nsa=$1 nsb=$2 fam=$3 nsc=${4:-}
@@ -257,10 +264,11 @@ underlay_add()
 
 	ul_host_cfg "$nsa" "$UL_MAC_A" "$a" "$plen" || return 1
 	ul_host_cfg "$nsb" "$UL_MAC_B" "$b" "$plen" || return 1
+	[[ -n $nsc ]] && { ul_host_cfg "$nsc" "$UL_MAC_C" "$c" "$plen" || return 1; }
+	((${UL_STATIC_NEIGH:-1})) || return 0
 	ip -n "$nsa" neigh add "$b" lladdr "$UL_MAC_B" dev ul0 nud permanent
 	ip -n "$nsb" neigh add "$a" lladdr "$UL_MAC_A" dev ul0 nud permanent
 	if [[ -n $nsc ]]; then
-		ul_host_cfg "$nsc" "$UL_MAC_C" "$c" "$plen" || return 1
 		ip -n "$nsc" neigh add "$a" lladdr "$UL_MAC_A" dev ul0 nud permanent
 		ip -n "$nsc" neigh add "$b" lladdr "$UL_MAC_B" dev ul0 nud permanent
 		ip -n "$nsa" neigh add "$c" lladdr "$UL_MAC_C" dev ul0 nud permanent
@@ -420,6 +428,7 @@ check_counter_gt()
 {
 	local ns=$1 kind=$2 name=$3 min=$4 v
 
+	((VXT_REFERENCE)) && return 0
 	if [[ $kind == vni ]]; then
 		v=$(vxbpf_stat_vni "$ns" "$name")
 	else
@@ -481,4 +490,144 @@ tests_run()
 tests_exit()
 {
 	((NUM_FAIL == 0))
+}
+
+# ---------------------------------------------------------------- topologies
+
+# topo_build KIND FAM: the test topologies, every name fixed by lib.sh.
+#   KIND linux : A runs vxbpf, B runs plain Linux vxlan (tests a, b, demo)
+#   KIND pair  : A and B both run vxbpf, no kernel vxlan anywhere (test c)
+#   KIND third : as linux, plus host C with Linux vxlan that A does not
+#                know, all three on one underlay switch (test d)
+#   FAM 4|6    : underlay family; overlay MTU 1450 resp. 1430.
+# Sets A B C V1 V2 V3 (namespace names), LA LB LC (underlay addresses),
+# MTU. Returns 1 with RETMSG set when anything fails.
+#
+# The vxbpf hosts get NO static neighbour for their peers' underlay
+# addresses: resolving the outer neighbour is vxbpf's own job (a FIB miss
+# is passed to the kernel). Linux hosts resolve theirs as usual. Set
+# UL_STATIC_NEIGH=1 to pin them all (the fixture capture does).
+topo_build()
+{
+	local kind=$1 fam=$2 msg
+
+	A=$(ns_name hostA) B=$(ns_name hostB) C=
+	V1=$(ns_name vm1) V2=$(ns_name vm2) V3=
+	if [[ $fam == 4 ]]; then
+		LA=$UL4_A LB=$UL4_B LC=$UL4_C MTU=1450
+	else
+		LA=$UL6_A LB=$UL6_B LC=$UL6_C MTU=1430
+	fi
+	TOPO_KIND=$kind
+	if ((VXT_REFERENCE)); then
+		[[ $kind == linux ]] || { skip "VXT_REFERENCE: needs vxbpf"; return 1; }
+	elif ! vxbpf_available; then
+		check_err 1 "$VXBPF not built"
+		return 1
+	fi
+
+	ns_add hostA && ns_add hostB && ns_add vm1 && ns_add vm2 ||
+		{ check_err 1 "namespace creation failed"; return 1; }
+	if [[ $kind == third ]]; then
+		C=$(ns_name hostC) V3=$(ns_name vm3)
+		ns_add hostC && ns_add vm3 ||
+			{ check_err 1 "namespace creation failed"; return 1; }
+	fi
+	# Not in $(...): underlay_add may register a switch namespace.
+	UL_STATIC_NEIGH=${UL_STATIC_NEIGH:-0} underlay_add "$A" "$B" "$fam" $C ||
+		{ check_err 1 "underlay setup failed"; return 1; }
+	vm_add "$A" "$V1" "$VM1_MAC" "$VM1_V4" "$VM1_V6" "$MTU" &&
+		vm_add "$B" "$V2" "$VM2_MAC" "$VM2_V4" "$VM2_V6" "$MTU" ||
+		{ check_err 1 "VM links failed"; return 1; }
+
+	# Host A: vxbpf (or, for VXT_REFERENCE=1, Linux vxlan).
+	if ((VXT_REFERENCE)); then
+		msg=$(linux_vtep "$A" "$LA" "$MTU" 2>&1) &&
+			msg=$(linux_remote_vm "$A" "$LB" "$VM2_MAC" "$VM2_V4" "$VM2_V6" 2>&1) ||
+			{ check_err 1 "hostA linux vxlan: $msg"; return 1; }
+	else
+		msg=$(vxbpf_vtep "$A" "$LA" "$VM1_MAC" 2>&1) &&
+			msg=$(vxbpf_remote_vm "$A" "$LB" "$VM2_MAC" "$VM2_V4" "$VM2_V6" 2>&1) &&
+			msg=$(vxbpf_attach "$A" ul0 2>&1) ||
+			{ check_err 1 "hostA: $msg"; return 1; }
+	fi
+
+	# Host B: Linux or vxbpf.
+	if [[ $kind == pair ]]; then
+		msg=$(vxbpf_vtep "$B" "$LB" "$VM2_MAC" 2>&1) &&
+			msg=$(vxbpf_remote_vm "$B" "$LA" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 2>&1) &&
+			msg=$(vxbpf_attach "$B" ul0 2>&1) ||
+			{ check_err 1 "hostB: $msg"; return 1; }
+	else
+		msg=$(linux_vtep "$B" "$LB" "$MTU" 2>&1) &&
+			msg=$(linux_remote_vm "$B" "$LA" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 2>&1) ||
+			{ check_err 1 "hostB linux vxlan: $msg"; return 1; }
+	fi
+
+	# Host C: Linux vxlan that knows A, but A does not know C.
+	if [[ $kind == third ]]; then
+		msg=$(vm_add "$C" "$V3" "$VM3_MAC" "$VM3_V4" "$VM3_V6" "$MTU" 2>&1) &&
+			msg=$(linux_vtep "$C" "$LC" "$MTU" 2>&1) &&
+			msg=$(linux_remote_vm "$C" "$LA" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 2>&1) ||
+			{ check_err 1 "hostC linux vxlan: $msg"; return 1; }
+	fi
+	return 0
+}
+
+# vxbpf_stats_brief NS: the non-zero reason counters on one line, for
+# failure messages ("tx_fib_miss=3 rx_decap=5 ...").
+vxbpf_stats_brief()
+{
+	vxbpf_run "$1" -j stats 2>/dev/null |
+		jq -r '[.reasons[]? | select(.packets > 0) | "\(.reason)=\(.packets)"] | join(" ")' \
+			2>/dev/null || echo "(vxbpf -j stats failed)"
+}
+
+# fail_with_stats MSG: check_err 1 with A's (and B's, in a pair) counters.
+fail_with_stats()
+{
+	local m="$1 [hostA: $(vxbpf_stats_brief "$A")"
+	[[ ${TOPO_KIND:-} == pair ]] && m+="; hostB: $(vxbpf_stats_brief "$B")"
+	check_err 1 "$m]"
+}
+
+# tcp_transfer SRC_NS DST_NS DST_IP SIZE_MIB: send SIZE_MIB of random data
+# with socat, compare sha256 on both ends. Echoes a reason on failure.
+tcp_transfer()
+{
+	local src=$1 dst=$2 ip=$3 mib=$4
+	local dir pid i h1 h2 port=5001 addr
+
+	vxt_tmpdir dir
+	head -c $((mib * 1024 * 1024)) /dev/urandom >"$dir/in"
+	if [[ $ip == *:* ]]; then
+		addr="TCP6:[$ip]:$port"
+		ip netns exec "$dst" timeout 60 socat -u \
+			"TCP6-LISTEN:$port,reuseaddr" "OPEN:$dir/out,creat,trunc" &
+	else
+		addr="TCP4:$ip:$port"
+		ip netns exec "$dst" timeout 60 socat -u \
+			"TCP4-LISTEN:$port,reuseaddr" "OPEN:$dir/out,creat,trunc" &
+	fi
+	pid=$!
+	bg_track "$pid"
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$dst" ss -Hltn "sport = :$port" | grep -q . && break
+		sleep 0.1
+	done
+	if ! ip netns exec "$src" timeout 30 socat -u "OPEN:$dir/in" \
+		"$addr,connect-timeout=5" 2>"$dir/err"; then
+		echo "socat to $ip failed: $(tr '\n' ' ' <"$dir/err")"
+		return 1
+	fi
+	if ! wait "$pid"; then
+		echo "receiver on $ip failed or timed out"
+		return 1
+	fi
+	h1=$(sha256sum <"$dir/in" | cut -d' ' -f1)
+	h2=$(sha256sum <"$dir/out" | cut -d' ' -f1)
+	if [[ $h1 != "$h2" ]]; then
+		echo "sha256 mismatch to $ip: sent $h1, received $h2 ($(stat -c %s "$dir/out") bytes)"
+		return 1
+	fi
 }

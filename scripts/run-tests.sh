@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run vxbpf's test layers and print one summary line.
+#
+#   scripts/run-tests.sh unit|prog|net|all [NET_TEST_FILE...]
+#
+#   unit  criterion binary build/tests/unit   (tests/unit/*.c)
+#   prog  criterion binary build/tests/prog   (tests/prog/*.c, BPF_PROG_TEST_RUN)
+#   net   tests/net/*.sh, namespaces + veth, needs build/vxbpf
+#
+# A layer with no sources is reported as skipped, never as passed. A layer
+# that does not build counts as one failure. Criterion's
+#   Synthesis: Tested: X | Passing: Y | Failing: Z | Crashing: W
+# gives Y passed and X-Y failed (Failing includes Crashing); network tests print PASS:/FAIL:/SKIP:
+# lines. The last line is exactly
+#   N passed, N failed[, N skipped]
+# and the exit status is non-zero if anything failed.
+#
+# Environment: LAYER_TIMEOUT (seconds per criterion binary, default 300),
+# NET_TIMEOUT (seconds per network test file, default 240), VERBOSE=1.
+set -uo pipefail
+
+cd "$(dirname "$0")/.." || exit 1
+
+LAYER_TIMEOUT=${LAYER_TIMEOUT:-300}
+NET_TIMEOUT=${NET_TIMEOUT:-240}
+MAKE=${MAKE:-make}
+
+PASSED=0
+FAILED=0
+SKIPPED=0
+TIMINGS=()
+
+say() { printf '%s\n' "$*"; }
+hr() { say "==== $* ===="; }
+
+strip_ansi() { sed -r 's/\x1b\[[0-9;]*[A-Za-z]//g'; }
+
+# build TARGET: make it; on failure count one failure and return 1.
+build()
+{
+	local target=$1 log
+
+	log=$(mktemp)
+	if ! $MAKE --no-print-directory "$target" >"$log" 2>&1; then
+		say "BUILD FAILED: $target"
+		tail -n 30 "$log" | sed 's/^/    /'
+		rm -f "$log"
+		FAILED=$((FAILED + 1))
+		return 1
+	fi
+	rm -f "$log"
+}
+
+# criterion_layer NAME SRC_DIR BINARY
+criterion_layer()
+{
+	local name=$1 dir=$2 bin=$3
+	local out synth t p f c rc
+
+	hr "$name"
+	if ! compgen -G "$dir/*.c" >/dev/null; then
+		say "SKIP: $name layer: no $dir/*.c"
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	build "$bin" || return 0
+
+	out=$(mktemp)
+	timeout --foreground -k 10 "$LAYER_TIMEOUT" "$bin" 2>&1 |
+		strip_ansi | tee "$out"
+	rc=${PIPESTATUS[0]}
+	synth=$(grep -E 'Synthesis: Tested: [0-9]+' "$out" | tail -n1)
+	rm -f "$out"
+	if [[ -z $synth ]]; then
+		say "FAIL: $name layer: no Criterion synthesis (exit $rc)"
+		FAILED=$((FAILED + 1))
+		return 0
+	fi
+	t=$(sed -nE 's/.*Tested: ([0-9]+).*/\1/p' <<<"$synth")
+	p=$(sed -nE 's/.*Passing: ([0-9]+).*/\1/p' <<<"$synth")
+	f=$(sed -nE 's/.*Failing: ([0-9]+).*/\1/p' <<<"$synth")
+	c=$(sed -nE 's/.*Crashing: ([0-9]+).*/\1/p' <<<"$synth")
+	# Criterion's Failing already includes Crashing: count Tested - Passing.
+	PASSED=$((PASSED + ${p:-0}))
+	FAILED=$((FAILED + ${t:-0} - ${p:-0}))
+	# A binary that dies after the synthesis, or a tested count that does
+	# not add up, is a failure too.
+	if ((rc != 0 && ${t:-0} - ${p:-0} == 0)); then
+		say "FAIL: $name layer: exit $rc with no failing test"
+		FAILED=$((FAILED + 1))
+	fi
+	say "$name: tested $t, passing $p, failing $f, crashing $c"
+}
+
+net_layer()
+{
+	local files=("$@") f out rc p fl s
+
+	hr "net"
+	if ((EUID != 0)); then
+		say "SKIP: net layer: needs root"
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	if ((${#files[@]} == 0)); then
+		for f in tests/net/*.sh; do
+			[[ $(basename "$f") == lib*.sh ]] && continue
+			files+=("$f")
+		done
+	fi
+	if ((${#files[@]} == 0)); then
+		say "SKIP: net layer: no tests/net/*.sh"
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	# Without the command every test fails with a clear message; the
+	# build failure is counted once here.
+	build build/vxbpf
+
+	for f in "${files[@]}"; do
+		say "-- $f"
+		out=$(mktemp)
+		timeout --foreground -k 10 "$NET_TIMEOUT" bash "$f" 2>&1 | tee "$out"
+		rc=${PIPESTATUS[0]}
+		p=$(grep -c '^PASS:' "$out")
+		fl=$(grep -c '^FAIL:' "$out")
+		s=$(grep -c '^SKIP:' "$out")
+		rm -f "$out"
+		PASSED=$((PASSED + p))
+		FAILED=$((FAILED + fl))
+		SKIPPED=$((SKIPPED + s))
+		if ((rc == 124 || rc == 137)); then
+			say "FAIL: $f: timed out after ${NET_TIMEOUT}s"
+			FAILED=$((FAILED + 1))
+		elif ((rc != 0 && rc != 4 && fl == 0)); then
+			say "FAIL: $f: exit $rc without a FAIL line"
+			FAILED=$((FAILED + 1))
+		elif ((rc == 4 && p + fl + s == 0)); then
+			SKIPPED=$((SKIPPED + 1))
+		fi
+	done
+}
+
+timed()
+{
+	local name=$1 start=$SECONDS
+	shift
+	"$@"
+	TIMINGS+=("$name $((SECONDS - start))s")
+}
+
+what=${1:-all}
+shift || true
+case $what in
+unit) timed unit criterion_layer unit tests/unit build/tests/unit ;;
+prog) timed prog criterion_layer prog tests/prog build/tests/prog ;;
+net) timed net net_layer "$@" ;;
+all)
+	timed unit criterion_layer unit tests/unit build/tests/unit
+	timed prog criterion_layer prog tests/prog build/tests/prog
+	timed net net_layer
+	;;
+*)
+	say "usage: $0 unit|prog|net|all [tests/net/FILE.sh...]" >&2
+	exit 2
+	;;
+esac
+
+hr "summary"
+say "time: ${TIMINGS[*]}"
+if ((SKIPPED)); then
+	say "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+else
+	say "$PASSED passed, $FAILED failed"
+fi
+((FAILED == 0))
