@@ -40,7 +40,7 @@ t_ping()
 		fail_with_stats "VM2 -> $to1: loss in 20 pings"
 	fi
 	# Near-MTU frames: inner IP packet = MTU, DF set.
-	if ((RET == 0)) && ! ping_all "$V1" "$to2" 3 -M do -s $((MTU - (inner == 4 ? 28 : 48))); then
+	if ((RET == 0)) && ! ping_all "$V1" "$to2" 3 -M "do" -s $((MTU - (inner == 4 ? 28 : 48))); then
 		fail_with_stats "VM1 -> $to2: MTU-sized ($MTU) pings lost"
 	fi
 	log_test "$name"

@@ -9,7 +9,7 @@
 #  | eth0     |   | vm0: vxbpf port vni 100|       | vm0 ─ br0 ─ vxlan100        |   |     eth0 |
 #  | aa:01    +---+ ul0: vxbpf attach      |       |   (nolearning proxy,        +---+    bb:01 |
 #  | 10.0.0.1 |   | NO kernel vxlan device |       |    static fdb+neigh of VM1) |   | 10.0.0.2 |
-#  | fd00::1  |   | 2001:db8::1/64 ul0 +----veth----+ ul0 2001:db8::2/64          |   |  fd00::2 |
+#  | fd00::1  |   | 2001:db8::1/64  ul0 +---veth----+ ul0  2001:db8::2/64         |   |  fd00::2 |
 #  | mtu 1430 |   +------------------------+       +-----------------------------+   | mtu 1430 |
 #  +----------+                                                                       +----------+
 #
