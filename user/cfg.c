@@ -1,0 +1,895 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * What each map-changing command means, following `bridge fdb` and
+ * `ip neigh`:
+ *  - fdb: the first remote of a MAC lives in the fdb map; each further
+ *    distinct remote (append) in the flood map keyed (vni, mac, dst) with
+ *    VXBPF_FDB_MULTI on the fdb value; the all-zero MAC lives only in the
+ *    flood map (the VNI's flood list).
+ *  - vtep: refs = number of fdb + flood entries naming (vni, dst); the
+ *    receive allow-list. Every fdb change keeps it exact.
+ *  - vni: a slot in vni_stats, the lowest free one, zeroed on add.
+ * Everything is checked here, before any write: cfg_commit only writes.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cfg.h"
+#include "resolve.h"
+
+int cfg_init(struct vx_cfg *c, struct vx_maps *m)
+{
+#define FD(i) (m ? m->fd[i] : -1)
+#define MAX(i, d) (m && m->max_entries[i] ? m->max_entries[i] : (d))
+	memset(c, 0, sizeof(*c));
+	c->maps = m;
+	tbl_init(&c->vni, "vni", FD(M_VNI), sizeof(__u32),
+		 sizeof(struct vxbpf_vni_cfg), MAX(M_VNI, VXBPF_MAX_VNIS));
+	tbl_init(&c->fdb, "fdb", FD(M_FDB), sizeof(struct vxbpf_fdb_key),
+		 sizeof(struct vxbpf_fdb_val), MAX(M_FDB, VXBPF_MAX_FDB));
+	tbl_init(&c->flood, "flood", FD(M_FLOOD),
+		 sizeof(struct vxbpf_flood_key), sizeof(struct vxbpf_flood_val),
+		 MAX(M_FLOOD, VXBPF_MAX_FLOOD));
+	tbl_init(&c->neigh, "neigh", FD(M_NEIGH),
+		 sizeof(struct vxbpf_neigh_key), sizeof(struct vxbpf_neigh_val),
+		 MAX(M_NEIGH, VXBPF_MAX_NEIGH));
+	tbl_init(&c->vtep, "vtep", FD(M_VTEP), sizeof(struct vxbpf_vtep_key),
+		 sizeof(struct vxbpf_vtep_val), MAX(M_VTEP, VXBPF_MAX_VTEPS));
+	tbl_init(&c->ports, "ports", FD(M_PORTS), sizeof(__u32),
+		 sizeof(struct vxbpf_port_val), MAX(M_PORTS, VXBPF_MAX_PORTS));
+	tbl_init(&c->dstports, "dstports", FD(M_DSTPORTS), sizeof(__u32),
+		 sizeof(__u32), MAX(M_DSTPORTS, 65536));
+#undef FD
+#undef MAX
+	return 0;
+}
+
+void cfg_free(struct vx_cfg *c)
+{
+	tbl_free(&c->vni);
+	tbl_free(&c->fdb);
+	tbl_free(&c->flood);
+	tbl_free(&c->neigh);
+	tbl_free(&c->vtep);
+	tbl_free(&c->ports);
+	tbl_free(&c->dstports);
+	free(c->new_slots);
+	c->new_slots = NULL;
+}
+
+/* A failed map read: one line, and pass the error up. */
+static int terr(struct tbl *t, int err)
+{
+	if (err < 0)
+		vx_err("cannot read the %s map: %s", t->name, vx_strerror(err));
+	return err;
+}
+
+#define CHK(t, expr)                                                           \
+	do {                                                                   \
+		int __e = (expr);                                              \
+		if (__e < 0)                                                   \
+			return terr(t, __e);                                   \
+	} while (0)
+
+/* ---- defaults of the namespace ----------------------------------------- */
+
+static int read_ints(const char *path, unsigned *a, unsigned *b)
+{
+	FILE *f = fopen(path, "re");
+	int n;
+
+	if (!f)
+		return 0;
+	n = b ? fscanf(f, "%u %u", a, b) : fscanf(f, "%u", a);
+	fclose(f);
+	return n;
+}
+
+void cfg_default_srcport(__u16 *min, __u16 *max)
+{
+	unsigned lo, hi;
+
+	/* The kernel's vxlan: udp_flow_src_port() with the local range. */
+	if (read_ints("/proc/sys/net/ipv4/ip_local_port_range", &lo, &hi) ==
+		    2 &&
+	    lo < hi && hi <= 65535) {
+		*min = lo;
+		*max = hi;
+	} else {
+		*min = 32768;
+		*max = 60999;
+	}
+}
+
+__u8 cfg_default_ttl(bool ipv6)
+{
+	unsigned v;
+
+	if (read_ints(ipv6 ? "/proc/sys/net/ipv6/conf/all/hop_limit" :
+			     "/proc/sys/net/ipv4/ip_default_ttl",
+		      &v, NULL) == 1 &&
+	    v > 0 && v <= 255)
+		return v;
+	return 64;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static int vni_need(struct vx_cfg *c, __u32 vni, struct vxbpf_vni_cfg *v)
+{
+	int have = tbl_get(&c->vni, &vni, v);
+
+	if (have < 0)
+		return terr(&c->vni, have);
+	if (!have) {
+		vx_err("vni %u not found; vni add %u local IP first", vni, vni);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static bool family_ok(const struct vxbpf_vni_cfg *v,
+		      const struct vxbpf_addr *a)
+{
+	return !(v->flags & VXBPF_VNI_IPV6) == addr_is_v4(a);
+}
+
+static int vtep_ref(struct vx_cfg *c, __u32 vni, const struct vxbpf_addr *ip,
+		    int delta)
+{
+	struct vxbpf_vtep_key k;
+	struct vxbpf_vtep_val v = {};
+	int have;
+
+	memset(&k, 0, sizeof(k));
+	k.vni = vni;
+	k.ip = *ip;
+	have = tbl_get(&c->vtep, &k, &v);
+	if (have < 0)
+		return terr(&c->vtep, have);
+	if (delta > 0) {
+		v.refs = have ? v.refs + 1 : 1;
+		CHK(&c->vtep, tbl_put(&c->vtep, &k, &v));
+		return 0;
+	}
+	if (!have)
+		return 0; /* not counted (learned entry): nothing to drop */
+	if (v.refs <= 1) {
+		CHK(&c->vtep, tbl_del(&c->vtep, &k));
+	} else {
+		v.refs--;
+		CHK(&c->vtep, tbl_put(&c->vtep, &k, &v));
+	}
+	return 0;
+}
+
+static void fdb_key(struct vxbpf_fdb_key *k, __u32 vni, const __u8 *mac)
+{
+	memset(k, 0, sizeof(*k));
+	k->vni = vni;
+	memcpy(k->mac, mac, 6);
+}
+
+static void flood_key(struct vxbpf_flood_key *k, __u32 vni, const __u8 *mac,
+		      const struct vxbpf_addr *dst)
+{
+	memset(k, 0, sizeof(*k));
+	k->vni = vni;
+	memcpy(k->mac, mac, 6);
+	k->dst = *dst;
+}
+
+/*
+ * The flood-map remotes of (vni, mac): how many, and the one with the
+ * lowest address (the one promoted when the primary goes away).
+ */
+static int flood_scan(struct vx_cfg *c, __u32 vni, const __u8 *mac,
+		      struct tbl_ent **lowest)
+{
+	struct tbl *t = &c->flood;
+	size_t i;
+	int n = 0;
+
+	CHK(t, tbl_load_all(t));
+	if (lowest)
+		*lowest = NULL;
+	for (i = 0; i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+		const struct vxbpf_flood_key *k = tbl_key(t, e);
+
+		if (!e->cur_present || k->vni != vni || memcmp(k->mac, mac, 6))
+			continue;
+		n++;
+		if (lowest &&
+		    (!*lowest ||
+		     addr_cmp(&k->dst,
+			      &((const struct vxbpf_flood_key *)tbl_key(t, *lowest))
+				       ->dst) < 0))
+			*lowest = e;
+	}
+	return n;
+}
+
+/* Drop every flood remote of (vni, mac), with their vtep refs. */
+static int flood_drop_mac(struct vx_cfg *c, __u32 vni, const __u8 *mac)
+{
+	struct tbl *t = &c->flood;
+	size_t i;
+	int err;
+
+	CHK(t, tbl_load_all(t));
+	for (i = 0; i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+		const struct vxbpf_flood_key *k = tbl_key(t, e);
+
+		if (!e->cur_present || k->vni != vni || memcmp(k->mac, mac, 6))
+			continue;
+		e->cur_present = 0;
+		err = vtep_ref(c, vni, &k->dst, -1);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* ---- fdb --------------------------------------------------------------- */
+
+static int fdb_exists(const struct vx_cmd *cmd, bool with_dst)
+{
+	char m[VX_MACSTRLEN], a[VX_ADDRSTRLEN];
+
+	if (with_dst)
+		vx_err("fdb entry %s vni %u dst %s exists; use append or replace",
+		       mac_fmt(cmd->mac, m), cmd->vni, addr_fmt(&cmd->ip, a));
+	else
+		vx_err("fdb entry %s vni %u exists; use replace",
+		       mac_fmt(cmd->mac, m), cmd->vni);
+	return -EEXIST;
+}
+
+static int fdb_missing(const struct vx_cmd *cmd)
+{
+	char m[VX_MACSTRLEN], a[VX_ADDRSTRLEN];
+
+	if (cmd->has_ip)
+		vx_err("fdb entry %s vni %u dst %s not found",
+		       mac_fmt(cmd->mac, m), cmd->vni, addr_fmt(&cmd->ip, a));
+	else
+		vx_err("fdb entry %s vni %u not found", mac_fmt(cmd->mac, m),
+		       cmd->vni);
+	return -ENOENT;
+}
+
+/* add/append/replace of the all-zero MAC: the VNI's flood list. */
+static int fdb_flood_set(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_flood_key k;
+	struct vxbpf_flood_val v = {};
+	int have, err;
+
+	flood_key(&k, cmd->vni, cmd->mac, &cmd->ip);
+	have = tbl_get(&c->flood, &k, NULL);
+	if (have < 0)
+		return terr(&c->flood, have);
+	if (have && cmd->verb == VERB_ADD)
+		return fdb_exists(cmd, true);
+	if (!have) {
+		err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
+		if (err)
+			return err;
+	}
+	v.be_port = htons(cmd->port);
+	CHK(&c->flood, tbl_put(&c->flood, &k, &v));
+	return 0;
+}
+
+static int fdb_local_set(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_fdb_key k;
+	struct vxbpf_fdb_val v = {}, old;
+	unsigned ifindex;
+	int have, err;
+
+	ifindex = if_nametoindex(cmd->dev);
+	if (!ifindex) {
+		vx_err("device \"%s\" not found", cmd->dev);
+		return -ENODEV;
+	}
+	fdb_key(&k, cmd->vni, cmd->mac);
+	have = tbl_get(&c->fdb, &k, &old);
+	if (have < 0)
+		return terr(&c->fdb, have);
+	if (have && cmd->verb == VERB_ADD)
+		return fdb_exists(cmd, false);
+	if (have && !(old.flags & VXBPF_FDB_LOCAL)) {
+		/* A local port replaces the remote and all its extras. */
+		err = vtep_ref(c, cmd->vni, &old.dst, -1);
+		if (!err && (old.flags & VXBPF_FDB_MULTI))
+			err = flood_drop_mac(c, cmd->vni, cmd->mac);
+		if (err)
+			return err;
+	}
+	v.flags = VXBPF_FDB_LOCAL;
+	v.ifindex = ifindex;
+	CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
+	return 0;
+}
+
+static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_fdb_key k;
+	struct vxbpf_fdb_val v = {}, old;
+	struct vxbpf_flood_key fk;
+	struct vxbpf_flood_val fv = {};
+	char m[VX_MACSTRLEN];
+	int have, fhave, err;
+
+	fdb_key(&k, cmd->vni, cmd->mac);
+	have = tbl_get(&c->fdb, &k, &old);
+	if (have < 0)
+		return terr(&c->fdb, have);
+	if (!have) {
+		err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
+		if (err)
+			return err;
+		v.dst = cmd->ip;
+		v.be_port = htons(cmd->port);
+		CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
+		return 0;
+	}
+	if (cmd->verb == VERB_ADD)
+		return fdb_exists(cmd, false);
+
+	flood_key(&fk, cmd->vni, cmd->mac, &cmd->ip);
+	if (cmd->verb == VERB_APPEND) {
+		if (old.flags & VXBPF_FDB_LOCAL) {
+			vx_err("fdb entry %s vni %u is local (dev); cannot append a remote",
+			       mac_fmt(cmd->mac, m), cmd->vni);
+			return -EINVAL;
+		}
+		if (!addr_cmp(&old.dst, &cmd->ip)) {
+			/* The primary already: only the port may change. */
+			old.be_port = htons(cmd->port);
+			CHK(&c->fdb, tbl_put(&c->fdb, &k, &old));
+			return 0;
+		}
+		fhave = tbl_get(&c->flood, &fk, NULL);
+		if (fhave < 0)
+			return terr(&c->flood, fhave);
+		if (!fhave) {
+			err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
+			if (err)
+				return err;
+		}
+		fv.be_port = htons(cmd->port);
+		CHK(&c->flood, tbl_put(&c->flood, &fk, &fv));
+		old.flags |= VXBPF_FDB_MULTI;
+		CHK(&c->fdb, tbl_put(&c->fdb, &k, &old));
+		return 0;
+	}
+
+	/* replace: a new primary remote; other remotes stay. */
+	v = old;
+	if (old.flags & VXBPF_FDB_LOCAL) {
+		memset(&v, 0, sizeof(v));
+		err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
+	} else if (addr_cmp(&old.dst, &cmd->ip)) {
+		err = vtep_ref(c, cmd->vni, &old.dst, -1);
+		if (!err)
+			err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
+	} else {
+		err = 0;
+	}
+	if (err)
+		return err;
+	if (v.flags & VXBPF_FDB_MULTI) {
+		/* The new primary may have been an extra remote: not twice. */
+		fhave = tbl_get(&c->flood, &fk, NULL);
+		if (fhave < 0)
+			return terr(&c->flood, fhave);
+		if (fhave) {
+			CHK(&c->flood, tbl_del(&c->flood, &fk));
+			err = vtep_ref(c, cmd->vni, &cmd->ip, -1);
+			if (err)
+				return err;
+			err = flood_scan(c, cmd->vni, cmd->mac, NULL);
+			if (err < 0)
+				return err;
+			if (!err)
+				v.flags &= ~VXBPF_FDB_MULTI;
+		}
+	}
+	v.dst = cmd->ip;
+	v.be_port = htons(cmd->port);
+	v.ifindex = 0;
+	v.updated_ns = 0;
+	v.flags &= ~(VXBPF_FDB_LOCAL | VXBPF_FDB_LEARNED | VXBPF_FDB_MIRRORED);
+	CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
+	return 0;
+}
+
+static int fdb_del(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_fdb_key k;
+	struct vxbpf_fdb_val v;
+	struct vxbpf_flood_key fk;
+	struct tbl_ent *low;
+	int have, n, err;
+
+	if (mac_is_zero(cmd->mac)) {
+		if (!cmd->has_ip) {
+			n = flood_scan(c, cmd->vni, cmd->mac, NULL);
+			if (n < 0)
+				return n;
+			if (!n)
+				return fdb_missing(cmd);
+			return flood_drop_mac(c, cmd->vni, cmd->mac);
+		}
+		flood_key(&fk, cmd->vni, cmd->mac, &cmd->ip);
+		have = tbl_get(&c->flood, &fk, NULL);
+		if (have < 0)
+			return terr(&c->flood, have);
+		if (!have)
+			return fdb_missing(cmd);
+		CHK(&c->flood, tbl_del(&c->flood, &fk));
+		return vtep_ref(c, cmd->vni, &cmd->ip, -1);
+	}
+
+	fdb_key(&k, cmd->vni, cmd->mac);
+	have = tbl_get(&c->fdb, &k, &v);
+	if (have < 0)
+		return terr(&c->fdb, have);
+	if (!have)
+		return fdb_missing(cmd);
+	if (!cmd->has_ip) {
+		/* Without dst: the MAC with all its remotes. */
+		CHK(&c->fdb, tbl_del(&c->fdb, &k));
+		if (v.flags & VXBPF_FDB_LOCAL)
+			return 0;
+		err = vtep_ref(c, cmd->vni, &v.dst, -1);
+		if (!err && (v.flags & VXBPF_FDB_MULTI))
+			err = flood_drop_mac(c, cmd->vni, cmd->mac);
+		return err;
+	}
+	if (!(v.flags & VXBPF_FDB_LOCAL) && !addr_cmp(&v.dst, &cmd->ip)) {
+		/* The primary goes: promote an extra remote if there is one. */
+		err = vtep_ref(c, cmd->vni, &v.dst, -1);
+		if (err)
+			return err;
+		n = (v.flags & VXBPF_FDB_MULTI) ?
+			    flood_scan(c, cmd->vni, cmd->mac, &low) :
+			    0;
+		if (n < 0)
+			return n;
+		if (!n) {
+			CHK(&c->fdb, tbl_del(&c->fdb, &k));
+			return 0;
+		}
+		{
+			const struct vxbpf_flood_key *lk = tbl_key(&c->flood, low);
+			const struct vxbpf_flood_val *lv = tbl_cur(&c->flood, low);
+
+			/* The ref moves from the flood entry to the fdb entry. */
+			v.dst = lk->dst;
+			v.be_port = lv->be_port;
+			v.remote_vni = lv->remote_vni;
+			low->cur_present = 0;
+		}
+		if (n == 1)
+			v.flags &= ~VXBPF_FDB_MULTI;
+		CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
+		return 0;
+	}
+	flood_key(&fk, cmd->vni, cmd->mac, &cmd->ip);
+	have = tbl_get(&c->flood, &fk, NULL);
+	if (have < 0)
+		return terr(&c->flood, have);
+	if (!have)
+		return fdb_missing(cmd);
+	CHK(&c->flood, tbl_del(&c->flood, &fk));
+	err = vtep_ref(c, cmd->vni, &cmd->ip, -1);
+	if (err)
+		return err;
+	n = flood_scan(c, cmd->vni, cmd->mac, NULL);
+	if (n < 0)
+		return n;
+	if (!n) {
+		v.flags &= ~VXBPF_FDB_MULTI;
+		CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
+	}
+	return 0;
+}
+
+/* Drop every entry of t whose key starts with vni (all of them if !vni). */
+static int drop_vni(struct tbl *t, bool all, __u32 vni)
+{
+	size_t i;
+
+	CHK(t, tbl_load_all(t));
+	for (i = 0; i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+
+		if (all || *(const __u32 *)tbl_key(t, e) == vni)
+			e->cur_present = 0;
+	}
+	return 0;
+}
+
+/* Every fdb and flood entry of the VNI, and so every vtep of it. */
+static int fdb_flush(struct vx_cfg *c, bool all, __u32 vni)
+{
+	int err;
+
+	err = drop_vni(&c->fdb, all, vni);
+	if (!err)
+		err = drop_vni(&c->flood, all, vni);
+	if (!err)
+		err = drop_vni(&c->vtep, all, vni);
+	return err;
+}
+
+static int fdb_cmd(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_vni_cfg vc;
+	char a[VX_ADDRSTRLEN];
+	int err;
+
+	if (cmd->verb == VERB_FLUSH)
+		return fdb_flush(c, !cmd->has_vni, cmd->vni);
+	err = vni_need(c, cmd->vni, &vc);
+	if (err)
+		return err;
+	if (cmd->has_ip && !family_ok(&vc, &cmd->ip)) {
+		vx_err("mixed address families: dst %s is %s but vni %u's local is %s",
+		       addr_fmt(&cmd->ip, a), addr_is_v4(&cmd->ip) ? "IPv4" : "IPv6",
+		       cmd->vni,
+		       (vc.flags & VXBPF_VNI_IPV6) ? "IPv6" : "IPv4");
+		return -EINVAL;
+	}
+	if (cmd->verb == VERB_DEL)
+		return fdb_del(c, cmd);
+	if (cmd->has_dev)
+		return fdb_local_set(c, cmd);
+	if (mac_is_zero(cmd->mac))
+		return fdb_flood_set(c, cmd);
+	return fdb_remote_set(c, cmd);
+}
+
+/* ---- neigh ------------------------------------------------------------- */
+
+static int neigh_cmd(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_neigh_key k;
+	struct vxbpf_neigh_val v = {};
+	struct vxbpf_vni_cfg vc;
+	char a[VX_ADDRSTRLEN];
+	int have, err;
+
+	if (cmd->verb == VERB_FLUSH)
+		return drop_vni(&c->neigh, !cmd->has_vni, cmd->vni);
+	err = vni_need(c, cmd->vni, &vc);
+	if (err)
+		return err;
+	memset(&k, 0, sizeof(k));
+	k.vni = cmd->vni;
+	k.ip = cmd->ip;
+	have = tbl_get(&c->neigh, &k, NULL);
+	if (have < 0)
+		return terr(&c->neigh, have);
+	if (cmd->verb == VERB_DEL) {
+		if (!have) {
+			vx_err("neigh entry %s vni %u not found",
+			       addr_fmt(&cmd->ip, a), cmd->vni);
+			return -ENOENT;
+		}
+		CHK(&c->neigh, tbl_del(&c->neigh, &k));
+		return 0;
+	}
+	if (have && cmd->verb == VERB_ADD) {
+		vx_err("neigh entry %s vni %u exists; use replace",
+		       addr_fmt(&cmd->ip, a), cmd->vni);
+		return -EEXIST;
+	}
+	memcpy(v.mac, cmd->mac, 6);
+	v.flags = cmd->router ? VXBPF_NEIGH_ROUTER : 0;
+	CHK(&c->neigh, tbl_put(&c->neigh, &k, &v));
+	return 0;
+}
+
+/* ---- vni --------------------------------------------------------------- */
+
+/* dstports[port] counts the VNIs on a UDP port: the decap's first test. */
+static int dstport_ref(struct vx_cfg *c, __u16 port, int delta)
+{
+	__u32 key = port, v = 0;
+	int have;
+
+	have = tbl_get(&c->dstports, &key, &v);
+	if (have < 0)
+		return terr(&c->dstports, have);
+	if (!have)
+		v = 0;
+	if (delta < 0 && !v)
+		return 0;
+	v += delta;
+	CHK(&c->dstports, tbl_put(&c->dstports, &key, &v));
+	return 0;
+}
+
+static int slot_alloc(struct vx_cfg *c, __u32 *slot)
+{
+	static __u8 used[VXBPF_MAX_VNIS];
+	struct tbl *t = &c->vni;
+	size_t i;
+
+	CHK(t, tbl_load_all(t));
+	memset(used, 0, sizeof(used));
+	for (i = 0; i < t->n; i++) {
+		const struct vxbpf_vni_cfg *v = tbl_cur(t, t->list[i]);
+
+		if (t->list[i]->cur_present && v->slot < VXBPF_MAX_VNIS)
+			used[v->slot] = 1;
+	}
+	for (i = 0; i < VXBPF_MAX_VNIS; i++) {
+		if (!used[i]) {
+			*slot = i;
+			return 0;
+		}
+	}
+	vx_err("vni map is full (%u entries)", VXBPF_MAX_VNIS);
+	return -E2BIG;
+}
+
+/* Does the VNI have remotes (of the other family, when it changes)? */
+static int vni_has_remotes(struct vx_cfg *c, __u32 vni)
+{
+	size_t i;
+
+	CHK(&c->fdb, tbl_load_all(&c->fdb));
+	for (i = 0; i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
+
+		if (e->cur_present && k->vni == vni &&
+		    !(v->flags & VXBPF_FDB_LOCAL))
+			return 1;
+	}
+	CHK(&c->flood, tbl_load_all(&c->flood));
+	for (i = 0; i < c->flood.n; i++) {
+		struct tbl_ent *e = c->flood.list[i];
+		const struct vxbpf_flood_key *k = tbl_key(&c->flood, e);
+
+		if (e->cur_present && k->vni == vni)
+			return 1;
+	}
+	return 0;
+}
+
+static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_vni_cfg v, old;
+	bool ipv6 = cmd->family == AF_INET6;
+	__u32 *ns;
+	int have, err;
+
+	have = tbl_get(&c->vni, &cmd->vni, &old);
+	if (have < 0)
+		return terr(&c->vni, have);
+	if (have && cmd->verb == VERB_ADD) {
+		vx_err("vni %u exists; use vni replace", cmd->vni);
+		return -EEXIST;
+	}
+	memset(&v, 0, sizeof(v));
+	v.local = cmd->ip;
+	v.be_dstport = htons(cmd->port ? cmd->port : VXBPF_DEFAULT_PORT);
+	if (cmd->has_srcport) {
+		v.srcport_min = cmd->srcport_min;
+		v.srcport_max = cmd->srcport_max;
+	} else {
+		cfg_default_srcport(&v.srcport_min, &v.srcport_max);
+	}
+	v.ttl = cmd->has_ttl ? cmd->ttl : cfg_default_ttl(ipv6);
+	v.tos = cmd->tos;
+	v.flags = cmd->vni_flags | (ipv6 ? VXBPF_VNI_IPV6 : 0) |
+		  (cmd->has_ttl ? VXBPF_VNI_TTL_SET : 0);
+	if (have && old.be_dstport != v.be_dstport) {
+		err = dstport_ref(c, ntohs(old.be_dstport), -1);
+		if (!err)
+			err = dstport_ref(c, ntohs(v.be_dstport), +1);
+		if (err)
+			return err;
+	} else if (!have) {
+		err = dstport_ref(c, ntohs(v.be_dstport), +1);
+		if (err)
+			return err;
+	}
+	if (have) {
+		v.slot = old.slot;
+		if ((old.flags ^ v.flags) & VXBPF_VNI_IPV6) {
+			err = vni_has_remotes(c, cmd->vni);
+			if (err < 0)
+				return err;
+			if (err) {
+				vx_err("mixed address families: vni %u has %s remotes; fdb flush vni %u first",
+				       cmd->vni, ipv6 ? "IPv4" : "IPv6",
+				       cmd->vni);
+				return -EINVAL;
+			}
+		}
+	} else {
+		err = slot_alloc(c, &v.slot);
+		if (err)
+			return err;
+		if (c->n_new_slots == c->cap_new_slots) {
+			size_t nc = c->cap_new_slots ? c->cap_new_slots * 2 : 16;
+
+			ns = realloc(c->new_slots, nc * sizeof(*ns));
+			if (!ns)
+				return -ENOMEM;
+			c->new_slots = ns;
+			c->cap_new_slots = nc;
+		}
+		c->new_slots[c->n_new_slots++] = v.slot;
+	}
+	CHK(&c->vni, tbl_put(&c->vni, &cmd->vni, &v));
+	return 0;
+}
+
+static int vni_del(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	struct vxbpf_vni_cfg vc;
+	char name[IF_NAMESIZE];
+	size_t i;
+	int err;
+
+	err = vni_need(c, cmd->vni, &vc);
+	if (err)
+		return err;
+	CHK(&c->ports, tbl_load_all(&c->ports));
+	for (i = 0; i < c->ports.n; i++) {
+		struct tbl_ent *e = c->ports.list[i];
+		const __u32 *ifindex = tbl_key(&c->ports, e);
+		const struct vxbpf_port_val *pv = tbl_cur(&c->ports, e);
+
+		if (!e->cur_present || pv->vni != cmd->vni)
+			continue;
+		if (!if_indextoname(*ifindex, name))
+			snprintf(name, sizeof(name), "ifindex %u", *ifindex);
+		vx_err("port %s still in vni %u; port del %s first", name,
+		       cmd->vni, name);
+		return -EBUSY;
+	}
+	err = fdb_flush(c, false, cmd->vni);
+	if (!err)
+		err = drop_vni(&c->neigh, false, cmd->vni);
+	if (!err)
+		err = dstport_ref(c, ntohs(vc.be_dstport), -1);
+	if (err)
+		return err;
+	CHK(&c->vni, tbl_del(&c->vni, &cmd->vni));
+	return 0;
+}
+
+int cfg_apply(struct vx_cfg *c, const struct vx_cmd *cmd)
+{
+	int err;
+
+	switch (cmd->obj) {
+	case OBJ_FDB:
+		err = fdb_cmd(c, cmd);
+		break;
+	case OBJ_NEIGH:
+		err = neigh_cmd(c, cmd);
+		break;
+	case OBJ_VNI:
+		err = cmd->verb == VERB_DEL ? vni_del(c, cmd) : vni_set(c, cmd);
+		break;
+	default:
+		vx_err("%s %s does not change maps", obj_name(cmd->obj),
+		       verb_name(cmd->verb));
+		err = -EINVAL;
+	}
+	if (!err)
+		c->changes++;
+	return err;
+}
+
+/* ---- commit ------------------------------------------------------------ */
+
+/*
+ * Ask the kernel to resolve the next hop of every VTEP that just became
+ * known (bpf_fib_lookup can read a neighbour but not start a resolution).
+ * Best effort and bounded: beyond the cap the kernel resolves on the first
+ * slow-path packet, as it would without vxbpf.
+ */
+#define RESOLVE_MAX 4096
+
+static void resolve_new_vteps(struct vx_cfg *c)
+{
+	struct tbl *t = &c->vtep;
+	size_t i, n = 0;
+
+	if (!c->maps)
+		return;
+	for (i = 0; i < t->n && n < RESOLVE_MAX; i++) {
+		struct tbl_ent *e = t->list[i];
+		const struct vxbpf_vtep_key *k = tbl_key(t, e);
+
+		if (e->orig_present || !e->cur_present)
+			continue;
+		underlay_resolve(&k->ip);
+		n++;
+	}
+}
+
+/* A new VNI starts from zero counters, whatever its slot counted before. */
+static int zero_slots(struct vx_cfg *c)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	void *zero;
+	size_t i;
+	int err = 0;
+
+	if (!c->maps || !c->n_new_slots)
+		return 0;
+	if (ncpu < 1)
+		return ncpu;
+	zero = calloc(ncpu, (sizeof(struct vxbpf_vni_stats) + 7) & ~7UL);
+	if (!zero)
+		return -ENOMEM;
+	for (i = 0; i < c->n_new_slots && !err; i++)
+		err = bpf_map_update_elem(c->maps->fd[M_VNI_STATS],
+					  &c->new_slots[i], zero, BPF_ANY);
+	free(zero);
+	if (err)
+		vx_err("cannot reset the vni_stats map: %s", vx_strerror(err));
+	return err;
+}
+
+int cfg_commit(struct vx_cfg *c)
+{
+	/* Referenced before referencing: vni and vtep first, ports last. */
+	struct tbl *order[] = { &c->vni,   &c->dstports, &c->vtep, &c->flood,
+				&c->fdb,   &c->neigh,	 &c->ports };
+	struct tbl *bad = NULL;
+	int i, n = ARRAY_SIZE(order), err, failed = 0;
+
+	err = zero_slots(c);
+	if (err)
+		return err;
+	for (i = 0; i < n && !bad; i++) {
+		err = tbl_commit_updates(order[i]);
+		if (err)
+			bad = order[i];
+	}
+	for (i = n - 1; i >= 0 && !bad; i--) {
+		err = tbl_commit_deletes(order[i]);
+		if (err)
+			bad = order[i];
+	}
+	if (!bad) {
+		resolve_new_vteps(c);
+		return 0;
+	}
+	if (err == -E2BIG)
+		vx_err("%s map is full (%u entries)", bad->name,
+		       bad->max_entries);
+	else
+		vx_err("cannot write the %s map: %s", bad->name,
+		       vx_strerror(err));
+	for (i = n - 1; i >= 0; i--)
+		failed += tbl_rollback(order[i]);
+	if (failed)
+		vx_err("rollback incomplete: %d entries could not be restored",
+		       failed);
+	return err;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The configuration semantics (bridge fdb / ip neigh rules, the vtep
+ * reference counts, VNI slots) applied to the table caches. One command
+ * or a whole `load` file is applied with cfg_apply() and then written with
+ * cfg_commit(), which undoes everything it wrote if any write fails.
+ */
+#ifndef VX_CFG_H
+#define VX_CFG_H
+
+#include "parse.h"
+#include "pins.h"
+#include "table.h"
+
+struct vx_cfg {
+	struct vx_maps *maps; /* NULL: memory only (unit tests) */
+	struct tbl vni, fdb, flood, neigh, vtep, ports;
+	struct tbl dstports; /* array: UDP port -> number of VNIs on it */
+	__u32 *new_slots; /* vni_stats slots to zero before commit */
+	size_t n_new_slots, cap_new_slots;
+	size_t changes;	  /* commands applied */
+};
+
+int cfg_init(struct vx_cfg *c, struct vx_maps *m);
+void cfg_free(struct vx_cfg *c);
+
+/* Validate one map-changing command and apply it to the caches. */
+int cfg_apply(struct vx_cfg *c, const struct vx_cmd *cmd);
+
+/* Write everything; on failure restore what was written. Prints errors. */
+int cfg_commit(struct vx_cfg *c);
+
+/* Default outer parameters of the current netns, as the kernel's vxlan. */
+void cfg_default_srcport(__u16 *min, __u16 *max);
+__u8 cfg_default_ttl(bool ipv6);
+
+#endif

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Map changes: one command, or a `load` file applied as one transaction
+ * (every line parsed, then every line validated against the maps, then
+ * one commit that rolls back if any write fails).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg.h"
+#include "cmd.h"
+
+int run_change(const struct vx_cmd *c)
+{
+	struct vx_maps m;
+	struct vx_cfg cfg;
+	int err;
+
+	err = maps_open(&m, true);
+	if (err)
+		return err;
+	cfg_init(&cfg, &m);
+	err = cfg_apply(&cfg, c);
+	if (!err)
+		err = cfg_commit(&cfg);
+	cfg_free(&cfg);
+	maps_close(&m);
+	return err;
+}
+
+#define LOAD_MAX_WORDS 64
+
+int load_parse(FILE *f, const char *name, struct load_line **out, size_t *n)
+{
+	struct load_line *v = NULL, *nv;
+	size_t cap = 0, len = 0, lsz = 0;
+	char *line = NULL, *argv[LOAD_MAX_WORDS], err[256];
+	unsigned lineno = 0;
+	int argc, ret = 0;
+
+	while (getline(&line, &lsz, f) >= 0) {
+		lineno++;
+		argc = tokenize(line, argv, LOAD_MAX_WORDS);
+		if (argc < 0) {
+			vx_err("%s:%u: too many words", name, lineno);
+			ret = -E2BIG;
+			goto out;
+		}
+		if (argc && !strcmp(argv[0], "vxbpf")) {
+			memmove(argv, argv + 1, --argc * sizeof(argv[0]));
+		}
+		if (!argc)
+			continue;
+		if (len == cap) {
+			cap = cap ? cap * 2 : 1024;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				ret = -ENOMEM;
+				vx_err("out of memory");
+				goto out;
+			}
+			v = nv;
+		}
+		if (cmd_parse(argc, argv, &v[len].cmd, err, sizeof(err))) {
+			vx_err("%s:%u: %s", name, lineno, err);
+			ret = -EINVAL;
+			goto out;
+		}
+		if (!cmd_is_map_change(&v[len].cmd)) {
+			vx_err("%s:%u: \"%s %s\" is not allowed in load (only vni, fdb and neigh changes)",
+			       name, lineno, argv[0], argc > 1 ? argv[1] : "");
+			ret = -EINVAL;
+			goto out;
+		}
+		v[len++].line = lineno;
+	}
+	if (ferror(f)) {
+		ret = -errno;
+		vx_err("cannot read %s: %s", name, vx_strerror(ret));
+	}
+out:
+	free(line);
+	if (ret) {
+		free(v);
+		v = NULL;
+		len = 0;
+	}
+	*out = v;
+	*n = len;
+	return ret;
+}
+
+int run_load(const char *file)
+{
+	struct load_line *lines = NULL;
+	struct vx_maps m;
+	struct vx_cfg cfg;
+	const char *name = strcmp(file, "-") ? file : "<stdin>";
+	size_t n, i;
+	FILE *f;
+	int err;
+
+	f = strcmp(file, "-") ? fopen(file, "re") : stdin;
+	if (!f) {
+		err = -errno;
+		vx_err("cannot open %s: %s", file, vx_strerror(err));
+		return err;
+	}
+	err = load_parse(f, name, &lines, &n);
+	if (f != stdin)
+		fclose(f);
+	if (err)
+		return err;
+	err = maps_open(&m, true);
+	if (err)
+		goto out_free;
+	cfg_init(&cfg, &m);
+	for (i = 0; i < n && !err; i++) {
+		snprintf(vx_err_prefix, sizeof(vx_err_prefix), "%s:%u: ", name,
+			 lines[i].line);
+		err = cfg_apply(&cfg, &lines[i].cmd);
+	}
+	vx_err_prefix[0] = 0;
+	if (!err)
+		err = cfg_commit(&cfg);
+	if (!err && vx_verbose)
+		fprintf(stderr, "vxbpf: %s: %zu commands applied\n", name, n);
+	cfg_free(&cfg);
+	maps_close(&m);
+out_free:
+	free(lines);
+	return err;
+}

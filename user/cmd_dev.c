@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Commands that touch devices: attach/detach of the underlay program and
+ * port add/del (ports map + xdp_port_rx). The map change of port add is
+ * committed first so the program never sees a port it does not know, and
+ * rolled back if the attachment fails.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <dirent.h>
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "cfg.h"
+#include "cmd.h"
+#include "veth.h"
+
+/* The ports map entry of ifindex: 1 found, 0 none, -errno. */
+static int port_get(struct vx_maps *m, int ifindex, struct vxbpf_port_val *v)
+{
+	__u32 key = ifindex;
+	int err = bpf_map_lookup_elem(m->fd[M_PORTS], &key, v);
+
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
+}
+
+int run_attach(const struct vx_cmd *c)
+{
+	struct vxbpf_port_val pv;
+	struct vx_maps m;
+	int ifindex, err;
+
+	ifindex = dev_index(c->dev);
+	if (ifindex < 0)
+		return ifindex;
+	err = maps_open(&m, true);
+	if (err)
+		return err;
+	err = port_get(&m, ifindex, &pv);
+	if (err > 0) {
+		vx_err("%s is a vxbpf port (vni %u); port del %s first", c->dev,
+		       pv.vni, c->dev);
+		err = -EBUSY;
+		goto out;
+	}
+	err = xdp_attach(&m, c->dev, ifindex, P_VXLAN_RX, c->mode);
+	if (!err)
+		veth_ensure_delivery(ifindex, c->dev);
+out:
+	maps_close(&m);
+	return err;
+}
+
+static int detach_one(const struct xdp_att *a, void *ctx)
+{
+	char name[IF_NAMESIZE];
+
+	if (!if_indextoname(a->ifindex, name))
+		snprintf(name, sizeof(name), "%d", a->ifindex);
+	return xdp_detach(ctx, name, a->ifindex, true);
+}
+
+int run_detach(const struct vx_cmd *c)
+{
+	struct vxbpf_port_val pv;
+	struct vx_maps m;
+	int ifindex, err;
+
+	err = maps_open(&m, false);
+	if (err == -ENOENT) {
+		if (c->all)
+			return 0;
+		vx_err("%s has no XDP program attached by vxbpf", c->dev);
+		return err;
+	}
+	if (err)
+		return err;
+	if (c->all) {
+		/* Underlay only: ports are removed with port del. */
+		err = xdp_walk(&m, detach_one, &m);
+		goto out;
+	}
+	ifindex = dev_index(c->dev);
+	if (ifindex < 0) {
+		err = ifindex;
+		goto out;
+	}
+	if (port_get(&m, ifindex, &pv) > 0) {
+		vx_err("%s is a vxbpf port (vni %u); use port del %s", c->dev,
+		       pv.vni, c->dev);
+		err = -EBUSY;
+		goto out;
+	}
+	err = xdp_detach(&m, c->dev, ifindex, false);
+out:
+	maps_close(&m);
+	return err;
+}
+
+int run_port_add(const struct vx_cmd *c)
+{
+	struct vxbpf_port_val pv = {}, old;
+	struct vxbpf_vni_cfg vc;
+	struct vx_maps m;
+	struct vx_cfg cfg;
+	struct xdp_att a;
+	__u32 key;
+	int ifindex, have, err;
+
+	ifindex = dev_index(c->dev);
+	if (ifindex < 0)
+		return ifindex;
+	err = maps_open(&m, true);
+	if (err)
+		return err;
+	cfg_init(&cfg, &m);
+	have = tbl_get(&cfg.vni, &c->vni, &vc);
+	if (have <= 0) {
+		if (!have)
+			vx_err("vni %u not found; vni add %u local IP first",
+			       c->vni, c->vni);
+		err = have ? have : -ENOENT;
+		goto out;
+	}
+	key = ifindex;
+	have = tbl_get(&cfg.ports, &key, &old);
+	if (have < 0) {
+		err = have;
+		goto out;
+	}
+	if (have && old.vni != c->vni) {
+		vx_err("port %s is in vni %u; port del %s first", c->dev,
+		       old.vni, c->dev);
+		err = -EBUSY;
+		goto out;
+	}
+	if (!have && xdp_attached(&m, ifindex, &a) > 0) {
+		vx_err("%s has vxbpf attached as an underlay device; detach %s first",
+		       c->dev, c->dev);
+		err = -EBUSY;
+		goto out;
+	}
+	pv.vni = c->vni;
+	err = tbl_put(&cfg.ports, &key, &pv);
+	if (!err)
+		err = cfg_commit(&cfg);
+	if (err)
+		goto out;
+	err = xdp_attach(&m, c->dev, ifindex, P_PORT_RX, c->mode);
+	if (err) {
+		if (tbl_rollback(&cfg.ports))
+			vx_err("could not remove %s from the ports map", c->dev);
+		goto out;
+	}
+	veth_ensure_delivery(ifindex, c->dev);
+out:
+	cfg_free(&cfg);
+	maps_close(&m);
+	return err;
+}
+
+int run_port_del(const struct vx_cmd *c)
+{
+	struct vxbpf_port_val pv;
+	struct vx_maps m;
+	__u32 key;
+	int ifindex, err;
+
+	ifindex = dev_index(c->dev);
+	if (ifindex < 0)
+		return ifindex;
+	err = maps_open(&m, false);
+	if (err == -ENOENT) {
+		vx_err("%s is not a vxbpf port", c->dev);
+		return err;
+	}
+	if (err)
+		return err;
+	err = port_get(&m, ifindex, &pv);
+	if (err <= 0) {
+		if (!err)
+			vx_err("%s is not a vxbpf port", c->dev);
+		err = err ? err : -ENOENT;
+		goto out;
+	}
+	/* Detach first: the program must not outlive its port entry. */
+	err = xdp_detach(&m, c->dev, ifindex, true);
+	if (err)
+		goto out;
+	key = ifindex;
+	err = bpf_map_delete_elem(m.fd[M_PORTS], &key);
+	if (err && err != -ENOENT)
+		vx_err("cannot write the ports map: %s", vx_strerror(err));
+	else
+		err = 0;
+out:
+	maps_close(&m);
+	return err;
+}

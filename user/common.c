@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* The error path and address helpers shared by every command. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+bool vx_verbose;
+char vx_err_prefix[128];
+
+void vx_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "vxbpf: %s", vx_err_prefix);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void vx_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("vxbpf: warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *vx_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case EEXIST:
+		return "already exists";
+	case EBUSY:
+		return "device busy (another XDP program is attached)";
+	case E2BIG:
+		return "map is full";
+	case EOPNOTSUPP:
+		return "not supported by the device or kernel";
+	case ENOENT:
+		return "not found";
+	case EPERM:
+	case EACCES:
+		return "permission denied (run as root with CAP_BPF and CAP_NET_ADMIN)";
+	case EINVAL:
+		return "invalid argument";
+	case ENODEV:
+		return "no such device";
+	default:
+		return strerror(err);
+	}
+}
+
+bool addr_is_v4(const struct vxbpf_addr *a)
+{
+	return a->w[0] == 0 && a->w[1] == 0 && a->w[2] == htonl(0xffff);
+}
+
+char *addr_fmt(const struct vxbpf_addr *a, char *buf)
+{
+	if (addr_is_v4(a))
+		inet_ntop(AF_INET, &a->w[3], buf, VX_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, a->b, buf, VX_ADDRSTRLEN);
+	return buf;
+}
+
+char *mac_fmt(const __u8 *m, char *buf)
+{
+	snprintf(buf, VX_MACSTRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+		 m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
+bool mac_is_zero(const __u8 *m)
+{
+	return !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]);
+}
+
+int addr_cmp(const struct vxbpf_addr *a, const struct vxbpf_addr *b)
+{
+	return memcmp(a->b, b->b, sizeof(a->b));
+}

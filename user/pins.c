@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The pin directory and the skeleton. Maps are always created by libbpf
+ * from the skeleton (never bpf_map_create), so they carry the BTF that
+ * makes `bpftool map dump` print typed fields.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "common.h"
+#include "netns.h"
+#include "pins.h"
+#include "vxbpf.skel.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+
+const char *const vx_map_names[M__NR] = {
+	[M_VNI] = "vni",     [M_FDB] = "fdb",	  [M_FLOOD] = "flood",
+	[M_NEIGH] = "neigh", [M_VTEP] = "vtep",	  [M_PORTS] = "ports",
+	[M_STATS] = "stats", [M_VNI_STATS] = "vni_stats",
+	[M_DSTPORTS] = "dstports",
+};
+
+const char *prog_name(enum vx_prog_id which)
+{
+	return which == P_VXLAN_RX ? "xdp_vxlan_rx" : "xdp_port_rx";
+}
+
+int pins_dir(char *dir, size_t len)
+{
+	const char *env = getenv("VXBPF_PIN_DIR");
+	ino_t self, init;
+
+	if (env && *env) {
+		snprintf(dir, len, "%s", env);
+		return 0;
+	}
+	self = netns_ino("/proc/self/ns/net");
+	init = netns_ino("/proc/1/ns/net");
+	/*
+	 * Where /proc/1 is hidden (a sandbox) we cannot tell the initial
+	 * namespace apart: every namespace then gets its own directory,
+	 * which is never wrong, only longer.
+	 */
+	if (self && init && self == init)
+		snprintf(dir, len, BPFFS_ROOT "/vxbpf");
+	else
+		snprintf(dir, len, BPFFS_ROOT "/vxbpf/netns/%lu",
+			 (unsigned long)self);
+	return 0;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && sf.f_type == BPF_FS_MAGIC;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX], *p;
+
+	snprintf(buf, sizeof(buf), "%s", dir);
+	for (p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Nothing mounted on /sys/fs/bpf: same device as its parent. */
+static bool nothing_mounted(void)
+{
+	struct stat a, b;
+
+	return stat(BPFFS_ROOT, &a) == 0 && stat("/sys/fs", &b) == 0 &&
+	       a.st_dev == b.st_dev;
+}
+
+int pins_prepare(const char *dir)
+{
+	ino_t mnt_self, mnt_init;
+	int err;
+
+	if (!strncmp(dir, BPFFS_ROOT "/", strlen(BPFFS_ROOT "/")) &&
+	    !is_bpffs(BPFFS_ROOT)) {
+		mnt_self = netns_ino("/proc/self/ns/mnt");
+		mnt_init = netns_ino("/proc/1/ns/mnt");
+		if (mnt_self && mnt_self == mnt_init && nothing_mounted() &&
+		    mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700") == 0)
+			goto mkdir;
+		vx_err(BPFFS_ROOT " is not a BPF filesystem in this mount namespace "
+		       "(`ip netns exec` remounts /sys); use `vxbpf -n NETNS` or "
+		       "`nsenter --net=/var/run/netns/NETNS` instead");
+		return -ENOENT;
+	}
+mkdir:
+	err = mkdir_p(dir);
+	if (err) {
+		vx_err("cannot create pin directory %s: %s", dir,
+		       vx_strerror(err));
+		return err;
+	}
+	if (!is_bpffs(dir)) {
+		vx_err("pin directory %s is not on a BPF filesystem", dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (!vx_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static const char *pin_name(const struct bpf_map *map)
+{
+	const char *n = bpf_map__name(map);
+
+	return strncmp(n, "vxbpf_", 6) ? n : n + 6;
+}
+
+/*
+ * 1 if the pin exists and matches the map definition of this build, 0 if
+ * it does not exist, -EINVAL if it is incompatible.
+ */
+static int pin_check(const char *path, const struct bpf_map *map, int *fdp)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
+	    info.type != bpf_map__type(map) ||
+	    info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map) ||
+	    info.map_flags != bpf_map__map_flags(map)) {
+		close(fd);
+		return -EINVAL;
+	}
+	if (fdp)
+		*fdp = fd;
+	else
+		close(fd);
+	return 1;
+}
+
+static void incompatible(const char *dir)
+{
+	vx_err("pinned maps in %s are from an incompatible vxbpf; remove %s to start over",
+	       dir, dir);
+}
+
+/*
+ * Open the skeleton with every map's pin path set. Returns how many pins
+ * are missing, or -errno (error printed).
+ */
+static int skel_open(const char *dir, struct vxbpf **out)
+{
+	char path[PATH_MAX];
+	struct bpf_map *map;
+	struct vxbpf *skel;
+	int missing = 0, err;
+
+	libbpf_set_print(libbpf_quiet);
+	skel = vxbpf__open();
+	if (!skel) {
+		err = -errno;
+		vx_err("cannot open the BPF object: %s", vx_strerror(err));
+		return err;
+	}
+	bpf_object__for_each_map(map, skel->obj) {
+		snprintf(path, sizeof(path), "%s/%s", dir, pin_name(map));
+		err = pin_check(path, map, NULL);
+		if (err < 0) {
+			if (err == -EINVAL)
+				incompatible(dir);
+			else
+				vx_err("cannot open %s: %s", path,
+				       vx_strerror(err));
+			goto fail;
+		}
+		missing += !err;
+		err = bpf_map__set_pin_path(map, path);
+		if (err) {
+			vx_err("cannot set pin path %s: %s", path,
+			       vx_strerror(err));
+			goto fail;
+		}
+	}
+	*out = skel;
+	return missing;
+fail:
+	vxbpf__destroy(skel);
+	return err;
+}
+
+static int skel_load(struct vxbpf *skel, const char *dir)
+{
+	int err = vxbpf__load(skel);
+
+	if (!err)
+		return 0;
+	if (err == -EINVAL)
+		incompatible(dir);
+	else
+		vx_err("cannot load the BPF object%s: %s",
+		       vx_verbose ? "" : " (run with -v for details)",
+		       vx_strerror(err));
+	return err;
+}
+
+void maps_close(struct vx_maps *m)
+{
+	int i;
+
+	for (i = 0; i < M__NR; i++) {
+		if (m->fd[i] >= 0)
+			close(m->fd[i]);
+		m->fd[i] = -1;
+	}
+}
+
+int maps_open(struct vx_maps *m, bool create)
+{
+	struct vxbpf *skel = NULL;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int i, err, missing;
+
+	for (i = 0; i < M__NR; i++)
+		m->fd[i] = -1;
+	pins_dir(m->dir, sizeof(m->dir));
+	if (!create && access(m->dir, F_OK) < 0) {
+		/* Nothing configured; but say so if bpffs is hidden. */
+		if (!is_bpffs(BPFFS_ROOT) && !getenv("VXBPF_PIN_DIR")) {
+			err = pins_prepare(m->dir);
+			if (err)
+				return err;
+		}
+		return -ENOENT;
+	}
+	err = pins_prepare(m->dir);
+	if (err)
+		return err;
+	missing = skel_open(m->dir, &skel);
+	if (missing < 0)
+		return missing;
+	if (missing) {
+		if (!create) {
+			err = -ENOENT;
+			goto out;
+		}
+		/* Create only the maps: no program needs to verify here. */
+		bpf_object__for_each_program(prog, skel->obj)
+			bpf_program__set_autoload(prog, false);
+		err = skel_load(skel, m->dir);
+		if (err)
+			goto out;
+	}
+	i = 0;
+	bpf_object__for_each_map(map, skel->obj) {
+		for (i = 0; i < M__NR; i++)
+			if (!strcmp(pin_name(map), vx_map_names[i]))
+				break;
+		if (i == M__NR)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", m->dir, vx_map_names[i]);
+		m->fd[i] = bpf_obj_get(path);
+		if (m->fd[i] < 0) {
+			err = -errno;
+			vx_err("cannot open %s: %s", path, vx_strerror(err));
+			goto out;
+		}
+		m->max_entries[i] = bpf_map__max_entries(map);
+	}
+	for (i = 0; i < M__NR; i++) {
+		if (m->fd[i] < 0) {
+			vx_err("the BPF object has no map \"%s\"",
+			       vx_map_names[i]);
+			err = -ENOENT;
+			goto out;
+		}
+	}
+	err = 0;
+out:
+	vxbpf__destroy(skel);
+	if (err)
+		maps_close(m);
+	return err;
+}
+
+int prog_load(struct vx_maps *m, enum vx_prog_id which)
+{
+	struct bpf_program *want, *other;
+	struct vxbpf *skel = NULL;
+	int err, fd;
+
+	err = skel_open(m->dir, &skel);
+	if (err < 0)
+		return err;
+	want = which == P_VXLAN_RX ? skel->progs.xdp_vxlan_rx :
+				     skel->progs.xdp_port_rx;
+	other = which == P_VXLAN_RX ? skel->progs.xdp_port_rx :
+				      skel->progs.xdp_vxlan_rx;
+	bpf_program__set_autoload(other, false);
+	err = skel_load(skel, m->dir);
+	if (err)
+		goto out;
+	/* The fd outlives the skeleton: the XDP link holds the program. */
+	fd = dup(bpf_program__fd(want));
+	err = fd < 0 ? -errno : fd;
+out:
+	vxbpf__destroy(skel);
+	return err;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Where vxbpf keeps its state: BPF maps pinned in a directory of the BPF
+ * filesystem, one directory per network namespace, so that instances in
+ * different namespaces never share maps.
+ */
+#ifndef VX_PINS_H
+#define VX_PINS_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+enum vx_map_id {
+	M_VNI,
+	M_FDB,
+	M_FLOOD,
+	M_NEIGH,
+	M_VTEP,
+	M_PORTS,
+	M_STATS,
+	M_VNI_STATS,
+	M_DSTPORTS,
+	M__NR
+};
+
+/* Pin names: the map names without the "vxbpf_" prefix. */
+extern const char *const vx_map_names[M__NR];
+
+struct vx_maps {
+	char dir[512];
+	int fd[M__NR];
+	unsigned max_entries[M__NR];
+};
+
+enum vx_prog_id {
+	P_VXLAN_RX, /* xdp_vxlan_rx: underlay NIC */
+	P_PORT_RX,  /* xdp_port_rx: local ports */
+};
+
+/* The pin directory of the current netns (VXBPF_PIN_DIR overrides). */
+int pins_dir(char *dir, size_t len);
+
+/*
+ * Make sure dir is on a BPF filesystem (mounting /sys/fs/bpf when nothing
+ * is mounted there and we are in the init mount namespace) and exists.
+ */
+int pins_prepare(const char *dir);
+
+/*
+ * Open the pinned maps, creating missing pins through the skeleton so they
+ * carry BTF. Prints its own error. create=false: fail with -ENOENT and no
+ * message when nothing is pinned yet (for show/stats/status).
+ */
+int maps_open(struct vx_maps *m, bool create);
+void maps_close(struct vx_maps *m);
+
+/*
+ * Load one program with every map reused from the pins; returns a program
+ * fd (caller closes) or -errno with the error printed.
+ */
+int prog_load(struct vx_maps *m, enum vx_prog_id which);
+
+/* "xdp_vxlan_rx" / "xdp_port_rx". */
+const char *prog_name(enum vx_prog_id which);
+
+#endif
