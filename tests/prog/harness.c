@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Program-test harness: netns, skeleton, maps, run-and-assert. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "vxbpf.skel.h"
+
+struct harness H;
+
+static const char *topology =
+	"link set lo up\n"
+	"link add ul0 address 02:00:00:00:01:01 type veth peer name ulp address 02:00:00:00:02:01\n"
+	"link add vm0 type veth peer name vm0p\n"
+	"link set ul0 up\n"
+	"link set ulp up\n"
+	"link set vm0 up\n"
+	"link set vm0p up\n"
+	"addr add 192.0.2.1/24 dev ul0\n"
+	"addr add 2001:db8::1/64 dev ul0 nodad\n"
+	"neigh add 192.0.2.2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent\n"
+	"neigh add 2001:db8::2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent\n";
+
+void h_ip(const char *script)
+{
+	FILE *f = popen("ip -batch - 2>&1", "w");
+
+	cr_assert(f, "popen ip: %s", strerror(errno));
+	fputs(script, f);
+	cr_assert_eq(pclose(f), 0, "ip -batch failed for:\n%s", script);
+}
+
+static void sysctl_w(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "open %s: %s", path, strerror(errno));
+	fputs(val, f);
+	cr_assert_eq(fclose(f), 0, "write %s", path);
+}
+
+static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+void h_setup(void)
+{
+	memset(&H, 0, sizeof(H));
+	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
+	h_ip(topology);
+	/*
+	 * bpf_fib_lookup() without BPF_FIB_LOOKUP_OUTPUT is a forwarding
+	 * lookup and refuses (FWD_DISABLED) unless forwarding is on for the
+	 * ingress device: the port. See the report on this requirement.
+	 */
+	sysctl_w("/proc/sys/net/ipv4/conf/vm0/forwarding", "1");
+	sysctl_w("/proc/sys/net/ipv6/conf/vm0/forwarding", "1");
+	H.if_ul0 = if_nametoindex("ul0");
+	H.if_ulp = if_nametoindex("ulp");
+	H.if_vm0 = if_nametoindex("vm0");
+	H.if_vm0p = if_nametoindex("vm0p");
+	cr_assert(H.if_ul0 && H.if_ulp && H.if_vm0 && H.if_vm0p, "veths missing");
+
+	libbpf_set_print(silent);
+	H.skel = vxbpf__open_and_load();
+	cr_assert(H.skel, "vxbpf__open_and_load: %s", strerror(errno));
+	H.rx_fd = bpf_program__fd(H.skel->progs.xdp_vxlan_rx);
+	H.port_fd = bpf_program__fd(H.skel->progs.xdp_port_rx);
+	H.vni_fd = bpf_map__fd(H.skel->maps.vxbpf_vni);
+	H.fdb_fd = bpf_map__fd(H.skel->maps.vxbpf_fdb);
+	H.vtep_fd = bpf_map__fd(H.skel->maps.vxbpf_vtep);
+	H.neigh_fd = bpf_map__fd(H.skel->maps.vxbpf_neigh);
+	H.ports_fd = bpf_map__fd(H.skel->maps.vxbpf_ports);
+	H.stats_fd = bpf_map__fd(H.skel->maps.vxbpf_stats);
+	H.vni_stats_fd = bpf_map__fd(H.skel->maps.vxbpf_vni_stats);
+	H.dstports_fd = bpf_map__fd(H.skel->maps.vxbpf_dstports);
+}
+
+void h_teardown(void)
+{
+	vxbpf__destroy(H.skel);
+	H.skel = NULL;
+}
+
+/* ---- maps -------------------------------------------------------------- */
+
+void addr_parse(const char *s, struct vxbpf_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (strchr(s, ':')) {
+		cr_assert_eq(inet_pton(AF_INET6, s, a->b), 1, "bad address %s", s);
+		return;
+	}
+	a->b[10] = a->b[11] = 0xff;
+	cr_assert_eq(inet_pton(AF_INET, s, &a->b[12]), 1, "bad address %s", s);
+}
+
+#define UPDATE(fd, k, v)                                                       \
+	cr_assert_eq(bpf_map_update_elem(fd, k, v, BPF_ANY), 0, "update %s: %s", #fd, \
+		     strerror(errno))
+
+void map_vni(uint32_t vni, const char *local, uint32_t flags)
+{
+	struct vxbpf_vni_cfg cfg = {
+		.be_dstport = htons(VXBPF_DEFAULT_PORT),
+		.srcport_min = 32768,
+		.srcport_max = 61000,
+		.ttl = 64,
+		.flags = flags | (strchr(local, ':') ? VXBPF_VNI_IPV6 : 0),
+		.slot = 0,
+	};
+
+	addr_parse(local, &cfg.local);
+	UPDATE(H.vni_fd, &vni, &cfg);
+	map_dstport(VXBPF_DEFAULT_PORT, 1);
+}
+
+struct vxbpf_vni_cfg *map_vni_get(uint32_t vni, struct vxbpf_vni_cfg *cfg)
+{
+	cr_assert_eq(bpf_map_lookup_elem(H.vni_fd, &vni, cfg), 0, "vni %u missing", vni);
+	return cfg;
+}
+
+void map_vni_put(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
+{
+	UPDATE(H.vni_fd, &vni, cfg);
+}
+
+void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t flags)
+{
+	struct vxbpf_fdb_key k = { .vni = vni };
+	struct vxbpf_fdb_val v = { .flags = flags };
+
+	memcpy(k.mac, mac, 6);
+	addr_parse(dst, &v.dst);
+	UPDATE(H.fdb_fd, &k, &v);
+}
+
+void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
+{
+	struct vxbpf_fdb_key k = { .vni = vni };
+	struct vxbpf_fdb_val v = { .flags = VXBPF_FDB_LOCAL, .ifindex = ifindex };
+
+	memcpy(k.mac, mac, 6);
+	UPDATE(H.fdb_fd, &k, &v);
+}
+
+void map_vtep(uint32_t vni, const char *ip)
+{
+	struct vxbpf_vtep_key k = { .vni = vni };
+	struct vxbpf_vtep_val v = { .refs = 1 };
+
+	addr_parse(ip, &k.ip);
+	UPDATE(H.vtep_fd, &k, &v);
+}
+
+void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags)
+{
+	struct vxbpf_neigh_key k = { .vni = vni };
+	struct vxbpf_neigh_val v = { .flags = flags };
+
+	addr_parse(ip, &k.ip);
+	memcpy(v.mac, mac, 6);
+	UPDATE(H.neigh_fd, &k, &v);
+}
+
+void map_port(int ifindex, uint32_t vni)
+{
+	__u32 k = ifindex;
+	struct vxbpf_port_val v = { .vni = vni };
+
+	UPDATE(H.ports_fd, &k, &v);
+}
+
+void map_dstport(uint16_t port, uint32_t users)
+{
+	__u32 k = port;
+
+	UPDATE(H.dstports_fd, &k, &users);
+}
+
+struct vxbpf_vni_stats vni_stats(uint32_t slot)
+{
+	int n = libbpf_num_possible_cpus();
+	struct vxbpf_vni_stats v[n], sum = { 0 };
+
+	cr_assert_eq(bpf_map_lookup_elem(H.vni_stats_fd, &slot, v), 0, "vni_stats");
+	for (int i = 0; i < n; i++) {
+		sum.rx_packets += v[i].rx_packets;
+		sum.rx_bytes += v[i].rx_bytes;
+		sum.tx_packets += v[i].tx_packets;
+		sum.tx_bytes += v[i].tx_bytes;
+	}
+	return sum;
+}
+
+/* ---- running ----------------------------------------------------------- */
+
+void stats_read(uint64_t out[VXBPF_R_MAX])
+{
+	int n = libbpf_num_possible_cpus();
+	struct vxbpf_counter v[n];
+
+	for (__u32 r = 0; r < VXBPF_R_MAX; r++) {
+		cr_assert_eq(bpf_map_lookup_elem(H.stats_fd, &r, v), 0, "stats[%u]", r);
+		out[r] = 0;
+		for (int i = 0; i < n; i++)
+			out[r] += v[i].packets;
+	}
+}
+
+const char *reason_name(int r)
+{
+	static const char *names[] = {
+#define X(e, name, help) name,
+		VXBPF_REASONS(X)
+#undef X
+	};
+
+	return r >= 0 && r < VXBPF_R_MAX ? names[r] : "?";
+}
+
+const char *verdict_name(int v)
+{
+	switch (v) {
+	case XDP_ABORTED:
+		return "XDP_ABORTED";
+	case XDP_DROP:
+		return "XDP_DROP";
+	case XDP_PASS:
+		return "XDP_PASS";
+	case XDP_TX:
+		return "XDP_TX";
+	case XDP_REDIRECT:
+		return "XDP_REDIRECT";
+	}
+	return "?";
+}
+
+int prog_run(int prog_fd, int ifindex, const struct pkt *in, struct pkt *out, uint32_t *retval)
+{
+	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->b, .data_size_in = in->len,
+		    .data_out = out->b, .data_size_out = sizeof(out->b), .repeat = 1);
+	int err;
+
+	if (ifindex) {
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
+	err = bpf_prog_test_run_opts(prog_fd, &opts);
+	if (err)
+		return -errno;
+	out->len = opts.data_size_out;
+	*retval = opts.retval;
+	return 0;
+}
+
+void expect_run(const char *name, int prog_fd, int ifindex, const struct pkt *in, int verdict,
+		int reason, const struct pkt *expect, struct pkt *out)
+{
+	uint64_t before[VXBPF_R_MAX], after[VXBPF_R_MAX];
+	static struct pkt scratch;
+	uint32_t ret = ~0U;
+	int err, counted = 0, which = -1;
+
+	if (!out)
+		out = &scratch;
+	stats_read(before);
+	err = prog_run(prog_fd, ifindex, in, out, &ret);
+	cr_assert_eq(err, 0, "%s: BPF_PROG_TEST_RUN: %s", name, strerror(-err));
+	stats_read(after);
+	for (int r = 0; r < VXBPF_R_MAX; r++) {
+		if (after[r] == before[r])
+			continue;
+		counted += after[r] - before[r];
+		which = r;
+	}
+	cr_expect_eq(counted, 1, "%s: %d reasons counted, want exactly 1", name, counted);
+	cr_expect_eq(which, reason, "%s: reason %s, want %s", name, reason_name(which),
+		     reason_name(reason));
+	cr_expect_eq(ret, (uint32_t)verdict, "%s: verdict %s (%u), want %s", name,
+		     verdict_name(ret), ret, verdict_name(verdict));
+	if (!expect && (verdict == XDP_PASS || verdict == XDP_DROP))
+		expect = in; /* decided before the first write */
+	if (expect)
+		cr_expect(out->len == expect->len && !memcmp(out->b, expect->b, out->len),
+			  "%s: output differs: %s", name,
+			  pkt_diff(out->b, out->len, expect->b, expect->len));
+}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdp_vxlan_rx: validation and decapsulation on the underlay NIC.
+ *
+ * We are host B of tests/fixtures/README.md: VNI 100, local 192.0.2.2 (or
+ * 2001:db8::2 for the IPv6-underlay cases), remote VTEP 192.0.2.1 /
+ * 2001:db8::1 known in the vtep map, 02:00:00:00:bb:01 (VM2) a local fdb
+ * entry on vm0. So the fixture frames themselves are valid input.
+ *
+ *   A (192.0.2.1) ──VXLAN 100──▶ [ul0 xdp_vxlan_rx] B (192.0.2.2) ──▶ vm0 (bb:01)
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "harness.h"
+
+#define LOCAL4 "192.0.2.2"
+#define LOCAL6 "2001:db8::2"
+#define REMOTE4 "192.0.2.1"
+#define REMOTE6 "2001:db8::1"
+
+enum inner_kind {
+	IN_ICMP4 = 0,	/* fixture encap-v4-icmp4 inner: aa:01 → bb:01 echo */
+	IN_ICMP6,	/* fixture encap-v4-icmp6 inner */
+	IN_TCP4,	/* TCP SYN, checksum complete */
+	IN_TCP4_SEED,	/* TCP SYN, checksum = CHECKSUM_PARTIAL seed */
+	IN_TCP6_SEED,
+	IN_SHORT,	/* 13 bytes: less than an Ethernet header */
+	IN_EMPTY,	/* nothing after the VXLAN header */
+	IN_MCAST_SRC,	/* source 01:00:5e:00:00:01 */
+	IN_ZERO_SRC,	/* source 00:00:00:00:00:00 */
+	IN_BCAST_DST,	/* dst ff:ff:ff:ff:ff:ff */
+	IN_MCAST_DST,	/* dst 33:33:00:00:00:01 */
+	IN_UNKNOWN_DST, /* dst 02:00:00:00:cc:01, in no table */
+};
+
+/* The inner frame, and what the port must receive (differs for seeds). */
+static void make_inner(enum inner_kind k, struct pkt *in, struct pkt *want)
+{
+	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
+	static const uint8_t mcast6[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	static const uint8_t zero[6];
+	struct pkt f;
+	size_t off;
+
+	if (k == IN_ICMP6) {
+		cr_assert_eq(fixture_read("encap-v4-icmp6.pcap", &f), 0, "fixture");
+	} else {
+		cr_assert_eq(fixture_read("encap-v4-icmp4.pcap", &f), 0, "fixture");
+	}
+	off = fixture_inner_off(&f);
+	in->len = 0;
+	pkt_put(in, f.b + off, f.len - off);
+
+	switch (k) {
+	case IN_TCP4:
+	case IN_TCP4_SEED:
+		build_tcp4(in, MAC_VM2, MAC_VM1, 40000, 0);
+		break;
+	case IN_TCP6_SEED:
+		build_tcp6(in, MAC_VM2, MAC_VM1, 40000);
+		break;
+	case IN_SHORT:
+		in->len = 13;
+		break;
+	case IN_EMPTY:
+		in->len = 0;
+		break;
+	case IN_MCAST_SRC:
+		memcpy(in->b + 6, mcast, 6);
+		break;
+	case IN_ZERO_SRC:
+		memcpy(in->b + 6, zero, 6);
+		break;
+	case IN_BCAST_DST:
+		memcpy(in->b, MAC_BCAST, 6);
+		break;
+	case IN_MCAST_DST:
+		memcpy(in->b, mcast6, 6);
+		break;
+	case IN_UNKNOWN_DST:
+		memcpy(in->b, MAC_OTHER, 6);
+		break;
+	default:
+		break;
+	}
+	pkt_copy(want, in); /* complete checksum: what arrives at the port */
+	if (k == IN_TCP4_SEED || k == IN_TCP6_SEED)
+		tcp_make_seed(in);
+}
+
+/* No pointers in here: see struct vx_opts. */
+struct rx_case {
+	char name[48];
+	char desc[256]; /* the packet, scapy style */
+	struct vx_opts o;
+	enum inner_kind inner;
+	uint32_t vni_flags; /* extra flags for VNI 100 */
+	bool no_vtep;	    /* the sender is not in the vtep map */
+	int verdict;
+	int reason;
+};
+
+#define E_IP4 "Ether(dst=B,src=A)/IP(src=" REMOTE4 ",dst=" LOCAL4 ")"
+#define E_IP6 "Ether(dst=B,src=A)/IPv6(src=" REMOTE6 ",dst=" LOCAL6 ")"
+#define VX "/UDP(sport=49152,dport=4789)/VXLAN(flags=0x08,vni=100)"
+#define ICMP4 "/Ether(src=aa:01,dst=bb:01)/IP(10.0.0.1>10.0.0.2)/ICMP() [fixture]"
+
+static struct rx_case rx_cases[] = {
+	/* name, desc, opts, inner, vni flags, no_vtep, verdict, reason */
+	{ "valid v4", E_IP4 VX ICMP4, {}, IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "valid v6", E_IP6 VX ICMP4, { .v6 = true }, IN_ICMP4, 0, false, XDP_REDIRECT,
+	  VXBPF_R_RX_DECAP },
+	{ "valid v4, inner ICMPv6", E_IP4 VX "/Ether()/IPv6()/ICMPv6EchoRequest() [fixture]", {},
+	  IN_ICMP6, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "valid v4, inner TCP complete", E_IP4 VX "/Ether()/IP()/TCP(flags=S) chksum ok", {},
+	  IN_TCP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "802.1Q v4", "Ether()/Dot1Q(vlan=10)/IP()" VX ICMP4, { .vlan = true }, IN_ICMP4, 0,
+	  false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "802.1Q v6", "Ether()/Dot1Q(vlan=10)/IPv6()" VX ICMP4, { .v6 = true, .vlan = true },
+	  IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "I flag clear", E_IP4 "/UDP()/VXLAN(flags=0x00,vni=100)" ICMP4,
+	  { .flags_xor = 0x08000000 }, IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_FLAGS },
+	{ "IPv4 options", "IP(ihl=6,options=[NOP]*4)" VX ICMP4, { .ip_opts = 1 }, IN_ICMP4, 0,
+	  false, XDP_PASS, VXBPF_R_RX_IP_OPTIONS },
+	{ "IPv4 options 40 bytes", "IP(ihl=15,options=[NOP]*40)" VX ICMP4, { .ip_opts = 10 },
+	  IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_IP_OPTIONS },
+	{ "fragment MF", "IP(flags=MF,frag=0)" VX ICMP4, { .frag = 0x2000 }, IN_ICMP4, 0, false,
+	  XDP_PASS, VXBPF_R_RX_FRAGMENT },
+	{ "fragment offset", "IP(frag=185)" VX ICMP4, { .frag = 185 }, IN_ICMP4, 0, false,
+	  XDP_PASS, VXBPF_R_RX_FRAGMENT },
+	{ "fragment MF+offset", "IP(flags=MF,frag=1)" VX ICMP4, { .frag = 0x2001 }, IN_ICMP4, 0,
+	  false, XDP_PASS, VXBPF_R_RX_FRAGMENT },
+	{ "DF only is not a fragment", "IP(flags=DF)" VX ICMP4, { .frag = 0x4000 }, IN_ICMP4, 0,
+	  false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "IPv6 hop-by-hop", E_IP6 "/IPv6ExtHdrHopByHop()" VX ICMP4, { .v6 = true, .ext = 0 + 1 },
+	  IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_IPV6_EXT },
+	{ "IPv6 fragment header", E_IP6 "/IPv6ExtHdrFragment(offset=0,m=0)" VX ICMP4,
+	  { .v6 = true, .ext = 44 + 1 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_IPV6_EXT },
+	{ "IPv6 routing header", E_IP6 "/IPv6ExtHdrRouting()" VX ICMP4,
+	  { .v6 = true, .ext = 43 + 1 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_IPV6_EXT },
+	{ "IPv6 dest options", E_IP6 "/IPv6ExtHdrDestOpt()" VX ICMP4,
+	  { .v6 = true, .ext = 60 + 1 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_IPV6_EXT },
+	{ "not local v4", "IP(dst=192.0.2.99)" VX ICMP4, { .dst = "192.0.2.99" }, IN_ICMP4, 0,
+	  false, XDP_PASS, VXBPF_R_RX_NOT_LOCAL },
+	{ "not local v6", "IPv6(dst=2001:db8::99)" VX ICMP4,
+	  { .v6 = true, .dst = "2001:db8::99" }, IN_ICMP4, 0, false, XDP_PASS,
+	  VXBPF_R_RX_NOT_LOCAL },
+	{ "unknown VNI", E_IP4 "/UDP()/VXLAN(vni=200)" ICMP4, { .vni = 200 }, IN_ICMP4, 0, false,
+	  XDP_PASS, VXBPF_R_RX_UNKNOWN_VNI },
+	{ "VNI 0xffffff", E_IP4 "/UDP()/VXLAN(vni=0xffffff)" ICMP4, { .vni = 0xffffff },
+	  IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_UNKNOWN_VNI },
+	{ "VNI on another VNI's port", E_IP4 "/UDP(dport=8472)/VXLAN(vni=100)" ICMP4,
+	  { .dport = 8472 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_UNKNOWN_VNI },
+	{ "unknown VTEP v4", "IP(src=192.0.2.3)" VX ICMP4, { .src = "192.0.2.3" }, IN_ICMP4, 0,
+	  false, XDP_DROP, VXBPF_R_RX_UNKNOWN_VTEP },
+	{ "unknown VTEP v6", "IPv6(src=2001:db8::3)" VX ICMP4,
+	  { .v6 = true, .src = "2001:db8::3" }, IN_ICMP4, 0, false, XDP_DROP,
+	  VXBPF_R_RX_UNKNOWN_VTEP },
+	{ "known VTEP of another VNI", E_IP4 VX ICMP4 " (vtep only in VNI 101)", {}, IN_ICMP4, 0,
+	  true, XDP_DROP, VXBPF_R_RX_UNKNOWN_VTEP },
+	{ "unknown VTEP, learning", "IP(src=192.0.2.3)" VX ICMP4 " (VNI learning)",
+	  { .src = "192.0.2.3" }, IN_ICMP4, VXBPF_VNI_LEARNING, false, XDP_PASS,
+	  VXBPF_R_RX_LEARN },
+	{ "inner 13 bytes", E_IP4 VX "/Raw(13 bytes)", {}, IN_SHORT, 0, false, XDP_DROP,
+	  VXBPF_R_RX_SHORT_INNER },
+	{ "inner empty", E_IP4 VX, {}, IN_EMPTY, 0, false, XDP_DROP, VXBPF_R_RX_SHORT_INNER },
+	{ "inner multicast source", E_IP4 VX "/Ether(src=01:00:5e:00:00:01)/...", {},
+	  IN_MCAST_SRC, 0, false, XDP_DROP, VXBPF_R_RX_BAD_SMAC },
+	{ "inner zero source", E_IP4 VX "/Ether(src=00:00:00:00:00:00)/...", {}, IN_ZERO_SRC, 0,
+	  false, XDP_DROP, VXBPF_R_RX_BAD_SMAC },
+	{ "inner broadcast", E_IP4 VX "/Ether(dst=ff:ff:ff:ff:ff:ff)/...", {}, IN_BCAST_DST, 0,
+	  false, XDP_PASS, VXBPF_R_RX_INNER_BUM },
+	{ "inner multicast", E_IP4 VX "/Ether(dst=33:33:00:00:00:01)/...", {}, IN_MCAST_DST, 0,
+	  false, XDP_PASS, VXBPF_R_RX_INNER_BUM },
+	{ "inner unknown dst", E_IP4 VX "/Ether(dst=02:00:00:00:cc:01)/...", {}, IN_UNKNOWN_DST,
+	  0, false, XDP_PASS, VXBPF_R_RX_INNER_UNKNOWN },
+	{ "bad UDP checksum v4", E_IP4 "/UDP(chksum=good+1)/VXLAN()" ICMP4, { .ck = CK_BAD },
+	  IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_CSUM },
+	{ "bad UDP checksum v6", E_IP6 "/UDP(chksum=good+1)/VXLAN()" ICMP4,
+	  { .v6 = true, .ck = CK_BAD }, IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_CSUM },
+	{ "zero UDP checksum v4", E_IP4 "/UDP(chksum=0)/VXLAN()" ICMP4, { .ck = CK_ZERO },
+	  IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "zero UDP checksum v6", E_IP6 "/UDP(chksum=0)/VXLAN()" ICMP4,
+	  { .v6 = true, .ck = CK_ZERO }, IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_ZERO_CSUM6 },
+	{ "zero UDP checksum v6, udp6zerocsumrx", E_IP6 "/UDP(chksum=0)/VXLAN()" ICMP4,
+	  { .v6 = true, .ck = CK_ZERO }, IN_ICMP4, VXBPF_VNI_UDP6ZEROCSUMRX, false, XDP_REDIRECT,
+	  VXBPF_R_RX_DECAP },
+	{ "not a VXLAN port", E_IP4 "/UDP(dport=4790)/Raw(VXLAN...)", { .dport = 4790 },
+	  IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_NOT_VXLAN },
+	{ "outer ECN CE v4", "IP(tos=0x03)" VX ICMP4, { .tos = 0x03 }, IN_ICMP4, 0, false,
+	  XDP_PASS, VXBPF_R_RX_ECN_CE },
+	{ "outer ECN CE v6", "IPv6(tc=0x03)" VX ICMP4, { .v6 = true, .tos = 0x03 }, IN_ICMP4, 0,
+	  false, XDP_PASS, VXBPF_R_RX_ECN_CE },
+	{ "outer ECT(0) + DSCP is fine", "IP(tos=0xba)" VX ICMP4, { .tos = 0xba }, IN_ICMP4, 0,
+	  false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "LCO inner TCP4 seed, v4", E_IP4 "/UDP(chksum=as if inner complete)" VX
+	  "/Ether()/IP()/TCP(chksum=pseudo seed)", { .ck = CK_LCO }, IN_TCP4_SEED, 0, false,
+	  XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "LCO inner TCP4 seed, v6", E_IP6 "/UDP(chksum=as if inner complete)" VX
+	  "/Ether()/IP()/TCP(chksum=pseudo seed)", { .v6 = true, .ck = CK_LCO }, IN_TCP4_SEED, 0,
+	  false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "LCO inner TCP6 seed, v4", E_IP4 "/UDP(chksum=as if inner complete)" VX
+	  "/Ether()/IPv6()/TCP(chksum=pseudo seed)", { .ck = CK_LCO }, IN_TCP6_SEED, 0, false,
+	  XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	{ "inner TCP seed, outer over the seed", E_IP4 "/UDP(chksum=over bytes as sent)" VX
+	  "/Ether()/IP()/TCP(chksum=pseudo seed)", {}, IN_TCP4_SEED, 0, false, XDP_REDIRECT,
+	  VXBPF_R_RX_DECAP },
+	{ "inner TCP seed, zero outer csum", E_IP4 "/UDP(chksum=0)" VX
+	  "/Ether()/IP()/TCP(chksum=pseudo seed)", { .ck = CK_ZERO }, IN_TCP4_SEED, 0, false,
+	  XDP_REDIRECT, VXBPF_R_RX_DECAP },
+};
+
+static void rx_config(bool v6, uint32_t flags, bool vtep)
+{
+	map_vni(100, v6 ? LOCAL6 : LOCAL4, flags);
+	if (vtep)
+		map_vtep(100, v6 ? REMOTE6 : REMOTE4);
+	else
+		map_vtep(101, v6 ? REMOTE6 : REMOTE4);
+	map_fdb_local(100, MAC_VM2, H.if_vm0);
+	/* A second VNI on 8472, so that port is VXLAN but not VNI 100's. */
+	map_vni(101, v6 ? LOCAL6 : LOCAL4, 0);
+	{
+		struct vxbpf_vni_cfg c;
+
+		map_vni_get(101, &c);
+		c.be_dstport = htons(8472);
+		c.slot = 1;
+		map_vni_put(101, &c);
+		map_dstport(8472, 1);
+	}
+}
+
+static void rx_check(const struct rx_case *c)
+{
+	static struct pkt inner, want, in, out;
+	struct vxbpf_vni_stats s;
+
+	rx_config(c->o.v6, c->vni_flags, !c->no_vtep);
+	make_inner(c->inner, &inner, &want);
+	build_vxlan(&in, &c->o, &inner);
+	expect_run(c->name, H.rx_fd, 0, &in, c->verdict, c->reason,
+		   c->verdict == XDP_REDIRECT ? &want : NULL, &out);
+
+	s = vni_stats(0);
+	if (c->verdict == XDP_REDIRECT) {
+		cr_expect_eq(s.rx_packets, 1, "%s: vni rx_packets %llu", c->name,
+			     (unsigned long long)s.rx_packets);
+		cr_expect_eq(s.rx_bytes, inner.len, "%s: vni rx_bytes %llu want %zu", c->name,
+			     (unsigned long long)s.rx_bytes, inner.len);
+	} else {
+		cr_expect_eq(s.rx_packets, 0, "%s: vni rx counted a %s", c->name,
+			     verdict_name(c->verdict));
+	}
+	if (c->inner == IN_TCP4_SEED || c->inner == IN_TCP6_SEED) {
+		/* Independent check of the finished inner TCP checksum. */
+		bool v6 = get16(out.b + 12) == 0x86dd;
+		size_t l4 = v6 ? 54 : 34;
+
+		cr_expect(ck_l4_ok(out.b + 14, v6, out.b + l4, out.len - l4, 6),
+			  "%s: inner TCP checksum not completed (0x%04x)", c->name,
+			  get16(out.b + l4 + 16));
+	}
+}
+
+ParameterizedTestParameters(rx, table)
+{
+	return cr_make_param_array(struct rx_case, rx_cases, sizeof(rx_cases) / sizeof(rx_cases[0]));
+}
+
+ParameterizedTest(struct rx_case *c, rx, table, .init = h_setup, .fini = h_teardown)
+{
+	rx_check(c);
+}
+
+/* Every bit of the flags word but I, and every bit of the reserved byte
+ * after the VNI: Ether()/IP()/UDP()/VXLAN(flags=0x08|bit) → drop. */
+#define FBIT(b)                                                                \
+	{ "flags bit " #b, "VXLAN(flags word ^= 1<<" #b ")", { .flags_xor = 1U << (b) }, \
+	  IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_FLAGS }
+#define RBIT(b)                                                                \
+	{ "reserved byte bit " #b, "VXLAN(reserved2=1<<" #b ")", { .rsvd = 1U << (b) }, \
+	  IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_FLAGS }
+static struct rx_case rsvd_cases[] = {
+	FBIT(0),  FBIT(1),  FBIT(2),  FBIT(3),	FBIT(4),  FBIT(5),  FBIT(6),  FBIT(7),
+	FBIT(8),  FBIT(9),  FBIT(10), FBIT(11), FBIT(12), FBIT(13), FBIT(14), FBIT(15),
+	FBIT(16), FBIT(17), FBIT(18), FBIT(19), FBIT(20), FBIT(21), FBIT(22), FBIT(23),
+	FBIT(24), FBIT(25), FBIT(26), /* 27 is I */ FBIT(28), FBIT(29), FBIT(30), FBIT(31),
+	RBIT(0),  RBIT(1),  RBIT(2),  RBIT(3),	RBIT(4),  RBIT(5),  RBIT(6),  RBIT(7),
+};
+
+ParameterizedTestParameters(rx, reserved_bits)
+{
+	return cr_make_param_array(struct rx_case, rsvd_cases,
+				   sizeof(rsvd_cases) / sizeof(rsvd_cases[0]));
+}
+
+ParameterizedTest(struct rx_case *c, rx, reserved_bits, .init = h_setup, .fini = h_teardown)
+{
+	rx_check(c);
+}
+
+/*
+ * The fixture frames exactly as Linux put them on the wire: all of them
+ * decapsulate to their inner frame.
+ */
+struct fixture_name {
+	char s[32];
+};
+static struct fixture_name fixtures[] = {
+	{ "encap-v4-icmp4.pcap" }, { "encap-v4-icmp4-big.pcap" }, { "encap-v4-icmp6.pcap" },
+	{ "encap-v4-tcp4.pcap" },  { "encap-v6-icmp4.pcap" },	  { "encap-v6-icmp4-big.pcap" },
+	{ "encap-v6-icmp6.pcap" }, { "encap-v6-tcp4.pcap" },
+};
+
+ParameterizedTestParameters(rx, fixture)
+{
+	return cr_make_param_array(struct fixture_name, fixtures,
+				   sizeof(fixtures) / sizeof(fixtures[0]));
+}
+
+ParameterizedTest(struct fixture_name *f, rx, fixture, .init = h_setup, .fini = h_teardown)
+{
+	const char *name = f->s;
+	static struct pkt in, want, out;
+	size_t off;
+
+	cr_assert_eq(fixture_read(name, &in), 0, "read %s", name);
+	rx_config(get16(in.b + 12) == 0x86dd, 0, true);
+	off = fixture_inner_off(&in);
+	want.len = 0;
+	pkt_put(&want, in.b + off, in.len - off);
+	expect_run(name, H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &want, &out);
+}
+
+/*
+ * The valid frame cut at every length: never redirected, never changed,
+ * one reason each. Below 14 bytes the kernel refuses the test run itself
+ * (EINVAL), which is fine: no XDP program ever sees such a frame. Until
+ * the UDP header is complete nothing says it is VXLAN (rx_not_vxlan or
+ * rx_malformed); after it, the UDP length no longer fits: rx_malformed.
+ */
+static void truncations(bool v6, bool vlan)
+{
+	static struct pkt inner, want, full, in, out;
+	struct vx_opts o = { .v6 = v6, .vlan = vlan };
+	size_t udp_end = 14 + (vlan ? 4 : 0) + (v6 ? 40 : 20) + 8;
+	uint64_t before[VXBPF_R_MAX], after[VXBPF_R_MAX];
+
+	rx_config(v6, 0, true);
+	make_inner(IN_ICMP4, &inner, &want);
+	build_vxlan(&full, &o, &inner);
+	for (size_t len = 0; len < full.len; len++) {
+		uint32_t ret = ~0U;
+		int err, which = -1, counted = 0;
+
+		in.len = 0;
+		pkt_put(&in, full.b, len);
+		stats_read(before);
+		err = prog_run(H.rx_fd, 0, &in, &out, &ret);
+		stats_read(after);
+		if (len < 14) {
+			cr_expect_eq(err, -EINVAL, "len %zu: test run %d", len, err);
+			continue;
+		}
+		cr_assert_eq(err, 0, "len %zu: test run: %s", len, strerror(-err));
+		for (int r = 0; r < VXBPF_R_MAX; r++) {
+			counted += after[r] - before[r];
+			if (after[r] != before[r])
+				which = r;
+		}
+		cr_expect_eq(counted, 1, "len %zu: %d reasons", len, counted);
+		cr_expect_eq(ret, XDP_PASS, "len %zu: %s", len, verdict_name(ret));
+		if (len < udp_end)
+			cr_expect(which == VXBPF_R_RX_NOT_VXLAN || which == VXBPF_R_RX_MALFORMED,
+				  "len %zu: reason %s", len, reason_name(which));
+		else
+			cr_expect_eq(which, VXBPF_R_RX_MALFORMED, "len %zu: reason %s", len,
+				     reason_name(which));
+		cr_expect(out.len == in.len && !memcmp(out.b, in.b, in.len),
+			  "len %zu: output changed", len);
+	}
+	cr_expect_eq(vni_stats(0).rx_packets, 0, "a truncated frame was decapsulated");
+}
+
+Test(rx, truncated_v4, .init = h_setup, .fini = h_teardown)
+{
+	truncations(false, false);
+}
+
+Test(rx, truncated_v6, .init = h_setup, .fini = h_teardown)
+{
+	truncations(true, false);
+}
+
+Test(rx, truncated_vlan_v4, .init = h_setup, .fini = h_teardown)
+{
+	truncations(false, true);
+}
+
+/* One byte of Ethernet padding after a valid datagram: the UDP length no
+ * longer ends the frame, the kernel judges. */
+Test(rx, trailing_byte, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt inner, want, in;
+	struct vx_opts o = {};
+
+	rx_config(false, 0, true);
+	make_inner(IN_ICMP4, &inner, &want);
+	build_vxlan(&in, &o, &inner);
+	pkt_put(&in, "", 1);
+	expect_run("trailing byte", H.rx_fd, 0, &in, XDP_PASS, VXBPF_R_RX_MALFORMED, NULL, NULL);
+}
