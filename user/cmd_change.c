@@ -69,8 +69,9 @@ int load_parse(FILE *f, const char *name, struct load_line **out, size_t *n)
 			goto out;
 		}
 		if (!cmd_is_map_change(&v[len].cmd)) {
-			vx_err("%s:%u: \"%s %s\" is not allowed in load (only vni, fdb and neigh changes)",
-			       name, lineno, argv[0], argc > 1 ? argv[1] : "");
+			vx_err("%s:%u: \"%s%s%s\" is not allowed in load (only vni, fdb and neigh changes)",
+			       name, lineno, argv[0], argc > 1 ? " " : "",
+			       argc > 1 ? argv[1] : "");
 			ret = -EINVAL;
 			goto out;
 		}

@@ -129,7 +129,7 @@ int run_stats(void)
 		out_str("reason", "%-18s", reasons[i].name);
 		out_u64("packets", " %12llu", r[i][0]);
 		out_u64("bytes", " %14llu", r[i][1]);
-		out_str(NULL, "  %s", reasons[i].help);
+		out_text("  %s", reasons[i].help);
 		out_close_obj();
 		out_nl();
 	}
