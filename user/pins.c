@@ -109,7 +109,8 @@ int pins_prepare(const char *dir)
 		vx_err(BPFFS_ROOT " is not a BPF filesystem in this mount namespace "
 		       "(`ip netns exec` remounts /sys); use `vxbpf -n NETNS` or "
 		       "`nsenter --net=/var/run/netns/NETNS` instead");
-		return -ENOENT;
+		/* Not -ENOENT: that means "nothing configured" to callers. */
+		return -EMEDIUMTYPE;
 	}
 mkdir:
 	err = mkdir_p(dir);
