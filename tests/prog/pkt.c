@@ -301,21 +301,26 @@ void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
 }
 
 void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const char *dip,
-		uint16_t dport)
+		uint16_t dport, size_t payload)
 {
-	uint8_t u[8 + 12] = { 0x30, 0x39 }; /* sport 12345, 12 bytes payload */
+	uint8_t u[PKT_MAX];
 	const uint8_t *ip;
+	size_t ulen = 8 + payload;
 
+	if (42 + payload > PKT_MAX)
+		abort();
 	p->len = 0;
 	eth_put(p, dmac, smac, 0x0800);
-	ip4_put(p, 0, 20 + sizeof(u), 17, "10.0.0.1", dip);
+	ip4_put(p, 0, 20 + ulen, 17, "10.0.0.1", dip);
+	put16(u, 12345);
 	put16(u + 2, dport);
-	put16(u + 4, sizeof(u));
-	memcpy(u + 8, "hello vxbpf!", 12);
+	put16(u + 4, ulen);
+	put16(u + 6, 0);
+	for (size_t i = 0; i < payload; i++)
+		u[8 + i] = (uint8_t)i;
 	ip = p->b + 14;
-	put16(u + 6, ck_fold(ck_add(ck_pseudo(ip + 12, ip + 16, false, sizeof(u), 17), u,
-				    sizeof(u))));
-	pkt_put(p, u, sizeof(u));
+	put16(u + 6, ck_fold(ck_add(ck_pseudo(ip + 12, ip + 16, false, ulen, 17), u, ulen)));
+	pkt_put(p, u, ulen);
 }
 
 /* ---- outer VXLAN frames ------------------------------------------------ */
@@ -345,7 +350,7 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 		put32(ip, 6U << 28 | (uint32_t)o->tos << 20);
 		put16(ip + 4, ulen + extlen);
 		ip[6] = o->ext ? o->ext - 1 : 17;
-		ip[7] = 64;
+		ip[7] = o->ttl ? o->ttl : 64;
 		ip6_parse(src, ip + 8);
 		ip6_parse(dst, ip + 24);
 		if (extlen) {
@@ -360,7 +365,7 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 		ip[1] = o->tos;
 		put16(ip + 2, iplen + ulen);
 		put16(ip + 6, o->frag);
-		ip[8] = 64;
+		ip[8] = o->ttl ? o->ttl : 64;
 		ip[9] = 17;
 		ip4_parse(src, ip + 12);
 		ip4_parse(dst, ip + 16);

@@ -70,9 +70,10 @@ void build_tcp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
 void tcp_make_seed(struct pkt *p);
 /* Ethernet + IPv6 + TCP SYN, checksum complete. */
 void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_t sport);
-/* Ethernet + IPv4 + UDP, checksum complete. */
+/* Ethernet + IPv4 + UDP 12345 → dport with `payload` bytes, checksum
+ * complete; the frame is 42 + payload bytes long. */
 void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const char *dip,
-		uint16_t dport);
+		uint16_t dport, size_t payload);
 /* Set the ECN bits of the IPv4 inner header (and redo its checksum). */
 void ip4_set_tos(struct pkt *p, size_t ip_off, uint8_t tos);
 
@@ -100,6 +101,7 @@ struct vx_opts {
 	enum ck_mode ck;
 	uint16_t dport;	  /* 0: 4789 */
 	uint8_t tos;	  /* outer TOS / traffic class */
+	uint8_t ttl;	  /* 0: 64 */
 };
 
 /*
