@@ -36,6 +36,8 @@ const char *prog_name(enum vx_prog_id which)
 	return which == P_VXLAN_RX ? "xdp_vxlan_rx" : "xdp_port_rx";
 }
 
+#define PROC_NET_INIT_INO 0xEFFFFFF9U
+
 int pins_dir(char *dir, size_t len)
 {
 	const char *env = getenv("VXBPF_PIN_DIR");
@@ -48,11 +50,12 @@ int pins_dir(char *dir, size_t len)
 	self = netns_ino("/proc/self/ns/net");
 	init = netns_ino("/proc/1/ns/net");
 	/*
-	 * Where /proc/1 is hidden (a sandbox) we cannot tell the initial
-	 * namespace apart: every namespace then gets its own directory,
-	 * which is never wrong, only longer.
+	 * Since 6.x the initial namespace has a fixed inode
+	 * (PROC_NET_INIT_INO), which also tells it apart where /proc/1 is
+	 * hidden (a sandbox). Where neither works every namespace gets its
+	 * own directory, which is never wrong, only longer.
 	 */
-	if (self && init && self == init)
+	if (self && ((init && self == init) || self == PROC_NET_INIT_INO))
 		snprintf(dir, len, BPFFS_ROOT "/vxbpf");
 	else
 		snprintf(dir, len, BPFFS_ROOT "/vxbpf/netns/%lu",
