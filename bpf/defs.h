@@ -22,6 +22,7 @@
 #define IPPROTO_DSTOPTS 60
 #define IPPROTO_MH 135
 
+#define LOOPBACK_IFINDEX 1 /* in every network namespace */
 #define AF_INET 2
 #define AF_INET6 10
 

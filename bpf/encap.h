@@ -39,7 +39,11 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
 
 	__builtin_memset(&p->fib, 0, sizeof(p->fib));
-	p->fib.ifindex = ctx->ingress_ifindex;
+	/* The lookup of a locally originated packet, as the kernel vxlan
+	 * device's route lookup is: input interface loopback. (The helper
+	 * needs forwarding enabled on that interface; `port add` sees to
+	 * it for lo only.) */
+	p->fib.ifindex = LOOPBACK_IFINDEX;
 	p->fib.l4_protocol = IPPROTO_UDP;
 	p->fib.tot_len = p->hdr_len - ETH_HLEN + p->inner_len;
 	if (p->v6) {

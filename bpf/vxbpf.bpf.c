@@ -109,8 +109,14 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 				r = proxy_ns(ctx, vni);
 			else
 				r = VXBPF_R_TX_BUM;
-			if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY)
-				return verdict(ctx, r, XDP_TX);
+			/* Back out of the port by redirect, not XDP_TX: on a
+			 * veth, XDP_TX frames are only flushed to a peer that
+			 * runs XDP itself, while a redirect also reaches a
+			 * peer that merely has GRO (veth_xdp_flush()). */
+			if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
+				verdict(ctx, r, 0);
+				return bpf_redirect(ifindex, 0);
+			}
 			if (r == VXBPF_R_TX_NO_ROOM)
 				return verdict(ctx, r, XDP_DROP);
 			return verdict(ctx, r, XDP_PASS);

@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "cmd.h"
 #include "veth.h"
+#include "sysctl.h"
 
 /* The ports map entry of ifindex: 1 found, 0 none, -errno. */
 static int port_get(struct vx_maps *m, int ifindex, struct vxbpf_port_val *v)
@@ -156,6 +157,7 @@ int run_port_add(const struct vx_cmd *c)
 		goto out;
 	}
 	veth_ensure_delivery(ifindex, c->dev);
+	fib_lookup_enable();
 out:
 	cfg_free(&cfg);
 	maps_close(&m);
