@@ -14,12 +14,12 @@ Q = @
 endif
 
 # BPF: CO-RE against the checked-in vmlinux.h; system headers only after it.
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS := -g -O2 -fno-strict-aliasing -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Iinclude -Ivmlinux -idirafter /usr/include \
 	-idirafter /usr/include/$(shell $(CC) -dumpmachine)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
+CFLAGS  += -fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
 	-D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
 LDLIBS  := -lbpf -lxdp -lmnl -lelf -lz
 

@@ -29,11 +29,11 @@ static __always_inline __u16 csum_fold(__u32 sum)
 static __always_inline __u32 csum_addr(__u32 sum, const struct vxbpf_addr *a, bool v6)
 {
 	if (v6) {
-		sum = csum_add(sum, a->w[0]);
-		sum = csum_add(sum, a->w[1]);
-		sum = csum_add(sum, a->w[2]);
+		sum = csum_add(sum, vxbpf_addr_w(a)[0]);
+		sum = csum_add(sum, vxbpf_addr_w(a)[1]);
+		sum = csum_add(sum, vxbpf_addr_w(a)[2]);
 	}
-	return csum_add(sum, a->w[3]);
+	return csum_add(sum, vxbpf_addr_w(a)[3]);
 }
 
 /* The TCP/UDP pseudo-header sum; len and proto in host order. */

@@ -52,8 +52,8 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 		__builtin_memcpy(p->fib.ipv6_dst, &p->dst, 16);
 	} else {
 		p->fib.family = AF_INET;
-		p->fib.ipv4_src = cfg->local.w[3];
-		p->fib.ipv4_dst = p->dst.w[3];
+		p->fib.ipv4_src = vxbpf_addr_w(&cfg->local)[3];
+		p->fib.ipv4_dst = vxbpf_addr_w(&p->dst)[3];
 	}
 	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
@@ -132,8 +132,8 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 		iph->ttl = cfg->ttl;
 		iph->protocol = IPPROTO_UDP;
 		iph->check = 0;
-		iph->saddr = cfg->local.w[3];
-		iph->daddr = p->dst.w[3];
+		iph->saddr = vxbpf_addr_w(&cfg->local)[3];
+		iph->daddr = vxbpf_addr_w(&p->dst)[3];
 		sum = csum_add(0, ((__u32 *)iph)[0]);
 		sum = csum_add(sum, ((__u32 *)iph)[1]);
 		sum = csum_add(sum, ((__u32 *)iph)[2]);

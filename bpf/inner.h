@@ -76,8 +76,7 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		addr_from_v6(&src, &ip6h->saddr);
 		addr_from_v6(&dst, &ip6h->daddr);
 		proto = ip6h->nexthdr;
-		ii->hash = hash_mix(hash_mix(0, src.w[0] ^ src.w[1] ^ src.w[2] ^ src.w[3]),
-				    dst.w[0] ^ dst.w[1] ^ dst.w[2] ^ dst.w[3]);
+		ii->hash = hash_mix(hash_mix(0, addr_fold(&src)), addr_fold(&dst));
 		ii->hash = hash_mix(ii->hash, proto);
 		l4 = ip6h + 1;
 		l4_len = bpf_ntohs(ip6h->payload_len);

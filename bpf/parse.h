@@ -44,10 +44,10 @@ static __always_inline void mac_copy(__u8 *dst, const __u8 *src)
 
 static __always_inline void addr_from_v4(struct vxbpf_addr *a, __be32 v4)
 {
-	a->w[0] = 0;
-	a->w[1] = 0;
-	a->w[2] = bpf_htonl(0xffff);
-	a->w[3] = v4;
+	vxbpf_addr_w(a)[0] = 0;
+	vxbpf_addr_w(a)[1] = 0;
+	vxbpf_addr_w(a)[2] = bpf_htonl(0xffff);
+	vxbpf_addr_w(a)[3] = v4;
 }
 
 static __always_inline void addr_from_v6(struct vxbpf_addr *a, const struct in6_addr *v6)
@@ -57,13 +57,31 @@ static __always_inline void addr_from_v6(struct vxbpf_addr *a, const struct in6_
 
 static __always_inline bool addr_equal(const struct vxbpf_addr *a, const struct vxbpf_addr *b)
 {
-	return ((a->w[0] ^ b->w[0]) | (a->w[1] ^ b->w[1]) | (a->w[2] ^ b->w[2]) |
-		(a->w[3] ^ b->w[3])) == 0;
+	const __be32 *x = vxbpf_addr_w(a), *y = vxbpf_addr_w(b);
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
+}
+
+/* The four words xor-ed together: an address's share of a flow hash. */
+static __always_inline __u32 addr_fold(const struct vxbpf_addr *a)
+{
+	const __be32 *w = vxbpf_addr_w(a);
+
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
+}
+
+static __always_inline bool addr_is_zero(const struct vxbpf_addr *a)
+{
+	const __be32 *w = vxbpf_addr_w(a);
+
+	return !(w[0] | w[1] | w[2] | w[3]);
 }
 
 static __always_inline bool addr_is_v4(const struct vxbpf_addr *a)
 {
-	return a->w[0] == 0 && a->w[1] == 0 && a->w[2] == bpf_htonl(0xffff);
+	const __be32 *w = vxbpf_addr_w(a);
+
+	return w[0] == 0 && w[1] == 0 && w[2] == bpf_htonl(0xffff);
 }
 
 /* IPv6 extension headers the fast path does not walk (RFC 8200 order). */

@@ -47,7 +47,8 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 	arp->tpa = sip;
 	mac_copy(arp->sha, n->mac);
 	arp->spa = tip;
-	mac_copy(eth->h_dest, eth->h_source);
+	/* To the asker's sha (now in tha), as arp_reduce() does. */
+	mac_copy(eth->h_dest, arp->tha);
 	mac_copy(eth->h_source, n->mac);
 	return VXBPF_R_TX_ARP_REPLY;
 }
@@ -100,6 +101,12 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni)
 	mac_copy(mac, n->mac);
 	nflags = n->flags;
 	mac_copy(req_mac, eth->h_source);
+	/* As vxlan_na_create(): to the source link-layer option if the NS
+	 * has one. Only the first option is looked at: it is where every
+	 * stack puts it. */
+	opt = (void *)(ns + 1);
+	if ((void *)(opt + 1) <= end && opt->type == ND_OPT_SOURCE_LL_ADDR && opt->len == 1)
+		mac_copy(req_mac, opt->mac);
 
 	/* Decided. The NA is built in place, sized exactly. */
 	delta = (int)NA_FRAME_LEN - (int)(end - data);

@@ -22,13 +22,14 @@
 #define VXBPF_MAX_PORTS 4096	    /* local ports */
 #define VXBPF_DEFAULT_PORT 4789	    /* IANA VXLAN port, as `ip link` defaults */
 
+/* A plain byte array so bpftool prints it as the address's bytes. */
 struct vxbpf_addr {
-	union {
-		__u8 b[16];
-		__be16 h[8];
-		__be32 w[4];
-	};
-};
+	__u8 b[16];
+} __attribute__((aligned(4)));
+
+/* Word views of an address (both sides build with -fno-strict-aliasing). */
+#define vxbpf_addr_w(a) ((__be32 *)(a)->b)
+#define vxbpf_addr_h(a) ((__be16 *)(a)->b)
 
 /* vni map: VNI (host order) -> configuration. */
 enum vxbpf_vni_flags {

@@ -62,13 +62,15 @@ const char *vx_strerror(int err)
 
 bool addr_is_v4(const struct vxbpf_addr *a)
 {
-	return a->w[0] == 0 && a->w[1] == 0 && a->w[2] == htonl(0xffff);
+	const __be32 *w = vxbpf_addr_w(a);
+
+	return w[0] == 0 && w[1] == 0 && w[2] == htonl(0xffff);
 }
 
 char *addr_fmt(const struct vxbpf_addr *a, char *buf)
 {
 	if (addr_is_v4(a))
-		inet_ntop(AF_INET, &a->w[3], buf, VX_ADDRSTRLEN);
+		inet_ntop(AF_INET, &vxbpf_addr_w(a)[3], buf, VX_ADDRSTRLEN);
 	else
 		inet_ntop(AF_INET6, a->b, buf, VX_ADDRSTRLEN);
 	return buf;

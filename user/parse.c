@@ -94,8 +94,8 @@ int parse_ip(const char *s, struct vxbpf_addr *a, int *family)
 		return -EINVAL;
 	memset(a, 0, sizeof(*a));
 	if (inet_pton(AF_INET, s, &v4) == 1) {
-		a->w[2] = htonl(0xffff);
-		a->w[3] = v4.s_addr;
+		vxbpf_addr_w(a)[2] = htonl(0xffff);
+		vxbpf_addr_w(a)[3] = v4.s_addr;
 		*family = AF_INET;
 		return 0;
 	}
@@ -506,7 +506,7 @@ static int parse_fdb(struct pctx *p)
 	if (!c->has_ip)
 		return perr(p, "%s needs \"dst IP\" or \"dev PORT\"", p->what);
 	if (!memcmp(c->ip.b, (__u8[16]){ 0 }, 16) ||
-	    (c->family == AF_INET && !c->ip.w[3]))
+	    (c->family == AF_INET && !vxbpf_addr_w(&c->ip)[3]))
 		return perr(p, "dst must not be the unspecified address");
 	return 0;
 }
@@ -553,7 +553,7 @@ static int parse_vni_cmd(struct pctx *p)
 	if (!c->has_ip)
 		return perr(p, "%s needs \"local IP\"", p->what);
 	if (!memcmp(c->ip.b, (__u8[16]){ 0 }, 16) ||
-	    (c->family == AF_INET && !c->ip.w[3]))
+	    (c->family == AF_INET && !vxbpf_addr_w(&c->ip)[3]))
 		return perr(p, "local must not be the unspecified address");
 	if ((c->family == AF_INET && (c->ip.b[12] & 0xf0) == 0xe0) ||
 	    (c->family == AF_INET6 && c->ip.b[0] == 0xff))

@@ -82,7 +82,7 @@ int underlay_resolve(const struct vxbpf_addr *vtep)
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct route_hop hop = { 0 };
 	bool v4 = addr_is_v4(vtep);
-	const void *dst = v4 ? (const void *)&vtep->w[3] : (const void *)vtep->b;
+	const void *dst = v4 ? &vtep->b[12] : vtep->b;
 	size_t alen = v4 ? 4 : 16;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;

@@ -62,12 +62,13 @@ void h_setup(void)
 	cr_assert_eq(unshare(CLONE_NEWNET), 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
 	h_ip(topology);
 	/*
-	 * bpf_fib_lookup() without BPF_FIB_LOOKUP_OUTPUT is a forwarding
-	 * lookup and refuses (FWD_DISABLED) unless forwarding is on for the
-	 * ingress device: the port. See the report on this requirement.
+	 * Encap looks the outer route up as a locally originated packet
+	 * (iif lo); bpf_fib_lookup() refuses (FWD_DISABLED) unless
+	 * forwarding is on for that device. `vxbpf port add` sets exactly
+	 * these two (user/sysctl.c), so do we.
 	 */
-	sysctl_w("/proc/sys/net/ipv4/conf/vm0/forwarding", "1");
-	sysctl_w("/proc/sys/net/ipv6/conf/vm0/forwarding", "1");
+	sysctl_w("/proc/sys/net/ipv4/conf/lo/forwarding", "1");
+	sysctl_w("/proc/sys/net/ipv6/conf/lo/forwarding", "1");
 	H.if_ul0 = if_nametoindex("ul0");
 	H.if_ulp = if_nametoindex("ulp");
 	H.if_vm0 = if_nametoindex("vm0");

@@ -230,42 +230,49 @@ static const uint8_t tcp_syn_tmpl[24] = {
 	2, 4, 0x05, 0xb4,	/* MSS 1460 */
 };
 
-/* Locate IP and TCP in a frame built here; returns TCP offset. */
-static size_t tcp_locate(const struct pkt *p, bool *v6, size_t *ip_off)
+/* Locate IP and L4 in a frame built here; returns the L4 offset and the
+ * offset of its checksum field (TCP 16, UDP 6). */
+static size_t l4_locate(const struct pkt *p, bool *v6, uint8_t *proto, size_t *ck_off)
 {
-	*ip_off = 14;
+	size_t l4;
+
 	*v6 = get16(p->b + 12) == 0x86dd;
-	return *v6 ? 14 + 40 : 14 + (p->b[14] & 0xf) * 4;
+	l4 = *v6 ? 14 + 40 : 14 + (p->b[14] & 0xf) * 4;
+	*proto = *v6 ? p->b[14 + 6] : p->b[14 + 9];
+	*ck_off = l4 + (*proto == 6 ? 16 : 6);
+	return l4;
 }
 
-static void tcp_complete(struct pkt *p)
+static uint64_t l4_pseudo(const struct pkt *p, bool v6, size_t l4, uint8_t proto)
 {
-	size_t ip_off, t;
-	bool v6;
-	const uint8_t *ip;
+	const uint8_t *ip = p->b + 14;
 
-	t = tcp_locate(p, &v6, &ip_off);
-	ip = p->b + ip_off;
-	put16(p->b + t + 16, 0);
-	put16(p->b + t + 16,
-	      ck_fold(ck_add(ck_pseudo(v6 ? ip + 8 : ip + 12, v6 ? ip + 24 : ip + 16, v6,
-				       p->len - t, 6),
-			     p->b + t, p->len - t)));
+	return ck_pseudo(v6 ? ip + 8 : ip + 12, v6 ? ip + 24 : ip + 16, v6, p->len - l4, proto);
 }
 
-void tcp_make_seed(struct pkt *p)
+void l4_complete(struct pkt *p)
 {
-	size_t ip_off, t;
+	size_t l4, ck;
+	uint8_t proto;
+	uint16_t v;
 	bool v6;
-	const uint8_t *ip;
 
-	t = tcp_locate(p, &v6, &ip_off);
-	ip = p->b + ip_off;
+	l4 = l4_locate(p, &v6, &proto, &ck);
+	put16(p->b + ck, 0);
+	v = ck_fold(ck_add(l4_pseudo(p, v6, l4, proto), p->b + l4, p->len - l4));
+	put16(p->b + ck, proto == 17 && !v ? 0xffff : v);
+}
+
+void l4_make_seed(struct pkt *p)
+{
+	size_t l4, ck;
+	uint8_t proto;
+	bool v6;
+
+	l4 = l4_locate(p, &v6, &proto, &ck);
 	/* Linux: th->check = ~tcp_v4_check(len, saddr, daddr, 0), i.e. the
-	 * folded, uncomplemented pseudo-header sum. */
-	put16(p->b + t + 16, (uint16_t)~ck_fold(ck_pseudo(v6 ? ip + 8 : ip + 12,
-							  v6 ? ip + 24 : ip + 16, v6,
-							  p->len - t, 6)));
+	 * folded, uncomplemented pseudo-header sum (udp4_hwcsum alike). */
+	put16(p->b + ck, (uint16_t)~ck_fold(l4_pseudo(p, v6, l4, proto)));
 }
 
 void build_tcp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_t sport,
@@ -279,7 +286,7 @@ void build_tcp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
 	memcpy(t, tcp_syn_tmpl, sizeof(t));
 	put16(t, sport);
 	pkt_put(p, t, sizeof(t));
-	tcp_complete(p);
+	l4_complete(p);
 }
 
 void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_t sport)
@@ -297,14 +304,13 @@ void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
 	memcpy(t, tcp_syn_tmpl, sizeof(t));
 	put16(t, sport);
 	pkt_put(p, t, sizeof(t));
-	tcp_complete(p);
+	l4_complete(p);
 }
 
 void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const char *dip,
 		uint16_t dport, size_t payload)
 {
 	uint8_t u[PKT_MAX];
-	const uint8_t *ip;
 	size_t ulen = 8 + payload;
 
 	if (42 + payload > PKT_MAX)
@@ -318,9 +324,8 @@ void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const c
 	put16(u + 6, 0);
 	for (size_t i = 0; i < payload; i++)
 		u[8 + i] = (uint8_t)i;
-	ip = p->b + 14;
-	put16(u + 6, ck_fold(ck_add(ck_pseudo(ip + 12, ip + 16, false, ulen, 17), u, ulen)));
 	pkt_put(p, u, ulen);
+	l4_complete(p);
 }
 
 /* ---- outer VXLAN frames ------------------------------------------------ */
@@ -389,12 +394,18 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 
 	if (o->ck == CK_ZERO)
 		return;
+	if (o->ck == CK_SEED) {
+		const uint8_t *s = o->v6 ? ipp + 8 : ipp + 12, *d = o->v6 ? ipp + 24 : ipp + 16;
+
+		put16(udpp + 6, (uint16_t)~ck_fold(ck_pseudo(s, d, o->v6, ulen, 17)));
+		return;
+	}
 	if (o->ck == CK_LCO) {
 		/* Sum as if the device had completed the inner checksum. */
 		struct pkt done;
 
 		pkt_copy(&done, inner);
-		tcp_complete(&done);
+		l4_complete(&done);
 		memcpy(in, done.b, done.len);
 	}
 	{

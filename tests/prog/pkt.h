@@ -65,9 +65,12 @@ size_t fixture_inner_off(const struct pkt *p);
  * and tos let a test vary the flow and the ECN bits. */
 void build_tcp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_t sport,
 		uint8_t tos);
-/* Turn the TCP checksum of a build_tcp4/6 frame into the CHECKSUM_PARTIAL
- * seed: the folded pseudo-header sum (what Linux leaves for the device). */
-void tcp_make_seed(struct pkt *p);
+/* Turn the TCP/UDP checksum of a frame built here into the
+ * CHECKSUM_PARTIAL seed: the folded pseudo-header sum (what Linux leaves
+ * for the device to finish)... */
+void l4_make_seed(struct pkt *p);
+/* ...and back: the complete checksum. */
+void l4_complete(struct pkt *p);
 /* Ethernet + IPv6 + TCP SYN, checksum complete. */
 void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_t sport);
 /* Ethernet + IPv4 + UDP 12345 → dport with `payload` bytes, checksum
@@ -83,6 +86,7 @@ enum ck_mode {
 	CK_ZERO,   /* 0: no checksum */
 	CK_BAD,	   /* correct + 1 */
 	CK_LCO,	   /* computed as if the inner TCP checksum were complete */
+	CK_SEED,   /* the CHECKSUM_PARTIAL seed: folded pseudo-header sum */
 };
 
 struct vx_opts {

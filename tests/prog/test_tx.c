@@ -56,8 +56,8 @@ static void expect_encap(const char *name, const struct pkt *out, const struct p
 	uint16_t sport;
 
 	cr_assert_eq(out->len, want->len, "%s: length %zu, Linux %zu", name, out->len, want->len);
-	cr_assert(out->len >= 14 + 40 + 16, "%s: short output", name);
 	v6 = get16(want->b + 12) == 0x86dd;
+	cr_assert(out->len >= 14 + (v6 ? 40u : 20u) + 16, "%s: short output", name);
 	udp = v6 ? ip + 40 : ip + 20;
 	pkt_copy(&a, out);
 	pkt_copy(&b, want);
@@ -132,6 +132,8 @@ enum tx_inner {
 	TI_TCP4 = 0,	 /* Ether(aa:01→bb:01)/IP(10.0.0.1→10.0.0.2)/TCP(40000→5001,S) */
 	TI_TCP4_SEED,	 /* same, TCP chksum = CHECKSUM_PARTIAL pseudo-header seed */
 	TI_TCP6_SEED,	 /* Ether()/IPv6(fd00::1→fd00::2)/TCP(S), seed */
+	TI_TCP6_CE,	 /* Ether()/IPv6(tc=0x03)/TCP(S) */
+	TI_UDP4_SEED,	 /* Ether()/IP()/UDP(12345→9)/Raw(301), UDP chksum = seed */
 	TI_TCP4_ECT0,	 /* IP(tos=0x02) */
 	TI_TCP4_ECT1,	 /* IP(tos=0x01) */
 	TI_TCP4_CE,	 /* IP(tos=0x03) */
@@ -203,6 +205,12 @@ static struct tx_case tx_cases[] = {
 	{ "inner TCP4 seed over v6", TI_TCP4_SEED, TS_V6, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
 	  { .v6 = true }, false },
 	{ "inner TCP6 seed over v4", TI_TCP6_SEED, 0, XDP_REDIRECT, VXBPF_R_TX_ENCAP, {}, false },
+	{ "inner TCP6 CE → outer ECT(0)", TI_TCP6_CE, 0, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
+	  { .tos = 0x02 }, false },
+	{ "inner UDP4 seed (odd) over v4", TI_UDP4_SEED, 0, XDP_REDIRECT, VXBPF_R_TX_ENCAP, {},
+	  false },
+	{ "inner UDP4 seed (odd) over v6", TI_UDP4_SEED, TS_V6, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
+	  { .v6 = true }, false },
 	{ "inner TCP seed, noudpcsum", TI_TCP4_SEED, TS_NOUDPCSUM, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
 	  {}, true },
 	{ "remote VNI and port from fdb", TI_TCP4, TS_REMOTE, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
@@ -256,6 +264,14 @@ static void make_tx_inner(enum tx_inner k, bool v6, struct pkt *in, struct pkt *
 	case TI_TCP6_SEED:
 		build_tcp6(in, MAC_VM2, MAC_VM1, 40000);
 		break;
+	case TI_TCP6_CE:
+		build_tcp6(in, MAC_VM2, MAC_VM1, 40000);
+		in->b[14] = 0x60;
+		in->b[15] = 0x30; /* traffic class 0x03: CE */
+		break;
+	case TI_UDP4_SEED:
+		build_udp4(in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 301);
+		break;
 	case TI_TCP4_ECT0:
 	case TI_TCP4_ECT1:
 	case TI_TCP4_CE:
@@ -279,8 +295,8 @@ static void make_tx_inner(enum tx_inner k, bool v6, struct pkt *in, struct pkt *
 		break;
 	}
 	pkt_copy(done, in);
-	if (k == TI_TCP4_SEED || k == TI_TCP6_SEED)
-		tcp_make_seed(in);
+	if (k == TI_TCP4_SEED || k == TI_TCP6_SEED || k == TI_UDP4_SEED)
+		l4_make_seed(in);
 }
 
 static void tx_case_setup(const struct tx_case *c)
@@ -354,14 +370,14 @@ ParameterizedTest(struct tx_case *c, tx, table, .init = h_setup, .fini = h_teard
 		expect_encap(c->name, &out, &want, c->zero_csum,
 			     c->setup & TS_RANGE ? 1000 : 32768, c->setup & TS_RANGE ? 1001 : 61000);
 	}
-	if (c->inner == TI_TCP4_SEED || c->inner == TI_TCP6_SEED) {
+	if (c->inner == TI_TCP4_SEED || c->inner == TI_TCP6_SEED || c->inner == TI_UDP4_SEED) {
 		size_t eth = encap ? out.len - done.len : 0;
 		bool v6 = get16(out.b + eth + 12) == 0x86dd;
 		size_t l4 = eth + 14 + (v6 ? 40 : 20);
+		uint8_t proto = out.b[eth + 14 + (v6 ? 6 : 9)];
 
-		cr_expect(ck_l4_ok(out.b + eth + 14, v6, out.b + l4, out.len - l4, 6),
-			  "%s: inner TCP checksum 0x%04x not completed", c->name,
-			  get16(out.b + l4 + 16));
+		cr_expect(ck_l4_ok(out.b + eth + 14, v6, out.b + l4, out.len - l4, proto),
+			  "%s: inner L4 checksum not completed", c->name);
 	}
 	s = vni_stats(0);
 	cr_expect_eq(s.tx_packets, encap ? 1 : 0, "%s: vni tx_packets %llu", c->name,
@@ -445,4 +461,41 @@ Test(tx, ipv4_id_varies, .init = h_setup, .fini = h_teardown)
 		varies |= ids[i] != ids[0];
 	}
 	cr_expect(varies, "IPv4 ID constant 0x%04x over 8 packets", ids[0]);
+}
+
+/*
+ * Every inner length from 14 to 1400 bytes, both underlays: the outer
+ * IPv4 header and UDP checksums are right (independent recomputation),
+ * lengths add up, the inner frame is carried unchanged.
+ */
+static void tx_sweep(bool v6)
+{
+	static struct pkt in, want, out;
+	uint32_t ret;
+
+	tx_config(v6, 0);
+	for (size_t len = 14; len <= 1400; len++) {
+		struct vx_opts o = { .v6 = v6 };
+
+		in.len = 0;
+		pkt_put(&in, MAC_VM2, 6);
+		pkt_put(&in, MAC_VM1, 6);
+		pkt_put(&in, "\x88\xb5", 2);
+		for (size_t i = 14; i < len; i++)
+			in.b[in.len++] = (uint8_t)(i * 13 + 5);
+		cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+		cr_assert_eq(ret, XDP_REDIRECT, "inner %zu bytes: %s", len, verdict_name(ret));
+		build_vxlan(&want, &o, &in);
+		expect_encap("sweep", &out, &want, false, 32768, 61000);
+	}
+}
+
+Test(tx, inner_length_sweep_v4, .init = h_setup, .fini = h_teardown)
+{
+	tx_sweep(false);
+}
+
+Test(tx, inner_length_sweep_v6, .init = h_setup, .fini = h_teardown)
+{
+	tx_sweep(true);
 }

@@ -48,7 +48,7 @@ Test(cmd, fdb_add_remote)
 	cr_assert_eq(c.vni, 100);
 	cr_assert(c.has_ip);
 	cr_assert_eq(c.family, AF_INET);
-	cr_assert_eq(c.ip.w[3], htonl(0xc0000202));
+	cr_assert_eq(vxbpf_addr_w(&c.ip)[3], htonl(0xc0000202));
 	cr_assert(c.has_port);
 	cr_assert_eq(c.port, 8472);
 	cr_assert_not(c.has_dev);

@@ -64,10 +64,10 @@ Test(ip, ipv4_is_mapped)
 
 	cr_assert_eq(parse_ip("192.0.2.1", &a, &fam), 0);
 	cr_assert_eq(fam, AF_INET);
-	cr_assert_eq(a.w[0], 0);
-	cr_assert_eq(a.w[1], 0);
-	cr_assert_eq(a.w[2], htonl(0xffff));
-	cr_assert_eq(a.w[3], htonl(0xc0000201));
+	cr_assert_eq(vxbpf_addr_w(&a)[0], 0);
+	cr_assert_eq(vxbpf_addr_w(&a)[1], 0);
+	cr_assert_eq(vxbpf_addr_w(&a)[2], htonl(0xffff));
+	cr_assert_eq(vxbpf_addr_w(&a)[3], htonl(0xc0000201));
 	cr_assert(addr_is_v4(&a));
 	cr_assert_str_eq(addr_fmt(&a, buf), "192.0.2.1");
 }

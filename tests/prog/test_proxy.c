@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * xdp_port_rx as ARP / IPv6 ND proxy (vxlan `proxy`): a request from a
+ * port for an address in the VNI's neigh table is answered on that port;
+ * nothing crosses the underlay. The reply leaves by bpf_redirect() to the
+ * ingress port, not XDP_TX: on a veth, XDP_TX frames are flushed only to
+ * a peer that runs XDP itself (see bpf/vxbpf.bpf.c). The test run cannot
+ * see the redirect target; the reason and the bytes say it is the reply.
+ *
+ *   VM1 (aa:01, 10.0.0.1, fd00::1) ──ARP/NS──▶ [vm0 xdp_port_rx]
+ *        ◀──reply as 10.0.0.2 / fd00::2 = bb:01 (neigh map, VNI 100)──
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+
+#include "frames.h"
+#include "harness.h"
+
+enum proxy_setup {
+	PS_NO_PROXY = 1 << 0, /* VNI 100 without VXBPF_VNI_PROXY */
+	PS_ROUTER = 1 << 1,   /* fd00::2 has VXBPF_NEIGH_ROUTER */
+};
+
+#define NONE { 0 }, 0 /* no exact output: PASS/DROP keep the input */
+
+/* No pointers: see struct vx_opts in pkt.h. */
+struct proxy_case {
+	char name[48];
+	uint8_t in[96];
+	size_t in_len;
+	uint32_t setup;
+	int verdict;
+	int reason;
+	uint8_t out[96];
+	size_t out_len;
+};
+
+static struct proxy_case proxy_cases[] = {
+	/* name, input, setup, verdict, reason, expected output */
+	{ "ARP request, known IP", ARP_REQ, 0, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY, ARP_REP },
+	/* A frame padded to the Ethernet minimum keeps its length and pad. */
+	{ "ARP request padded to 60", ARP_REQ_PAD, 0, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY,
+	  ARP_REP_PAD },
+	/* The reply goes to the sender hardware address (sha), as the
+	 * kernel's arp_reduce() sends it, whatever the Ethernet source. */
+	{ "ARP request, Ethernet source != sha", ARP_REQ_VIA_A2, 0, XDP_REDIRECT,
+	  VXBPF_R_TX_ARP_REPLY, ARP_REP },
+	{ "ARP request, unknown IP", ARP_REQ_UNKNOWN, 0, XDP_PASS, VXBPF_R_TX_PROXY_MISS, NONE },
+	{ "ARP request, IP of another VNI", ARP_REQ_OTHER_VNI, 0, XDP_PASS, VXBPF_R_TX_PROXY_MISS,
+	  NONE },
+	{ "gratuitous ARP", ARP_GRAT, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "ARP probe (sender 0.0.0.0)", ARP_PROBE, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "broadcast ARP reply", ARP_BCAST_REPLY, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "ARP request, VNI without proxy", ARP_REQ, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	/*
+	 * Unicast ARP (a NUD re-probe) is not proxied: it follows the fdb
+	 * and is encapsulated, the remote answers. The kernel's vxlan would
+	 * proxy it (arp_reduce() runs for any destination MAC): a known
+	 * divergence, harmless, reported.
+	 */
+	{ "unicast ARP request", ARP_REQ_UNICAST, 0, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NONE },
+	{ "NS with source lladdr", NS_SLL, 0, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA },
+	{ "NS without source lladdr", NS, 0, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA },
+	/* Longer than the NA: the frame shrinks to exactly 86 bytes. */
+	{ "NS with lladdr and nonce options", NS_SLL_NONCE, 0, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY,
+	  NA },
+	/* The NA goes to the source link-layer option when there is one, as
+	 * the kernel's vxlan_na_create() does. */
+	{ "NS, Ethernet source != lladdr option", NS_SLL_VIA_A2, 0, XDP_REDIRECT,
+	  VXBPF_R_TX_NA_REPLY, NA },
+	{ "NS for a router", NS_SLL, PS_ROUTER, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA_R },
+	{ "NS for a router, no lladdr", NS, PS_ROUTER, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA_R },
+	{ "DAD NS (source ::)", NS_DAD, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "NS, unknown target", NS_UNKNOWN, 0, XDP_PASS, VXBPF_R_TX_PROXY_MISS, NONE },
+	{ "NS with hop limit 64", NS_HLIM64, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "NS for a multicast target", NS_MCAST_TGT, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "NS, VNI without proxy", NS_SLL, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "multicast echo request", MLD_ECHO, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+};
+
+ParameterizedTestParameters(proxy, table)
+{
+	return cr_make_param_array(struct proxy_case, proxy_cases,
+				   sizeof(proxy_cases) / sizeof(proxy_cases[0]));
+}
+
+ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, want, out;
+
+	map_vni(100, "192.0.2.1", c->setup & PS_NO_PROXY ? 0 : VXBPF_VNI_PROXY);
+	map_port(H.if_vm0, 100);
+	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
+	map_neigh(100, "10.0.0.2", MAC_VM2, 0);
+	map_neigh(100, "fd00::2", MAC_VM2, c->setup & PS_ROUTER ? VXBPF_NEIGH_ROUTER : 0);
+	map_neigh(101, "10.0.0.3", MAC_OTHER, 0);
+
+	in.len = 0;
+	pkt_put(&in, c->in, c->in_len);
+	want.len = 0;
+	pkt_put(&want, c->out, c->out_len);
+	expect_run(c->name, H.port_fd, H.if_vm0, &in, c->verdict, c->reason,
+		   c->out_len ? &want : NULL, &out);
+
+	if (c->reason == VXBPF_R_TX_NA_REPLY) {
+		/* Beyond the scapy bytes: the rules themselves, checked
+		 * independently of both scapy and the program. */
+		const uint8_t *ip6 = out.b + 14, *na = out.b + 54;
+
+		cr_assert_eq(out.len, 86, "%s: NA is %zu bytes, want 86", c->name, out.len);
+		cr_expect(ck_l4_ok(ip6, true, na, 32, 58), "%s: NA checksum 0x%04x wrong", c->name,
+			  get16(na + 2));
+		cr_expect_eq(na[0], 136, "%s: ICMPv6 type %u", c->name, na[0]);
+		cr_expect_eq(na[4] & 0x60, 0x60, "%s: S and O flags not set (0x%02x)", c->name,
+			     na[4]);
+		cr_expect_eq(!!(na[4] & 0x80), !!(c->setup & PS_ROUTER), "%s: R flag 0x%02x",
+			     c->name, na[4]);
+		cr_expect(na[24] == 2 && na[25] == 1 && !memcmp(na + 26, MAC_VM2, 6),
+			  "%s: no target link-layer option for bb:01", c->name);
+		cr_expect_eq(ip6[7], 255, "%s: hop limit %u", c->name, ip6[7]);
+	}
+	if (c->reason == VXBPF_R_TX_ARP_REPLY)
+		cr_expect(get16(out.b + 20) == 2 && !memcmp(out.b, c->in + 22, 6),
+			  "%s: not an ARP reply to the asker's sha", c->name);
+	if (c->reason == VXBPF_R_TX_ENCAP)
+		cr_expect(out.len == in.len + 50 && !memcmp(out.b + 50, in.b, in.len),
+			  "%s: not the frame encapsulated", c->name);
+}
