@@ -92,7 +92,7 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni)
 	addr_from_v6(&src, &ip6h->saddr);
 	addr_from_v6(&tgt, &ns->target);
 	/* DAD probes (source ::) and multicast targets: the kernel's. */
-	if (!(src.w[0] | src.w[1] | src.w[2] | src.w[3]) || tgt.b[0] == 0xff)
+	if (addr_is_zero(&src) || tgt.b[0] == 0xff)
 		return VXBPF_R_TX_BUM;
 	key.ip = tgt;
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
