@@ -47,6 +47,13 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 			return verdict(ctx, VXBPF_R_RX_IP_OPTIONS, XDP_PASS);
 		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
 			return verdict(ctx, VXBPF_R_RX_FRAGMENT, XDP_PASS);
+		/* ip_rcv() drops a wrong version or header checksum before
+		 * vxlan_rcv() runs; leave such frames to it. */
+		if (iph->version != 4 ||
+		    csum_fold(csum_add(csum_add(csum_add(((__u32 *)iph)[0], ((__u32 *)iph)[1]),
+						csum_add(((__u32 *)iph)[2], ((__u32 *)iph)[3])),
+				       ((__u32 *)iph)[4])) != 0)
+			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 		addr_from_v4(&saddr, iph->saddr);
 		addr_from_v4(&daddr, iph->daddr);
 		ip_len = bpf_ntohs(iph->tot_len);
@@ -60,6 +67,8 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 
 		if (!ip6h)
 			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+		if (ip6h->version != 6) /* ipv6_rcv() drops it */
+			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 		if (ip6h->nexthdr != IPPROTO_UDP)
 			return verdict(ctx, ipv6_is_ext(ip6h->nexthdr) ? VXBPF_R_RX_IPV6_EXT
 								       : VXBPF_R_RX_NOT_VXLAN,
