@@ -352,7 +352,7 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 
 	if (o->v6) {
 		iplen = 40;
-		put32(ip, 6U << 28 | (uint32_t)o->tos << 20);
+		put32(ip, (uint32_t)(o->ip_ver ? o->ip_ver : 6) << 28 | (uint32_t)o->tos << 20);
 		put16(ip + 4, ulen + extlen);
 		ip[6] = o->ext ? o->ext - 1 : 17;
 		ip[7] = o->ttl ? o->ttl : 64;
@@ -366,7 +366,7 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 		}
 	} else {
 		iplen = 20 + 4 * o->ip_opts;
-		ip[0] = 0x40 | (iplen / 4);
+		ip[0] = (o->ip_ver ? o->ip_ver : 4) << 4 | (iplen / 4);
 		ip[1] = o->tos;
 		put16(ip + 2, iplen + ulen);
 		put16(ip + 6, o->frag);
@@ -375,7 +375,7 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 		ip4_parse(src, ip + 12);
 		ip4_parse(dst, ip + 16);
 		memset(ip + 20, 1, 4 * o->ip_opts); /* NOPs */
-		put16(ip + 10, ck_fold(ck_add(0, ip, iplen)));
+		put16(ip + 10, ck_fold(ck_add(0, ip, iplen)) ^ o->ip_ck_xor);
 	}
 	ipp = p->b + p->len;
 	pkt_put(p, ip, iplen);

@@ -106,6 +106,8 @@ struct vx_opts {
 	uint16_t dport;	  /* 0: 4789 */
 	uint8_t tos;	  /* outer TOS / traffic class */
 	uint8_t ttl;	  /* 0: 64 */
+	uint8_t ip_ver;	  /* 0: 4 or 6; else this IP version nibble */
+	uint16_t ip_ck_xor; /* XORed into the IPv4 header checksum */
 };
 
 /*

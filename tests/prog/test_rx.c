@@ -212,6 +212,16 @@ static struct rx_case rx_cases[] = {
 	  { .ck = CK_SEED }, IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
 	{ "outer UDP csum = seed v6", E_IP6 "/UDP(chksum=pseudo seed)/VXLAN()" ICMP4,
 	  { .v6 = true, .ck = CK_SEED }, IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
+	/* ip_rcv() drops these before vxlan_rcv() ever sees them; the
+	 * fast path must not decapsulate them but leave them to it. */
+	{ "bad outer IPv4 header checksum", "IP(chksum=good^0x0100)" VX ICMP4,
+	  { .ip_ck_xor = 0x0100 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_MALFORMED },
+	{ "bad IPv4 header csum, UDP csum 0", "IP(chksum=good^1)/UDP(chksum=0)" VX ICMP4,
+	  { .ip_ck_xor = 1, .ck = CK_ZERO }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_MALFORMED },
+	{ "IP version 5 in an IPv4 frame", "Ether(type=0x0800)/IP(version=5)" VX ICMP4,
+	  { .ip_ver = 5 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_MALFORMED },
+	{ "IP version 4 in an IPv6 frame", "Ether(type=0x86dd)/IPv6(version=4)" VX ICMP4,
+	  { .v6 = true, .ip_ver = 4 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_MALFORMED },
 	{ "not a VXLAN port", E_IP4 "/UDP(dport=4790)/Raw(VXLAN...)", { .dport = 4790 },
 	  IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_NOT_VXLAN },
 	{ "outer ECN CE v4", "IP(tos=0x03)" VX ICMP4, { .tos = 0x03 }, IN_ICMP4, 0, false,
