@@ -68,7 +68,7 @@ criterion_layer()
 	build "$bin" || return 0
 
 	out=$(mktemp)
-	timeout --foreground -k 10 "$LAYER_TIMEOUT" "$bin" 2>&1 |
+	timeout -k 10 "$LAYER_TIMEOUT" "$bin" 2>&1 |
 		strip_ansi | tee "$out"
 	rc=${PIPESTATUS[0]}
 	synth=$(grep -E 'Synthesis: Tested: [0-9]+' "$out" | tail -n1)
@@ -92,6 +92,23 @@ criterion_layer()
 		FAILED=$((FAILED + 1))
 	fi
 	say "$name: tested $t, passing $p, failing $f, crashing $c"
+}
+
+# net_sweep PREFIX: remove namespaces (and their vxbpf pin dirs) and temp
+# dirs a test file left behind, e.g. after a timeout.
+net_sweep()
+{
+	local prefix=$1 ns ino
+
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		[[ $ns == "$prefix"-* ]] || continue
+		say "cleanup: leftover namespace $ns"
+		ino=$(stat -L -c %i "/var/run/netns/$ns" 2>/dev/null) &&
+			[[ -d /sys/fs/bpf/vxbpf/netns/$ino ]] &&
+			rm -rf "/sys/fs/bpf/vxbpf/netns/$ino"
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf /tmp/"$prefix".*
 }
 
 net_layer()
@@ -119,11 +136,17 @@ net_layer()
 	# build failure is counted once here.
 	build build/vxbpf
 
+	local i=0 prefix
 	for f in "${files[@]}"; do
 		say "-- $f"
 		out=$(mktemp)
-		timeout --foreground -k 10 "$NET_TIMEOUT" bash "$f" 2>&1 | tee "$out"
+		i=$((i + 1))
+		prefix=vxt-$$-$i
+		# Not --foreground: on timeout the whole process group gets TERM,
+		# the test's EXIT trap cleans up; net_sweep catches the rest.
+		VXT_PREFIX=$prefix timeout -k 10 "$NET_TIMEOUT" bash "$f" 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
+		net_sweep "$prefix"
 		p=$(grep -c '^PASS:' "$out")
 		fl=$(grep -c '^FAIL:' "$out")
 		s=$(grep -c '^SKIP:' "$out")

@@ -602,11 +602,11 @@ tcp_transfer()
 	head -c $((mib * 1024 * 1024)) /dev/urandom >"$dir/in"
 	if [[ $ip == *:* ]]; then
 		addr="TCP6:[$ip]:$port"
-		ip netns exec "$dst" timeout 60 socat -u \
+		ip netns exec "$dst" timeout 20 socat -u \
 			"TCP6-LISTEN:$port,reuseaddr" "OPEN:$dir/out,creat,trunc" &
 	else
 		addr="TCP4:$ip:$port"
-		ip netns exec "$dst" timeout 60 socat -u \
+		ip netns exec "$dst" timeout 20 socat -u \
 			"TCP4-LISTEN:$port,reuseaddr" "OPEN:$dir/out,creat,trunc" &
 	fi
 	pid=$!
@@ -615,7 +615,7 @@ tcp_transfer()
 		ip netns exec "$dst" ss -Hltn "sport = :$port" | grep -q . && break
 		sleep 0.1
 	done
-	if ! ip netns exec "$src" timeout 30 socat -u "OPEN:$dir/in" \
+	if ! ip netns exec "$src" timeout 15 socat -u "OPEN:$dir/in" \
 		"$addr,connect-timeout=5" 2>"$dir/err"; then
 		echo "socat to $ip failed: $(tr '\n' ' ' <"$dir/err")"
 		return 1
