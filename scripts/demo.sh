@@ -25,10 +25,12 @@ require_root
 require_cmd ip bridge ping
 
 STEP=0
+BOLD= NORM=
+[[ -t 1 ]] && BOLD=$'\033[1m' NORM=$'\033[0m'
 step()
 {
 	STEP=$((STEP + 1))
-	printf '\n\033[1m[%d] %s\033[0m\n' "$STEP" "$*"
+	printf '\n%s[%d] %s%s\n' "$BOLD" "$STEP" "$*" "$NORM"
 }
 
 # show CMD...: print the command, then run it (indented output).
