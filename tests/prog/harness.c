@@ -19,17 +19,17 @@
 struct harness H;
 
 static const char *topology =
-	"link set lo up\n"
-	"link add ul0 address 02:00:00:00:01:01 type veth peer name ulp address 02:00:00:00:02:01\n"
-	"link add vm0 type veth peer name vm0p\n"
-	"link set ul0 up\n"
-	"link set ulp up\n"
-	"link set vm0 up\n"
-	"link set vm0p up\n"
-	"addr add 192.0.2.1/24 dev ul0\n"
-	"addr add 2001:db8::1/64 dev ul0 nodad\n"
-	"neigh add 192.0.2.2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent\n"
-	"neigh add 2001:db8::2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent\n";
+    "link set lo up\n"
+    "link add ul0 address 02:00:00:00:01:01 type veth peer name ulp address 02:00:00:00:02:01\n"
+    "link add vm0 type veth peer name vm0p\n"
+    "link set ul0 up\n"
+    "link set ulp up\n"
+    "link set vm0 up\n"
+    "link set vm0p up\n"
+    "addr add 192.0.2.1/24 dev ul0\n"
+    "addr add 2001:db8::1/64 dev ul0 nodad\n"
+    "neigh add 192.0.2.2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent\n"
+    "neigh add 2001:db8::2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent\n";
 
 void h_ip(const char *script)
 {
@@ -109,19 +109,19 @@ void addr_parse(const char *s, struct vxbpf_addr *a)
 	cr_assert_eq(inet_pton(AF_INET, s, &a->b[12]), 1, "bad address %s", s);
 }
 
-#define UPDATE(fd, k, v)                                                       \
-	cr_assert_eq(bpf_map_update_elem(fd, k, v, BPF_ANY), 0, "update %s: %s", #fd, \
+#define UPDATE(fd, k, v)                                                                           \
+	cr_assert_eq(bpf_map_update_elem(fd, k, v, BPF_ANY), 0, "update %s: %s", #fd,              \
 		     strerror(errno))
 
 void map_vni(uint32_t vni, const char *local, uint32_t flags)
 {
 	struct vxbpf_vni_cfg cfg = {
-		.be_dstport = htons(VXBPF_DEFAULT_PORT),
-		.srcport_min = 32768,
-		.srcport_max = 61000,
-		.ttl = 64,
-		.flags = flags | (strchr(local, ':') ? VXBPF_VNI_IPV6 : 0),
-		.slot = 0,
+	    .be_dstport = htons(VXBPF_DEFAULT_PORT),
+	    .srcport_min = 32768,
+	    .srcport_max = 61000,
+	    .ttl = 64,
+	    .flags = flags | (strchr(local, ':') ? VXBPF_VNI_IPV6 : 0),
+	    .slot = 0,
 	};
 
 	addr_parse(local, &cfg.local);
@@ -142,8 +142,8 @@ void map_vni_put(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
 
 void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t flags)
 {
-	struct vxbpf_fdb_key k = { .vni = vni };
-	struct vxbpf_fdb_val v = { .flags = flags };
+	struct vxbpf_fdb_key k = {.vni = vni};
+	struct vxbpf_fdb_val v = {.flags = flags};
 
 	memcpy(k.mac, mac, 6);
 	addr_parse(dst, &v.dst);
@@ -152,8 +152,8 @@ void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t 
 
 void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
 {
-	struct vxbpf_fdb_key k = { .vni = vni };
-	struct vxbpf_fdb_val v = { .flags = VXBPF_FDB_LOCAL, .ifindex = ifindex };
+	struct vxbpf_fdb_key k = {.vni = vni};
+	struct vxbpf_fdb_val v = {.flags = VXBPF_FDB_LOCAL, .ifindex = ifindex};
 
 	memcpy(k.mac, mac, 6);
 	UPDATE(H.fdb_fd, &k, &v);
@@ -161,8 +161,8 @@ void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
 
 void map_vtep(uint32_t vni, const char *ip)
 {
-	struct vxbpf_vtep_key k = { .vni = vni };
-	struct vxbpf_vtep_val v = { .refs = 1 };
+	struct vxbpf_vtep_key k = {.vni = vni};
+	struct vxbpf_vtep_val v = {.refs = 1};
 
 	addr_parse(ip, &k.ip);
 	UPDATE(H.vtep_fd, &k, &v);
@@ -170,8 +170,8 @@ void map_vtep(uint32_t vni, const char *ip)
 
 void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags)
 {
-	struct vxbpf_neigh_key k = { .vni = vni };
-	struct vxbpf_neigh_val v = { .flags = flags };
+	struct vxbpf_neigh_key k = {.vni = vni};
+	struct vxbpf_neigh_val v = {.flags = flags};
 
 	addr_parse(ip, &k.ip);
 	memcpy(v.mac, mac, 6);
@@ -181,7 +181,7 @@ void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags)
 void map_port(int ifindex, uint32_t vni)
 {
 	__u32 k = ifindex;
-	struct vxbpf_port_val v = { .vni = vni };
+	struct vxbpf_port_val v = {.vni = vni};
 
 	UPDATE(H.ports_fd, &k, &v);
 }
@@ -196,7 +196,7 @@ void map_dstport(uint16_t port, uint32_t users)
 struct vxbpf_vni_stats vni_stats(uint32_t slot)
 {
 	int n = libbpf_num_possible_cpus();
-	struct vxbpf_vni_stats v[n], sum = { 0 };
+	struct vxbpf_vni_stats v[n], sum = {0};
 
 	cr_assert_eq(bpf_map_lookup_elem(H.vni_stats_fd, &slot, v), 0, "vni_stats");
 	for (int i = 0; i < n; i++) {
@@ -210,7 +210,7 @@ struct vxbpf_vni_stats vni_stats(uint32_t slot)
 
 /* ---- running ----------------------------------------------------------- */
 
-void stats_read(uint64_t out[VXBPF_R_MAX])
+void stats_read_bytes(uint64_t out[VXBPF_R_MAX], uint64_t bytes[VXBPF_R_MAX])
 {
 	int n = libbpf_num_possible_cpus();
 	struct vxbpf_counter v[n];
@@ -218,16 +218,26 @@ void stats_read(uint64_t out[VXBPF_R_MAX])
 	for (__u32 r = 0; r < VXBPF_R_MAX; r++) {
 		cr_assert_eq(bpf_map_lookup_elem(H.stats_fd, &r, v), 0, "stats[%u]", r);
 		out[r] = 0;
-		for (int i = 0; i < n; i++)
+		if (bytes)
+			bytes[r] = 0;
+		for (int i = 0; i < n; i++) {
 			out[r] += v[i].packets;
+			if (bytes)
+				bytes[r] += v[i].bytes;
+		}
 	}
+}
+
+void stats_read(uint64_t out[VXBPF_R_MAX])
+{
+	stats_read_bytes(out, NULL);
 }
 
 const char *reason_name(int r)
 {
 	static const char *names[] = {
 #define X(e, name, help) name,
-		VXBPF_REASONS(X)
+	    VXBPF_REASONS(X)
 #undef X
 	};
 
@@ -253,7 +263,7 @@ const char *verdict_name(int v)
 
 int prog_run(int prog_fd, int ifindex, const struct pkt *in, struct pkt *out, uint32_t *retval)
 {
-	struct xdp_md ctx = { .data_end = in->len, .ingress_ifindex = ifindex };
+	struct xdp_md ctx = {.data_end = in->len, .ingress_ifindex = ifindex};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->b, .data_size_in = in->len,
 		    .data_out = out->b, .data_size_out = sizeof(out->b), .repeat = 1);
 	int err;
@@ -273,17 +283,17 @@ int prog_run(int prog_fd, int ifindex, const struct pkt *in, struct pkt *out, ui
 void expect_run(const char *name, int prog_fd, int ifindex, const struct pkt *in, int verdict,
 		int reason, const struct pkt *expect, struct pkt *out)
 {
-	uint64_t before[VXBPF_R_MAX], after[VXBPF_R_MAX];
+	uint64_t before[VXBPF_R_MAX], after[VXBPF_R_MAX], bb[VXBPF_R_MAX], ba[VXBPF_R_MAX];
 	static struct pkt scratch;
 	uint32_t ret = ~0U;
 	int err, counted = 0, which = -1;
 
 	if (!out)
 		out = &scratch;
-	stats_read(before);
+	stats_read_bytes(before, bb);
 	err = prog_run(prog_fd, ifindex, in, out, &ret);
 	cr_assert_eq(err, 0, "%s: BPF_PROG_TEST_RUN: %s", name, strerror(-err));
-	stats_read(after);
+	stats_read_bytes(after, ba);
 	for (int r = 0; r < VXBPF_R_MAX; r++) {
 		if (after[r] == before[r])
 			continue;
@@ -293,6 +303,19 @@ void expect_run(const char *name, int prog_fd, int ifindex, const struct pkt *in
 	cr_expect_eq(counted, 1, "%s: %d reasons counted, want exactly 1", name, counted);
 	cr_expect_eq(which, reason, "%s: reason %s, want %s", name, reason_name(which),
 		     reason_name(reason));
+	if (which >= 0) {
+		/* Bytes: the frame as it arrived for PASS/DROP; a rewritten
+		 * frame may be counted before or after the rewrite. */
+		uint64_t bytes = ba[which] - bb[which];
+
+		if (verdict == XDP_PASS || verdict == XDP_DROP)
+			cr_expect_eq(bytes, in->len, "%s: %llu bytes counted, want %zu", name,
+				     (unsigned long long)bytes, in->len);
+		else
+			cr_expect(bytes == in->len || bytes == out->len,
+				  "%s: %llu bytes counted, frame %zu / %zu", name,
+				  (unsigned long long)bytes, in->len, out->len);
+	}
 	cr_expect_eq(ret, (uint32_t)verdict, "%s: verdict %s (%u), want %s", name,
 		     verdict_name(ret), ret, verdict_name(verdict));
 	if (!expect && (verdict == XDP_PASS || verdict == XDP_DROP))

@@ -56,6 +56,7 @@ struct vxbpf_vni_stats vni_stats(uint32_t slot);
 /* ---- running ----------------------------------------------------------- */
 /* Every reason's packet counter, summed over CPUs. */
 void stats_read(uint64_t out[VXBPF_R_MAX]);
+void stats_read_bytes(uint64_t out[VXBPF_R_MAX], uint64_t bytes[VXBPF_R_MAX]);
 const char *reason_name(int r);
 const char *verdict_name(int v);
 

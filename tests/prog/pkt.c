@@ -10,12 +10,12 @@
 
 #include "pkt.h"
 
-const uint8_t MAC_UL_A[6] = { 0x02, 0, 0, 0, 0x01, 0x01 };
-const uint8_t MAC_UL_B[6] = { 0x02, 0, 0, 0, 0x02, 0x01 };
-const uint8_t MAC_VM1[6] = { 0x02, 0, 0, 0, 0xaa, 0x01 };
-const uint8_t MAC_VM2[6] = { 0x02, 0, 0, 0, 0xbb, 0x01 };
-const uint8_t MAC_OTHER[6] = { 0x02, 0, 0, 0, 0xcc, 0x01 };
-const uint8_t MAC_BCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+const uint8_t MAC_UL_A[6] = {0x02, 0, 0, 0, 0x01, 0x01};
+const uint8_t MAC_UL_B[6] = {0x02, 0, 0, 0, 0x02, 0x01};
+const uint8_t MAC_VM1[6] = {0x02, 0, 0, 0, 0xaa, 0x01};
+const uint8_t MAC_VM2[6] = {0x02, 0, 0, 0, 0xbb, 0x01};
+const uint8_t MAC_OTHER[6] = {0x02, 0, 0, 0, 0xcc, 0x01};
+const uint8_t MAC_BCAST[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 /* ---- checksum ---------------------------------------------------------- */
 
@@ -119,7 +119,8 @@ const char *pkt_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 		;
 	if (i == n && alen == blen)
 		return "identical";
-	o += snprintf(buf + o, sizeof(buf) - o, "len %zu vs %zu, first diff at %zu:", alen, blen, i);
+	o +=
+	    snprintf(buf + o, sizeof(buf) - o, "len %zu vs %zu, first diff at %zu:", alen, blen, i);
 	for (size_t j = i; j < n && j < i + 16; j++)
 		o += snprintf(buf + o, sizeof(buf) - o, " %02x/%02x", a[j], b[j]);
 	return buf;
@@ -199,7 +200,7 @@ static void eth_put(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uin
 static void ip4_put(struct pkt *p, uint8_t tos, uint16_t tot_len, uint8_t proto, const char *s,
 		    const char *d)
 {
-	uint8_t h[20] = { 0x45, tos };
+	uint8_t h[20] = {0x45, tos};
 
 	put16(h + 2, tot_len);
 	put16(h + 4, 0x1234);
@@ -222,12 +223,12 @@ void ip4_set_tos(struct pkt *p, size_t ip_off, uint8_t tos)
 }
 
 static const uint8_t tcp_syn_tmpl[24] = {
-	0, 0, 0x13, 0x89,	/* ports: set below, 5001 */
-	0x11, 0x22, 0x33, 0x44, /* seq */
-	0, 0, 0, 0,		/* ack */
-	0x60, 0x02, 0xfa, 0xf0, /* doff 6, SYN, window 64240 */
-	0, 0, 0, 0,		/* check, urg */
-	2, 4, 0x05, 0xb4,	/* MSS 1460 */
+    0,	  0,	0x13, 0x89, /* ports: set below, 5001 */
+    0x11, 0x22, 0x33, 0x44, /* seq */
+    0,	  0,	0,    0,    /* ack */
+    0x60, 0x02, 0xfa, 0xf0, /* doff 6, SYN, window 64240 */
+    0,	  0,	0,    0,    /* check, urg */
+    2,	  4,	0x05, 0xb4, /* MSS 1460 */
 };
 
 /* Locate IP and L4 in a frame built here; returns the L4 offset and the
@@ -291,7 +292,7 @@ void build_tcp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
 
 void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_t sport)
 {
-	uint8_t h[40] = { 0x60 }, t[24];
+	uint8_t h[40] = {0x60}, t[24];
 
 	p->len = 0;
 	eth_put(p, dmac, smac, 0x86dd);
@@ -332,7 +333,7 @@ void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const c
 
 void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner)
 {
-	uint8_t ip[64] = { 0 }, udp[8], vx[8], *ipp, *udpp, *in;
+	uint8_t ip[64] = {0}, udp[8], vx[8], *ipp, *udpp, *in;
 	size_t iplen, extlen = o->v6 && o->ext ? 8 : 0, ulen = 8 + 8 + inner->len;
 	const char *src = o->src[0] ? o->src : (o->v6 ? "2001:db8::1" : "192.0.2.1");
 	const char *dst = o->dst[0] ? o->dst : (o->v6 ? "2001:db8::2" : "192.0.2.2");

@@ -90,23 +90,23 @@ enum ck_mode {
 };
 
 struct vx_opts {
-	bool v6;	  /* IPv6 underlay */
-	bool vlan;	  /* 802.1Q tag (VID 10) after the outer MACs */
-	uint32_t flags_xor;  /* bits toggled in the VXLAN flags word (0x08000000) */
-	uint8_t rsvd;	  /* low byte of the VNI word */
-	uint32_t vni;	  /* 0: 100 */
+	bool v6;	    /* IPv6 underlay */
+	bool vlan;	    /* 802.1Q tag (VID 10) after the outer MACs */
+	uint32_t flags_xor; /* bits toggled in the VXLAN flags word (0x08000000) */
+	uint8_t rsvd;	    /* low byte of the VNI word */
+	uint32_t vni;	    /* 0: 100 */
 	/* Arrays, not pointers: criterion re-executes the test binary for
 	 * each parameterized case, so pointers in parameters do not survive. */
-	char src[40];	  /* outer source; "": the remote (A) */
-	char dst[40];	  /* outer destination; "": the local VTEP (B) */
-	uint8_t ip_opts;  /* IPv4 option words (NOP padding) */
-	uint16_t frag;	  /* IPv4 frag_off, host order */
-	int ext;	  /* IPv6 extension header before UDP: its type + 1 */
+	char src[40];	 /* outer source; "": the remote (A) */
+	char dst[40];	 /* outer destination; "": the local VTEP (B) */
+	uint8_t ip_opts; /* IPv4 option words (NOP padding) */
+	uint16_t frag;	 /* IPv4 frag_off, host order */
+	int ext;	 /* IPv6 extension header before UDP: its type + 1 */
 	enum ck_mode ck;
-	uint16_t dport;	  /* 0: 4789 */
-	uint8_t tos;	  /* outer TOS / traffic class */
-	uint8_t ttl;	  /* 0: 64 */
-	uint8_t ip_ver;	  /* 0: 4 or 6; else this IP version nibble */
+	uint16_t dport;	    /* 0: 4789 */
+	uint8_t tos;	    /* outer TOS / traffic class */
+	uint8_t ttl;	    /* 0: 64 */
+	uint8_t ip_ver;	    /* 0: 4 or 6; else this IP version nibble */
 	uint16_t ip_ck_xor; /* XORed into the IPv4 header checksum */
 };
 

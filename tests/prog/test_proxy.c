@@ -23,7 +23,7 @@ enum proxy_setup {
 	PS_ROUTER = 1 << 1,   /* fd00::2 has VXBPF_NEIGH_ROUTER */
 };
 
-#define NONE { 0 }, 0 /* no exact output: PASS/DROP keep the input */
+#define NONE {0}, 0 /* no exact output: PASS/DROP keep the input */
 
 /* No pointers: see struct vx_opts in pkt.h. */
 struct proxy_case {
@@ -37,6 +37,7 @@ struct proxy_case {
 	size_t out_len;
 };
 
+/* clang-format off */
 static struct proxy_case proxy_cases[] = {
 	/* name, input, setup, verdict, reason, expected output */
 	{ "ARP request, known IP", ARP_REQ, 0, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY, ARP_REP },
@@ -79,6 +80,7 @@ static struct proxy_case proxy_cases[] = {
 	{ "NS, VNI without proxy", NS_SLL, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	{ "multicast echo request", MLD_ECHO, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 };
+/* clang-format on */
 
 ParameterizedTestParameters(proxy, table)
 {

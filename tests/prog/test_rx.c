@@ -20,16 +20,16 @@
 
 #include "harness.h"
 
-#define LOCAL4 "192.0.2.2"
-#define LOCAL6 "2001:db8::2"
+#define LOCAL4	"192.0.2.2"
+#define LOCAL6	"2001:db8::2"
 #define REMOTE4 "192.0.2.1"
 #define REMOTE6 "2001:db8::1"
 
 enum inner_kind {
-	IN_ICMP4 = 0,	/* fixture encap-v4-icmp4 inner: aa:01 → bb:01 echo */
-	IN_ICMP6,	/* fixture encap-v4-icmp6 inner */
-	IN_TCP4,	/* TCP SYN, checksum complete */
-	IN_TCP4_SEED,	/* TCP SYN, checksum = CHECKSUM_PARTIAL seed */
+	IN_ICMP4 = 0, /* fixture encap-v4-icmp4 inner: aa:01 → bb:01 echo */
+	IN_ICMP6,     /* fixture encap-v4-icmp6 inner */
+	IN_TCP4,      /* TCP SYN, checksum complete */
+	IN_TCP4_SEED, /* TCP SYN, checksum = CHECKSUM_PARTIAL seed */
 	IN_TCP6_SEED,
 	IN_UDP4_SEED,	/* UDP 12345 → 9, 301 bytes payload (odd), seed */
 	IN_ETH_ONLY,	/* exactly 14 bytes: an Ethernet header, no payload */
@@ -45,8 +45,8 @@ enum inner_kind {
 /* The inner frame, and what the port must receive (differs for seeds). */
 static void make_inner(enum inner_kind k, struct pkt *in, struct pkt *want)
 {
-	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 1 };
-	static const uint8_t mcast6[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+	static const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0, 0, 1};
+	static const uint8_t mcast6[6] = {0x33, 0x33, 0, 0, 0, 1};
 	static const uint8_t zero[6];
 	struct pkt f;
 	size_t off;
@@ -117,9 +117,10 @@ struct rx_case {
 
 #define E_IP4 "Ether(dst=B,src=A)/IP(src=" REMOTE4 ",dst=" LOCAL4 ")"
 #define E_IP6 "Ether(dst=B,src=A)/IPv6(src=" REMOTE6 ",dst=" LOCAL6 ")"
-#define VX "/UDP(sport=49152,dport=4789)/VXLAN(flags=0x08,vni=100)"
+#define VX    "/UDP(sport=49152,dport=4789)/VXLAN(flags=0x08,vni=100)"
 #define ICMP4 "/Ether(src=aa:01,dst=bb:01)/IP(10.0.0.1>10.0.0.2)/ICMP() [fixture]"
 
+/* clang-format off */
 static struct rx_case rx_cases[] = {
 	/* name, desc, opts, inner, vni flags, no_vtep, verdict, reason */
 	{ "valid v4", E_IP4 VX ICMP4, {}, IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
@@ -255,6 +256,7 @@ static struct rx_case rx_cases[] = {
 	  "/Ether()/IP()/TCP(chksum=pseudo seed)", { .ck = CK_ZERO }, IN_TCP4_SEED, 0, false,
 	  XDP_REDIRECT, VXBPF_R_RX_DECAP },
 };
+/* clang-format on */
 
 static void rx_config(bool v6, uint32_t flags, bool vtep)
 {
@@ -312,7 +314,8 @@ static void rx_check(const struct rx_case *c)
 
 ParameterizedTestParameters(rx, table)
 {
-	return cr_make_param_array(struct rx_case, rx_cases, sizeof(rx_cases) / sizeof(rx_cases[0]));
+	return cr_make_param_array(struct rx_case, rx_cases,
+				   sizeof(rx_cases) / sizeof(rx_cases[0]));
 }
 
 ParameterizedTest(struct rx_case *c, rx, table, .init = h_setup, .fini = h_teardown)
@@ -322,6 +325,7 @@ ParameterizedTest(struct rx_case *c, rx, table, .init = h_setup, .fini = h_teard
 
 /* Every bit of the flags word but I, and every bit of the reserved byte
  * after the VNI: Ether()/IP()/UDP()/VXLAN(flags=0x08|bit) → drop. */
+/* clang-format off */
 #define FBIT(b)                                                                \
 	{ "flags bit " #b, "VXLAN(flags word ^= 1<<" #b ")", { .flags_xor = 1U << (b) }, \
 	  IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_FLAGS }
@@ -335,6 +339,7 @@ static struct rx_case rsvd_cases[] = {
 	FBIT(24), FBIT(25), FBIT(26), /* 27 is I */ FBIT(28), FBIT(29), FBIT(30), FBIT(31),
 	RBIT(0),  RBIT(1),  RBIT(2),  RBIT(3),	RBIT(4),  RBIT(5),  RBIT(6),  RBIT(7),
 };
+/* clang-format on */
 
 ParameterizedTestParameters(rx, reserved_bits)
 {
@@ -355,9 +360,9 @@ struct fixture_name {
 	char s[32];
 };
 static struct fixture_name fixtures[] = {
-	{ "encap-v4-icmp4.pcap" }, { "encap-v4-icmp4-big.pcap" }, { "encap-v4-icmp6.pcap" },
-	{ "encap-v4-tcp4.pcap" },  { "encap-v6-icmp4.pcap" },	  { "encap-v6-icmp4-big.pcap" },
-	{ "encap-v6-icmp6.pcap" }, { "encap-v6-tcp4.pcap" },
+    {"encap-v4-icmp4.pcap"}, {"encap-v4-icmp4-big.pcap"}, {"encap-v4-icmp6.pcap"},
+    {"encap-v4-tcp4.pcap"},  {"encap-v6-icmp4.pcap"},	  {"encap-v6-icmp4-big.pcap"},
+    {"encap-v6-icmp6.pcap"}, {"encap-v6-tcp4.pcap"},
 };
 
 ParameterizedTestParameters(rx, fixture)
@@ -390,7 +395,7 @@ ParameterizedTest(struct fixture_name *f, rx, fixture, .init = h_setup, .fini = 
 static void truncations(bool v6, bool vlan)
 {
 	static struct pkt inner, want, full, in, out;
-	struct vx_opts o = { .v6 = v6, .vlan = vlan };
+	struct vx_opts o = {.v6 = v6, .vlan = vlan};
 	size_t udp_end = 14 + (vlan ? 4 : 0) + (v6 ? 40 : 20) + 8;
 	uint64_t before[VXBPF_R_MAX], after[VXBPF_R_MAX];
 
@@ -467,7 +472,7 @@ Test(rx, trailing_byte, .init = h_setup, .fini = h_teardown)
 static void sweep(bool v6)
 {
 	static struct pkt inner, in, out;
-	struct vx_opts o = { .v6 = v6 };
+	struct vx_opts o = {.v6 = v6};
 	uint32_t ret;
 
 	rx_config(v6, 0, true);

@@ -95,9 +95,9 @@ struct fixture_name {
 	char s[32];
 };
 static struct fixture_name fixtures[] = {
-	{ "encap-v4-icmp4.pcap" }, { "encap-v4-icmp4-big.pcap" }, { "encap-v4-icmp6.pcap" },
-	{ "encap-v4-tcp4.pcap" },  { "encap-v6-icmp4.pcap" },	  { "encap-v6-icmp4-big.pcap" },
-	{ "encap-v6-icmp6.pcap" }, { "encap-v6-tcp4.pcap" },
+    {"encap-v4-icmp4.pcap"}, {"encap-v4-icmp4-big.pcap"}, {"encap-v4-icmp6.pcap"},
+    {"encap-v4-tcp4.pcap"},  {"encap-v6-icmp4.pcap"},	  {"encap-v6-icmp4-big.pcap"},
+    {"encap-v6-icmp6.pcap"}, {"encap-v6-tcp4.pcap"},
 };
 
 ParameterizedTestParameters(tx, fixture)
@@ -129,20 +129,20 @@ ParameterizedTest(struct fixture_name *f, tx, fixture, .init = h_setup, .fini = 
 /* ---- the table --------------------------------------------------------- */
 
 enum tx_inner {
-	TI_TCP4 = 0,	 /* Ether(aa:01→bb:01)/IP(10.0.0.1→10.0.0.2)/TCP(40000→5001,S) */
-	TI_TCP4_SEED,	 /* same, TCP chksum = CHECKSUM_PARTIAL pseudo-header seed */
-	TI_TCP6_SEED,	 /* Ether()/IPv6(fd00::1→fd00::2)/TCP(S), seed */
-	TI_TCP6_CE,	 /* Ether()/IPv6(tc=0x03)/TCP(S) */
-	TI_UDP4_SEED,	 /* Ether()/IP()/UDP(12345→9)/Raw(301), UDP chksum = seed */
-	TI_TCP4_ECT0,	 /* IP(tos=0x02) */
-	TI_TCP4_ECT1,	 /* IP(tos=0x01) */
-	TI_TCP4_CE,	 /* IP(tos=0x03) */
-	TI_UNKNOWN_DST,	 /* Ether(dst=02:00:00:00:cc:01) */
-	TI_BCAST_UDP,	 /* Ether(dst=ff:..:ff)/IP(dst=10.0.0.255)/UDP(dport=9) */
-	TI_MCAST_UDP,	 /* Ether(dst=01:00:5e:00:00:fb)/IP(dst=224.0.0.251)/UDP(5353) */
-	TI_UDP_FIT,	 /* Ether()/IP()/UDP()/Raw(n): outer exactly the small MTU */
-	TI_UDP_OVER,	 /* one byte more */
-	TI_BIG,		 /* the encap-v4-icmp4-big fixture's inner frame, 1414 bytes */
+	TI_TCP4 = 0,	/* Ether(aa:01→bb:01)/IP(10.0.0.1→10.0.0.2)/TCP(40000→5001,S) */
+	TI_TCP4_SEED,	/* same, TCP chksum = CHECKSUM_PARTIAL pseudo-header seed */
+	TI_TCP6_SEED,	/* Ether()/IPv6(fd00::1→fd00::2)/TCP(S), seed */
+	TI_TCP6_CE,	/* Ether()/IPv6(tc=0x03)/TCP(S) */
+	TI_UDP4_SEED,	/* Ether()/IP()/UDP(12345→9)/Raw(301), UDP chksum = seed */
+	TI_TCP4_ECT0,	/* IP(tos=0x02) */
+	TI_TCP4_ECT1,	/* IP(tos=0x01) */
+	TI_TCP4_CE,	/* IP(tos=0x03) */
+	TI_UNKNOWN_DST, /* Ether(dst=02:00:00:00:cc:01) */
+	TI_BCAST_UDP,	/* Ether(dst=ff:..:ff)/IP(dst=10.0.0.255)/UDP(dport=9) */
+	TI_MCAST_UDP,	/* Ether(dst=01:00:5e:00:00:fb)/IP(dst=224.0.0.251)/UDP(5353) */
+	TI_UDP_FIT,	/* Ether()/IP()/UDP()/Raw(n): outer exactly the small MTU */
+	TI_UDP_OVER,	/* one byte more */
+	TI_BIG,		/* the encap-v4-icmp4-big fixture's inner frame, 1414 bytes */
 };
 
 enum tx_setup {
@@ -176,6 +176,7 @@ struct tx_case {
 	bool zero_csum;
 };
 
+/* clang-format off */
 static struct tx_case tx_cases[] = {
 	/* name, inner, setup, verdict, reason, expected outer, zero UDP csum */
 	{ "tcp4 over v4", TI_TCP4, 0, XDP_REDIRECT, VXBPF_R_TX_ENCAP, {}, false },
@@ -243,16 +244,17 @@ static struct tx_case tx_cases[] = {
 	  false },
 	{ "multi-remote MAC", TI_TCP4, TS_MULTI, XDP_PASS, VXBPF_R_TX_MULTI_DST, {}, false },
 };
+/* clang-format on */
 
 /* in: what VM1 sends; done: the same with every checksum complete. */
 #define MTU_SMALL(v6) ((v6) ? 1300 : 1000)
-#define OUTER_L3(v6) ((v6) ? 40 + 16 : 20 + 16) /* counted against the MTU */
+#define OUTER_L3(v6)  ((v6) ? 40 + 16 : 20 + 16) /* counted against the MTU */
 
 static void make_tx_inner(enum tx_inner k, bool v6, struct pkt *in, struct pkt *done)
 {
 	size_t fit = MTU_SMALL(v6) - OUTER_L3(v6);
 
-	static const uint8_t mcast[6] = { 0x01, 0x00, 0x5e, 0, 0, 0xfb };
+	static const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0, 0, 0xfb};
 	struct pkt f;
 
 	switch (k) {
@@ -276,7 +278,9 @@ static void make_tx_inner(enum tx_inner k, bool v6, struct pkt *in, struct pkt *
 	case TI_TCP4_ECT1:
 	case TI_TCP4_CE:
 		build_tcp4(in, MAC_VM2, MAC_VM1, 40000,
-			   k == TI_TCP4_ECT0 ? 0x02 : k == TI_TCP4_ECT1 ? 0x01 : 0x03);
+			   k == TI_TCP4_ECT0   ? 0x02
+			   : k == TI_TCP4_ECT1 ? 0x01
+					       : 0x03);
 		break;
 	case TI_BCAST_UDP:
 		build_udp4(in, MAC_BCAST, MAC_VM1, "10.0.0.255", 9, 12);
@@ -338,8 +342,8 @@ static void tx_case_setup(const struct tx_case *c)
 	if (c->setup & TS_NO_VNI)
 		map_port(H.if_vm0, 300);
 	if (c->setup & TS_REMOTE) {
-		struct vxbpf_fdb_key k = { .vni = 100 };
-		struct vxbpf_fdb_val v = { .be_port = htons(8472), .remote_vni = 5000 };
+		struct vxbpf_fdb_key k = {.vni = 100};
+		struct vxbpf_fdb_val v = {.be_port = htons(8472), .remote_vni = 5000};
 
 		memcpy(k.mac, MAC_VM2, 6);
 		addr_parse(v6 ? REMOTE6 : REMOTE4, &v.dst);
@@ -349,7 +353,8 @@ static void tx_case_setup(const struct tx_case *c)
 
 ParameterizedTestParameters(tx, table)
 {
-	return cr_make_param_array(struct tx_case, tx_cases, sizeof(tx_cases) / sizeof(tx_cases[0]));
+	return cr_make_param_array(struct tx_case, tx_cases,
+				   sizeof(tx_cases) / sizeof(tx_cases[0]));
 }
 
 ParameterizedTest(struct tx_case *c, tx, table, .init = h_setup, .fini = h_teardown)
@@ -367,8 +372,8 @@ ParameterizedTest(struct tx_case *c, tx, table, .init = h_setup, .fini = h_teard
 		   c->reason == VXBPF_R_TX_LOCAL ? &done : NULL, &out);
 	if (encap) {
 		build_vxlan(&want, &c->want, &done);
-		expect_encap(c->name, &out, &want, c->zero_csum,
-			     c->setup & TS_RANGE ? 1000 : 32768, c->setup & TS_RANGE ? 1001 : 61000);
+		expect_encap(c->name, &out, &want, c->zero_csum, c->setup & TS_RANGE ? 1000 : 32768,
+			     c->setup & TS_RANGE ? 1001 : 61000);
 	}
 	if (c->inner == TI_TCP4_SEED || c->inner == TI_TCP6_SEED || c->inner == TI_UDP4_SEED) {
 		size_t eth = encap ? out.len - done.len : 0;
@@ -475,7 +480,7 @@ static void tx_sweep(bool v6)
 
 	tx_config(v6, 0);
 	for (size_t len = 14; len <= 1400; len++) {
-		struct vx_opts o = { .v6 = v6 };
+		struct vx_opts o = {.v6 = v6};
 
 		in.len = 0;
 		pkt_put(&in, MAC_VM2, 6);
