@@ -55,7 +55,8 @@ const char *pkt_diff(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 /* ---- pcap -------------------------------------------------------------- */
 /* Read the first frame of a classic pcap file into p; 0 or -errno. */
 int pcap_read_one(const char *path, struct pkt *p);
-/* tests/fixtures/<name>, relative to the repository (cwd or $VXBPF_ROOT). */
+/* tests/fixtures/<name> under $VXBPF_ROOT, else the cwd, else relative to
+ * the binary (build/tests/prog). */
 int fixture_read(const char *name, struct pkt *p);
 /* Offset of the inner frame in a fixture frame (outer Eth+IP+UDP+VXLAN). */
 size_t fixture_inner_off(const struct pkt *p);
