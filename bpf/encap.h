@@ -103,12 +103,13 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 
 	if (p->v6) {
 		struct ipv6hdr *ip6h = (void *)(eth + 1);
-		__u32 label = (ii->hash << 16 | ii->hash >> 16) & 0xfffff;
 
 		if ((void *)(ip6h + 1) > end)
 			return -1;
 		eth->h_proto = bpf_htons(ETH_P_IPV6);
-		*(__be32 *)ip6h = bpf_htonl(6U << 28 | (__u32)tos << 20 | label);
+		/* Flow label 0: the vxlan device's default `flowlabel 0`
+		 * sends it as is (auto flow labels do not apply). */
+		*(__be32 *)ip6h = bpf_htonl(6U << 28 | (__u32)tos << 20);
 		ip6h->payload_len = bpf_htons(ulen);
 		ip6h->nexthdr = IPPROTO_UDP;
 		ip6h->hop_limit = cfg->ttl;
