@@ -7,6 +7,9 @@
 #ifndef VXBPF_PROXY_H
 #define VXBPF_PROXY_H
 
+/* Not a request the proxy answers: the frame goes on its way. */
+#define PROXY_NOT_REQUEST VXBPF_R_MAX
+
 struct arp_eth {
 	struct arphdr hdr;
 	__u8 sha[ETH_ALEN];
@@ -31,12 +34,12 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 	if (arp->hdr.ar_hrd != bpf_htons(ARPHRD_ETHER) || arp->hdr.ar_pro != bpf_htons(ETH_P_IP) ||
 	    arp->hdr.ar_hln != ETH_ALEN || arp->hdr.ar_pln != 4 ||
 	    arp->hdr.ar_op != bpf_htons(ARPOP_REQUEST))
-		return VXBPF_R_TX_BUM;
+		return PROXY_NOT_REQUEST;
 	sip = arp->spa;
 	tip = arp->tpa;
 	/* Gratuitous ARP and probes announce, they ask nobody. */
 	if (sip == tip || sip == 0)
-		return VXBPF_R_TX_BUM;
+		return PROXY_NOT_REQUEST;
 	addr_from_v4(&key.ip, tip);
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
 	if (!n)
@@ -85,15 +88,15 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni)
 	int delta;
 
 	if ((void *)(ns + 1) > end)
-		return VXBPF_R_TX_BUM;
+		return PROXY_NOT_REQUEST;
 	if (ip6h->nexthdr != IPPROTO_ICMPV6 || ip6h->hop_limit != 255 ||
 	    ns->icmp.icmp6_type != NDISC_NEIGHBOUR_SOLICITATION || ns->icmp.icmp6_code != 0)
-		return VXBPF_R_TX_BUM;
+		return PROXY_NOT_REQUEST;
 	addr_from_v6(&src, &ip6h->saddr);
 	addr_from_v6(&tgt, &ns->target);
 	/* DAD probes (source ::) and multicast targets: the kernel's. */
 	if (addr_is_zero(&src) || tgt.b[0] == 0xff)
-		return VXBPF_R_TX_BUM;
+		return PROXY_NOT_REQUEST;
 	key.ip = tgt;
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
 	if (!n)

@@ -101,28 +101,37 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	if (!cfg)
 		return verdict(ctx, VXBPF_R_TX_NO_VNI, XDP_PASS);
 
-	if (mac_is_multicast(eth->h_dest)) {
-		if (cfg->flags & VXBPF_VNI_PROXY) {
-			if (eth->h_proto == bpf_htons(ETH_P_ARP))
-				r = proxy_arp(ctx, vni);
-			else if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-				r = proxy_ns(ctx, vni);
-			else
-				r = VXBPF_R_TX_BUM;
-			/* Back out of the port by redirect, not XDP_TX: on a
-			 * veth, XDP_TX frames are only flushed to a peer that
-			 * runs XDP itself, while a redirect also reaches a
-			 * peer that merely has GRO (veth_xdp_flush()). */
-			if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
-				verdict(ctx, r, 0);
-				return bpf_redirect(ifindex, 0);
-			}
-			if (r == VXBPF_R_TX_NO_ROOM)
-				return verdict(ctx, r, XDP_DROP);
-			return verdict(ctx, r, XDP_PASS);
+	/* Like the kernel's vxlan `proxy` (arp_reduce, neigh_reduce): every
+	 * ARP request and NS is the proxy's, broadcast or unicast (NUD
+	 * probes); what it cannot answer goes to the kernel, never over the
+	 * underlay. */
+	if (cfg->flags & VXBPF_VNI_PROXY) {
+		r = PROXY_NOT_REQUEST;
+		if (eth->h_proto == bpf_htons(ETH_P_ARP))
+			r = proxy_arp(ctx, vni);
+		else if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+			r = proxy_ns(ctx, vni);
+		/* Back out of the port by redirect, not XDP_TX: on a veth,
+		 * XDP_TX frames are only flushed to a peer that runs XDP
+		 * itself, while a redirect also reaches a peer that merely
+		 * has GRO (veth_xdp_flush()). */
+		if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
+			verdict(ctx, r, 0);
+			return bpf_redirect(ifindex, 0);
 		}
-		return verdict(ctx, VXBPF_R_TX_BUM, XDP_PASS);
+		if (r == VXBPF_R_TX_NO_ROOM)
+			return verdict(ctx, r, XDP_DROP);
+		if (r != PROXY_NOT_REQUEST)
+			return verdict(ctx, r, XDP_PASS);
+		/* Not a request: nothing was written, carry on. */
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > end)
+			return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
 	}
+	if (mac_is_multicast(eth->h_dest))
+		return verdict(ctx, VXBPF_R_TX_BUM, XDP_PASS);
 
 	fkey.vni = vni;
 	mac_copy(fkey.mac, eth->h_dest);

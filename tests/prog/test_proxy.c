@@ -55,13 +55,9 @@ static struct proxy_case proxy_cases[] = {
 	{ "ARP probe (sender 0.0.0.0)", ARP_PROBE, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	{ "broadcast ARP reply", ARP_BCAST_REPLY, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	{ "ARP request, VNI without proxy", ARP_REQ, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
-	/*
-	 * Unicast ARP (a NUD re-probe) is not proxied: it follows the fdb
-	 * and is encapsulated, the remote answers. The kernel's vxlan would
-	 * proxy it (arp_reduce() runs for any destination MAC): a known
-	 * divergence, harmless, reported.
-	 */
-	{ "unicast ARP request", ARP_REQ_UNICAST, 0, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NONE },
+	/* Unicast ARP (a NUD re-probe) is proxied too, as the kernel's
+	 * arp_reduce() runs for any destination MAC: nothing crosses. */
+	{ "unicast ARP request", ARP_REQ_UNICAST, 0, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY, ARP_REP },
 	{ "NS with source lladdr", NS_SLL, 0, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA },
 	{ "NS without source lladdr", NS, 0, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA },
 	/* Longer than the NA: the frame shrinks to exactly 86 bytes. */
