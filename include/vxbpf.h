@@ -42,7 +42,10 @@ enum vxbpf_vni_flags {
 	VXBPF_VNI_UDP6ZEROCSUMRX = 1 << 6, /* IPv6 outer: accept checksum 0 */
 	VXBPF_VNI_TTL_SET = 1 << 7,	   /* ttl given by the user (else auto) */
 	VXBPF_VNI_IPV6 = 1 << 8,	   /* local is an IPv6 address */
+	VXBPF_VNI_MIRRORED = 1 << 9,	   /* copied from a kernel vxlan device */
 };
+
+#define VXBPF_DEFAULT_AGEING 300 /* seconds, as the kernel's vxlan */
 
 struct vxbpf_vni_cfg {
 	struct vxbpf_addr local; /* this VTEP's underlay address */
@@ -53,8 +56,10 @@ struct vxbpf_vni_cfg {
 	__u8 tos;		 /* outer TOS (DSCP); ECN is copied from inner */
 	__u32 flags;		 /* enum vxbpf_vni_flags */
 	__u32 slot;		 /* index into vni_stats, < VXBPF_MAX_VNIS */
+	__u32 ageing;		 /* seconds a learned fdb entry lives unrefreshed */
+	__u32 mirror_ifindex;	 /* the kernel vxlan device mirrored, 0 = none */
 };
-_Static_assert(sizeof(struct vxbpf_vni_cfg) == 32, "vni_cfg layout");
+_Static_assert(sizeof(struct vxbpf_vni_cfg) == 40, "vni_cfg layout");
 
 /* fdb map: (VNI, MAC) -> a remote VTEP or a local port. */
 struct vxbpf_fdb_key {
@@ -64,6 +69,15 @@ struct vxbpf_fdb_key {
 };
 _Static_assert(sizeof(struct vxbpf_fdb_key) == 12, "fdb_key layout");
 
+/*
+ * Who may write which entry (the origin rule, docs/ARCHITECTURE.md):
+ *   user     (no origin flag) vxbpf fdb/neigh commands; never touched by
+ *            mirror or the fast path's learning.
+ *   MIRRORED copied from a kernel table by `vxbpf mirror`; mirror adds,
+ *            replaces and deletes only these.
+ *   LEARNED  written by the fast path on a learning VNI; ages out.
+ * Flood entries and neigh entries carry the same bits in their flags.
+ */
 enum vxbpf_fdb_flags {
 	VXBPF_FDB_LOCAL = 1 << 0,   /* ifindex is a local port, dst unused */
 	VXBPF_FDB_MULTI = 1 << 1,   /* more remotes in the flood map: the kernel
@@ -159,6 +173,40 @@ struct vxbpf_counter {
 };
 
 /*
+ * events ring buffer: what the fast path tells user space. Misses are
+ * deduplicated in the fast path (one per key per VXBPF_MISS_INTERVAL_NS),
+ * so a flood of misses for one address costs one event.
+ */
+enum vxbpf_event_type {
+	VXBPF_EV_L2MISS = 1, /* no fdb entry for mac (vni has l2miss) */
+	VXBPF_EV_L3MISS = 2, /* no neigh entry for ip (vni has l3miss) */
+	VXBPF_EV_LEARN = 3,  /* mac learned (or moved) behind VTEP ip */
+};
+
+#define VXBPF_MISS_INTERVAL_NS 1000000000ULL
+
+struct vxbpf_event {
+	__u32 type;    /* enum vxbpf_event_type */
+	__u32 vni;
+	__u32 ifindex; /* where it was seen: a port, or the underlay NIC */
+	__u8 mac[6];   /* l2miss: the unknown MAC; learn: the learned MAC */
+	__u16 pad;
+	struct vxbpf_addr ip; /* l3miss: the unknown IP; learn: the VTEP */
+	__u64 ts_ns;	      /* bpf_ktime_get_ns() */
+};
+_Static_assert(sizeof(struct vxbpf_event) == 48, "event layout");
+
+/* miss_seen LRU: the dedup memory, keyed like the event it stands for. */
+struct vxbpf_miss_key {
+	__u32 type;
+	__u32 vni;
+	__u8 mac[6];
+	__u16 pad;
+	struct vxbpf_addr ip;
+};
+_Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
+
+/*
  * Every verdict of every program has exactly one reason. Stable order:
  * append only, the numbers are visible through bpftool. X(enum, name, help).
  */
@@ -195,7 +243,8 @@ struct vxbpf_counter {
 	X(TX_FIB_MISS, "tx_fib_miss", "no outer route or neigh: passed")      \
 	X(TX_MTU, "tx_mtu", "too big for the underlay MTU: passed")           \
 	X(TX_NO_ROOM, "tx_no_room", "no headroom for the outer headers")      \
-	X(TX_PROXY_MISS, "tx_proxy_miss", "ARP/NS target unknown: passed")
+	X(TX_PROXY_MISS, "tx_proxy_miss", "ARP/NS target unknown: passed")    \
+	X(RX_STATIC_MOVED, "rx_static_moved", "static MAC from another VTEP: drop")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

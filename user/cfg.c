@@ -699,6 +699,7 @@ static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	}
 	v.ttl = cmd->has_ttl ? cmd->ttl : cfg_default_ttl(ipv6);
 	v.tos = cmd->tos;
+	v.ageing = cmd->ageing ? cmd->ageing : VXBPF_DEFAULT_AGEING;
 	v.flags = cmd->vni_flags | (ipv6 ? VXBPF_VNI_IPV6 : 0) |
 		  (cmd->has_ttl ? VXBPF_VNI_TTL_SET : 0);
 	if (have && old.be_dstport != v.be_dstport) {

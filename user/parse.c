@@ -23,7 +23,7 @@ const char vx_usage[] =
 	"  port add DEV vni VNI [mode native|generic]\n"
 	"  port del DEV\n"
 	"  vni add|replace VNI local IP [dstport P] [srcport MIN MAX] [ttl N]\n"
-	"        [tos N] [proxy] [learning] [l2miss] [l3miss]\n"
+	"        [tos N] [ageing SECONDS] [proxy] [learning] [l2miss] [l3miss]\n"
 	"        [udpcsum|noudpcsum] [udp6zerocsumtx] [udp6zerocsumrx]\n"
 	"  vni del VNI\n"
 	"  fdb add|append|replace|del MAC vni VNI dst IP [port P]\n"
@@ -362,6 +362,15 @@ static int parse_vni_word(struct pctx *p, const char *w)
 		/* ttl 0 is "auto" for the kernel's vxlan too. */
 		c->ttl = v;
 		c->has_ttl = v != 0;
+		return 0;
+	}
+	if (!strcmp(w, "ageing")) {
+		if (!(s = arg(p)))
+			return -EINVAL;
+		/* The kernel takes a u32 of seconds; a day is plenty. */
+		if (parse_u32(s, 86400, &v) || !v)
+			return perr(p, "invalid ageing \"%s\" (1..86400 seconds)", s);
+		c->ageing = v;
 		return 0;
 	}
 	if (!strcmp(w, "tos") || !strcmp(w, "dsfield")) {

@@ -59,6 +59,7 @@ struct vx_cmd {
 	bool has_ttl;
 	__u8 ttl;
 	__u8 tos;
+	__u32 ageing; /* seconds, 0 = default */
 	__u32 vni_flags;      /* enum vxbpf_vni_flags given by words */
 	bool router;	      /* neigh ... router */
 	bool all;	      /* detach --all */
