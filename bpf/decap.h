@@ -8,6 +8,49 @@
 #ifndef VXBPF_DECAP_H
 #define VXBPF_DECAP_H
 
+/*
+ * Learning, as the kernel's vxlan_snoop(): the inner source MAC lives
+ * behind the outer source VTEP. Learned entries move and are refreshed;
+ * static ones (user or mirrored) never move, and traffic claiming a static
+ * MAC from elsewhere is dropped. Returns VXBPF_R_RX_DECAP to carry on,
+ * VXBPF_R_RX_STATIC_MOVED to drop, VXBPF_R_RX_LEARN when the fdb is full
+ * (the kernel gets the packet and may learn it itself).
+ */
+static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni,
+						   const struct vxbpf_vni_cfg *cfg, const __u8 *smac,
+						   const struct vxbpf_addr *vtep)
+{
+	struct vxbpf_fdb_key key = { .vni = vni };
+	struct vxbpf_fdb_val nv = {}, *f;
+	__u64 now = bpf_ktime_get_ns();
+
+	mac_copy(key.mac, smac);
+	f = bpf_map_lookup_elem(&vxbpf_fdb, &key);
+	if (f) {
+		if (!(f->flags & VXBPF_FDB_LEARNED)) {
+			if (!(f->flags & VXBPF_FDB_LOCAL) && addr_equal(&f->dst, vtep))
+				return VXBPF_R_RX_DECAP;
+			return VXBPF_R_RX_STATIC_MOVED;
+		}
+		if (addr_equal(&f->dst, vtep) && !fdb_expired(f, cfg)) {
+			/* Refresh at most once a second: a write per packet
+			 * would bounce the entry's cache line between CPUs. */
+			if (now - f->updated_ns > 1000000000ULL)
+				f->updated_ns = now;
+			return VXBPF_R_RX_DECAP;
+		}
+	}
+	/* New, moved or expired: a whole new value, so that a reader on
+	 * another CPU never sees half an address. */
+	nv.dst = *vtep;
+	nv.flags = VXBPF_FDB_LEARNED;
+	nv.updated_ns = now;
+	if (bpf_map_update_elem(&vxbpf_fdb, &key, &nv, BPF_ANY))
+		return VXBPF_R_RX_LEARN;
+	event_send(VXBPF_EV_LEARN, vni, ctx->ingress_ifindex, smac, vtep, now);
+	return VXBPF_R_RX_DECAP;
+}
+
 static __always_inline int vxlan_rx(struct xdp_md *ctx)
 {
 	struct vxbpf_addr saddr, daddr;
@@ -141,16 +184,25 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 			return verdict(ctx, VXBPF_R_RX_BAD_CSUM, XDP_DROP);
 	}
 
-	vkey.vni = vni;
-	vkey.ip = saddr;
-	if (!bpf_map_lookup_elem(&vxbpf_vtep, &vkey)) {
-		if (cfg->flags & VXBPF_VNI_LEARNING)
-			return verdict(ctx, VXBPF_R_RX_LEARN, XDP_PASS);
-		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
+	/* The allow-list holds on VNIs that do not learn; a learning VNI
+	 * accepts any VTEP, as the kernel's does. */
+	if (!(cfg->flags & VXBPF_VNI_LEARNING)) {
+		vkey.vni = vni;
+		vkey.ip = saddr;
+		if (!bpf_map_lookup_elem(&vxbpf_vtep, &vkey))
+			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 	}
 
 	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
 		return verdict(ctx, VXBPF_R_RX_BAD_SMAC, XDP_DROP);
+	if (cfg->flags & VXBPF_VNI_LEARNING) {
+		enum vxbpf_reason lr = fdb_learn(ctx, vni, cfg, ieth->h_source, &saddr);
+
+		if (lr == VXBPF_R_RX_STATIC_MOVED)
+			return verdict(ctx, lr, XDP_DROP);
+		if (lr == VXBPF_R_RX_LEARN)
+			return verdict(ctx, lr, XDP_PASS);
+	}
 	if (mac_is_multicast(ieth->h_dest))
 		return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
 	/* Outer CE needs the RFC 6040 dance on the inner header: the

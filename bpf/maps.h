@@ -81,4 +81,18 @@ struct {
 	__type(value, __u32);
 } vxbpf_dstports SEC(".maps");
 
+/* Miss and learn events for `vxbpf monitor`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} vxbpf_events SEC(".maps");
+
+/* When each miss was last sent: the dedup memory (LRU: bounded). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct vxbpf_miss_key);
+	__type(value, __u64);
+} vxbpf_miss_seen SEC(".maps");
+
 #endif /* VXBPF_MAPS_H */

@@ -19,7 +19,9 @@ struct arp_eth {
 } __attribute__((packed));
 
 /* Returns a reason; VXBPF_R_TX_ARP_REPLY means the frame is now the reply. */
-static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni)
+/* On VXBPF_R_TX_PROXY_MISS, *miss is the address nobody could answer for. */
+static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni,
+						   struct vxbpf_addr *miss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -42,8 +44,10 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 		return PROXY_NOT_REQUEST;
 	addr_from_v4(&key.ip, tip);
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
-	if (!n)
+	if (!n) {
+		*miss = key.ip;
 		return VXBPF_R_TX_PROXY_MISS;
+	}
 
 	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
 	mac_copy(arp->tha, arp->sha);
@@ -70,7 +74,8 @@ struct nd_opt_lladdr {
 #define NA_FRAME_LEN (ETH_HLEN + sizeof(struct ipv6hdr) + sizeof(struct nd_msg6) + \
 		      sizeof(struct nd_opt_lladdr))
 
-static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni)
+static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
+						  struct vxbpf_addr *miss)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -99,8 +104,10 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni)
 		return PROXY_NOT_REQUEST;
 	key.ip = tgt;
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
-	if (!n)
+	if (!n) {
+		*miss = tgt;
 		return VXBPF_R_TX_PROXY_MISS;
+	}
 	mac_copy(mac, n->mac);
 	nflags = n->flags;
 	mac_copy(req_mac, eth->h_source);

@@ -223,7 +223,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_BAD_CSUM, "rx_bad_csum", "outer UDP checksum wrong: drop")       \
 	X(RX_ZERO_CSUM6, "rx_zero_csum6", "IPv6 UDP checksum 0: drop")        \
 	X(RX_UNKNOWN_VTEP, "rx_unknown_vtep", "source VTEP unknown: drop")    \
-	X(RX_LEARN, "rx_learn", "unknown VTEP on a learning VNI: passed")     \
+	X(RX_LEARN, "rx_learn", "learning VNI, fdb full: passed")            \
 	X(RX_SHORT_INNER, "rx_short_inner", "inner frame < 14 bytes: drop")   \
 	X(RX_BAD_SMAC, "rx_bad_smac", "inner source MAC not unicast: drop")   \
 	X(RX_INNER_BUM, "rx_inner_bum", "inner broadcast/multicast: passed")  \

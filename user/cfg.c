@@ -171,6 +171,15 @@ static int vtep_ref(struct vx_cfg *c, __u32 vni, const struct vxbpf_addr *ip,
 	return 0;
 }
 
+/* An fdb entry's primary remote counts in vtep, unless the fast path
+ * learned it (learning VNIs accept every VTEP; it was never counted). */
+static int fdb_unref(struct vx_cfg *c, __u32 vni, const struct vxbpf_fdb_val *v)
+{
+	if (v->flags & (VXBPF_FDB_LEARNED | VXBPF_FDB_LOCAL))
+		return 0;
+	return vtep_ref(c, vni, &v->dst, -1);
+}
+
 static void fdb_key(struct vxbpf_fdb_key *k, __u32 vni, const __u8 *mac)
 {
 	memset(k, 0, sizeof(*k));
@@ -311,7 +320,7 @@ static int fdb_local_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 		return fdb_exists(cmd, false);
 	if (have && !(old.flags & VXBPF_FDB_LOCAL)) {
 		/* A local port replaces the remote and all its extras. */
-		err = vtep_ref(c, cmd->vni, &old.dst, -1);
+		err = fdb_unref(c, cmd->vni, &old);
 		if (!err && (old.flags & VXBPF_FDB_MULTI))
 			err = flood_drop_mac(c, cmd->vni, cmd->mac);
 		if (err)
@@ -381,8 +390,9 @@ static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	if (old.flags & VXBPF_FDB_LOCAL) {
 		memset(&v, 0, sizeof(v));
 		err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
-	} else if (addr_cmp(&old.dst, &cmd->ip)) {
-		err = vtep_ref(c, cmd->vni, &old.dst, -1);
+	} else if (addr_cmp(&old.dst, &cmd->ip) || (old.flags & VXBPF_FDB_LEARNED)) {
+		/* A learned entry was never counted: now it is the user's. */
+		err = fdb_unref(c, cmd->vni, &old);
 		if (!err)
 			err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
 	} else {
@@ -454,14 +464,14 @@ static int fdb_del(struct vx_cfg *c, const struct vx_cmd *cmd)
 		CHK(&c->fdb, tbl_del(&c->fdb, &k));
 		if (v.flags & VXBPF_FDB_LOCAL)
 			return 0;
-		err = vtep_ref(c, cmd->vni, &v.dst, -1);
+		err = fdb_unref(c, cmd->vni, &v);
 		if (!err && (v.flags & VXBPF_FDB_MULTI))
 			err = flood_drop_mac(c, cmd->vni, cmd->mac);
 		return err;
 	}
 	if (!(v.flags & VXBPF_FDB_LOCAL) && !addr_cmp(&v.dst, &cmd->ip)) {
 		/* The primary goes: promote an extra remote if there is one. */
-		err = vtep_ref(c, cmd->vni, &v.dst, -1);
+		err = fdb_unref(c, cmd->vni, &v);
 		if (err)
 			return err;
 		n = (v.flags & VXBPF_FDB_MULTI) ?

@@ -174,9 +174,10 @@ static struct rx_case rx_cases[] = {
 	  VXBPF_R_RX_UNKNOWN_VTEP },
 	{ "known VTEP of another VNI", E_IP4 VX ICMP4 " (vtep only in VNI 101)", {}, IN_ICMP4, 0,
 	  true, XDP_DROP, VXBPF_R_RX_UNKNOWN_VTEP },
+	/* A learning VNI accepts any VTEP (and learns: test_learn.c). */
 	{ "unknown VTEP, learning", "IP(src=192.0.2.3)" VX ICMP4 " (VNI learning)",
-	  { .src = "192.0.2.3" }, IN_ICMP4, VXBPF_VNI_LEARNING, false, XDP_PASS,
-	  VXBPF_R_RX_LEARN },
+	  { .src = "192.0.2.3" }, IN_ICMP4, VXBPF_VNI_LEARNING, false, XDP_REDIRECT,
+	  VXBPF_R_RX_DECAP },
 	{ "inner 13 bytes", E_IP4 VX "/Raw(13 bytes)", {}, IN_SHORT, 0, false, XDP_DROP,
 	  VXBPF_R_RX_SHORT_INNER },
 	{ "inner empty", E_IP4 VX, {}, IN_EMPTY, 0, false, XDP_DROP, VXBPF_R_RX_SHORT_INNER },

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Events for user space (vxbpf monitor): l2miss, l3miss, learn. A miss is
+ * sent at most once per key per VXBPF_MISS_INTERVAL_NS: a VM hammering an
+ * unknown address must not flood the ring buffer or the resolver behind
+ * it, as the kernel's vxlan rate-limits its netlink misses.
+ */
+#ifndef VXBPF_EVENTS_H
+#define VXBPF_EVENTS_H
+
+static __always_inline void event_send(__u32 type, __u32 vni, __u32 ifindex, const __u8 *mac,
+				       const struct vxbpf_addr *ip, __u64 now)
+{
+	struct vxbpf_event *ev = bpf_ringbuf_reserve(&vxbpf_events, sizeof(*ev), 0);
+
+	if (!ev)
+		return; /* ring full: user space is behind, the miss recurs */
+	ev->type = type;
+	ev->vni = vni;
+	ev->ifindex = ifindex;
+	if (mac)
+		mac_copy(ev->mac, mac);
+	else
+		__builtin_memset(ev->mac, 0, sizeof(ev->mac));
+	ev->pad = 0;
+	if (ip)
+		ev->ip = *ip;
+	else
+		__builtin_memset(&ev->ip, 0, sizeof(ev->ip));
+	ev->ts_ns = now;
+	bpf_ringbuf_submit(ev, 0);
+}
+
+static __always_inline void event_miss(__u32 type, __u32 vni, __u32 ifindex, const __u8 *mac,
+				       const struct vxbpf_addr *ip)
+{
+	struct vxbpf_miss_key key = { .type = type, .vni = vni };
+	__u64 now = bpf_ktime_get_ns(), *seen;
+
+	if (mac)
+		mac_copy(key.mac, mac);
+	if (ip)
+		key.ip = *ip;
+	seen = bpf_map_lookup_elem(&vxbpf_miss_seen, &key);
+	if (seen && now - *seen < VXBPF_MISS_INTERVAL_NS)
+		return;
+	bpf_map_update_elem(&vxbpf_miss_seen, &key, &now, BPF_ANY);
+	event_send(type, vni, ifindex, mac, ip, now);
+}
+
+/* A learned entry not refreshed for the VNI's ageing time is gone, as in
+ * the kernel's vxlan_cleanup(). */
+static __always_inline bool fdb_expired(const struct vxbpf_fdb_val *f, const struct vxbpf_vni_cfg *cfg)
+{
+	__u64 ageing = (cfg->ageing ? cfg->ageing : VXBPF_DEFAULT_AGEING) * 1000000000ULL;
+
+	return (f->flags & VXBPF_FDB_LEARNED) && bpf_ktime_get_ns() - f->updated_ns > ageing;
+}
+
+#endif /* VXBPF_EVENTS_H */

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Learning (xdp_vxlan_rx on a `learning` VNI), ageing, and the miss
+ * events for `vxbpf monitor` (l2miss, l3miss), read back from the events
+ * ring buffer. Topology and helpers: harness.h.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "vxbpf.skel.h"
+
+#define LOCAL4 "192.0.2.2"
+
+struct ev_log {
+	int n;
+	struct vxbpf_event ev[8];
+};
+
+static int ev_cb(void *ctx, void *data, size_t len)
+{
+	struct ev_log *log = ctx;
+
+	cr_assert_eq(len, sizeof(struct vxbpf_event), "event record of %zu bytes", len);
+	if (log->n < 8)
+		memcpy(&log->ev[log->n], data, sizeof(struct vxbpf_event));
+	log->n++;
+	return 0;
+}
+
+/* Everything the programs have sent so far. */
+static void events_read(struct ev_log *log)
+{
+	struct ring_buffer *rb;
+
+	memset(log, 0, sizeof(*log));
+	rb = ring_buffer__new(bpf_map__fd(H.skel->maps.vxbpf_events), ev_cb, log, NULL);
+	cr_assert(rb, "ring_buffer__new");
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts); /* bpf_ktime_get_ns's clock */
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool fdb_get(const uint8_t *mac, struct vxbpf_fdb_val *v)
+{
+	struct vxbpf_fdb_key k = { .vni = 100 };
+
+	memcpy(k.mac, mac, 6);
+	return bpf_map_lookup_elem(H.fdb_fd, &k, v) == 0;
+}
+
+static void fdb_learned(const uint8_t *mac, const char *dst, __u64 updated)
+{
+	struct vxbpf_fdb_key k = { .vni = 100 };
+	struct vxbpf_fdb_val v = { .flags = VXBPF_FDB_LEARNED, .updated_ns = updated };
+
+	memcpy(k.mac, mac, 6);
+	addr_parse(dst, &v.dst);
+	cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0);
+}
+
+/* The fixture's inner ICMP echo (VM1 aa:01 → VM2 bb:01) from outer src. */
+static void vxlan_from(const char *src, struct pkt *in, struct pkt *inner)
+{
+	struct vx_opts o = {};
+	struct pkt f;
+
+	cr_assert_eq(fixture_read("encap-v4-icmp4.pcap", &f), 0, "fixture");
+	pkt_put(inner, f.b + fixture_inner_off(&f), f.len - fixture_inner_off(&f));
+	strcpy(o.src, src);
+	build_vxlan(in, &o, inner);
+}
+
+static void learning_config(uint32_t flags)
+{
+	map_vni(100, LOCAL4, VXBPF_VNI_LEARNING | flags);
+	map_fdb_local(100, MAC_VM2, H.if_vm0);
+}
+
+Test(learn, new_mac_from_unknown_vtep, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+	struct vxbpf_fdb_val v;
+	struct vxbpf_addr want;
+	struct ev_log log;
+
+	learning_config(0);
+	vxlan_from("192.0.2.3", &in, &inner);
+	expect_run("learn new", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+
+	cr_assert(fdb_get(MAC_VM1, &v), "VM1's MAC was not learned");
+	addr_parse("192.0.2.3", &want);
+	cr_expect_eq(memcmp(&v.dst, &want, sizeof(want)), 0, "learned behind the wrong VTEP");
+	cr_expect_eq(v.flags, VXBPF_FDB_LEARNED, "flags %#x", v.flags);
+	cr_expect(v.updated_ns > 0 && v.updated_ns <= now_ns(), "updated_ns %llu",
+		  (unsigned long long)v.updated_ns);
+
+	events_read(&log);
+	cr_assert_eq(log.n, 1, "%d events", log.n);
+	cr_expect_eq(log.ev[0].type, VXBPF_EV_LEARN);
+	cr_expect_eq(log.ev[0].vni, 100);
+	cr_expect_eq(memcmp(log.ev[0].mac, MAC_VM1, 6), 0);
+	cr_expect_eq(memcmp(&log.ev[0].ip, &want, sizeof(want)), 0);
+
+	/* Again from the same VTEP: known, no second event. */
+	expect_run("learn again", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	events_read(&log);
+	cr_expect_eq(log.n, 0, "%d events for a known MAC", log.n);
+}
+
+Test(learn, learned_mac_moves, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+	struct vxbpf_fdb_val v;
+	struct vxbpf_addr want;
+	struct ev_log log;
+
+	learning_config(0);
+	fdb_learned(MAC_VM1, "192.0.2.9", now_ns());
+	vxlan_from("192.0.2.1", &in, &inner);
+	expect_run("moved", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	cr_assert(fdb_get(MAC_VM1, &v));
+	addr_parse("192.0.2.1", &want);
+	cr_expect_eq(memcmp(&v.dst, &want, sizeof(want)), 0, "the entry did not move");
+	events_read(&log);
+	cr_expect_eq(log.n, 1, "%d events", log.n);
+}
+
+Test(learn, static_mac_never_moves, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+	struct vxbpf_fdb_val v;
+	struct vxbpf_addr want;
+	struct ev_log log;
+
+	learning_config(0);
+	map_fdb_remote(100, MAC_VM1, "192.0.2.9", 0);
+	vxlan_from("192.0.2.1", &in, &inner);
+	/* As vxlan_snoop(): "Don't migrate static entries, drop packets". */
+	expect_run("static moved", H.rx_fd, 0, &in, XDP_DROP, VXBPF_R_RX_STATIC_MOVED, NULL, &out);
+	cr_assert(fdb_get(MAC_VM1, &v));
+	addr_parse("192.0.2.9", &want);
+	cr_expect_eq(memcmp(&v.dst, &want, sizeof(want)), 0, "a static entry moved");
+	cr_expect_eq(v.flags, 0, "flags %#x", v.flags);
+	events_read(&log);
+	cr_expect_eq(log.n, 0);
+
+	/* From where the static entry says: decapsulated. */
+	vxlan_from("192.0.2.9", &in, &inner);
+	expect_run("static same", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+}
+
+Test(learn, local_mac_claimed_from_remote, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+
+	learning_config(0);
+	map_fdb_local(100, MAC_VM1, H.if_vm0);
+	vxlan_from("192.0.2.1", &in, &inner);
+	expect_run("local claimed", H.rx_fd, 0, &in, XDP_DROP, VXBPF_R_RX_STATIC_MOVED, NULL,
+		   &out);
+}
+
+Test(learn, aged_entry_is_gone, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	struct vxbpf_vni_cfg c;
+	struct vxbpf_fdb_val v;
+	struct ev_log log;
+
+	/* The tx side of the harness: we are 192.0.2.1, 192.0.2.2 resolves. */
+	map_vni(100, "192.0.2.1", VXBPF_VNI_LEARNING | VXBPF_VNI_L2MISS);
+	map_vni_get(100, &c);
+	c.ageing = 10;
+	map_vni_put(100, &c);
+	map_port(H.if_vm0, 100);
+	map_dstport(4789, 1);
+	/* Learned 11 s ago (or at boot, on a machine up for less). */
+	fdb_learned(MAC_VM2, "192.0.2.2", now_ns() > 11000000000ULL ? now_ns() - 11000000000ULL : 1);
+	build_tcp4(&in, MAC_VM2, MAC_VM1, 40000, false);
+	expect_run("aged", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
+	cr_expect(!fdb_get(MAC_VM2, &v), "the aged entry is still in the map");
+	events_read(&log);
+	cr_expect_eq(log.n, 1, "an aged MAC is a miss: %d events", log.n);
+
+	/* Fresh: encapsulated. */
+	fdb_learned(MAC_VM2, "192.0.2.2", now_ns());
+	expect_run("fresh", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
+}
+
+Test(events, l2miss_once_per_interval, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	struct ev_log log;
+
+	map_vni(100, LOCAL4, VXBPF_VNI_L2MISS);
+	map_port(H.if_vm0, 100);
+	build_tcp4(&in, MAC_OTHER, MAC_VM1, 40000, false);
+	expect_run("miss 1", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
+	expect_run("miss 2", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
+	events_read(&log);
+	cr_assert_eq(log.n, 1, "%d events for two misses of one MAC in a second", log.n);
+	cr_expect_eq(log.ev[0].type, VXBPF_EV_L2MISS);
+	cr_expect_eq(log.ev[0].vni, 100);
+	cr_expect_eq(log.ev[0].ifindex, (__u32)H.if_vm0);
+	cr_expect_eq(memcmp(log.ev[0].mac, MAC_OTHER, 6), 0);
+
+	/* Another MAC is another key. */
+	build_tcp4(&in, MAC_VM2, MAC_VM1, 40000, false);
+	expect_run("miss 3", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
+	events_read(&log);
+	cr_expect_eq(log.n, 1, "%d events for a second MAC", log.n);
+}
+
+Test(events, no_l2miss_without_the_flag, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	struct ev_log log;
+
+	map_vni(100, LOCAL4, 0);
+	map_port(H.if_vm0, 100);
+	build_tcp4(&in, MAC_OTHER, MAC_VM1, 40000, false);
+	expect_run("miss", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
+	events_read(&log);
+	cr_expect_eq(log.n, 0);
+}
+
+/* Ether(dst=ff:ff:ff:ff:ff:ff,src=aa:01)/ARP(op=1,hwsrc=aa:01,psrc=10.0.0.1,pdst=10.0.0.77) */
+static void arp_request(struct pkt *p, const char *target)
+{
+	uint8_t f[42] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t *a = f + 14;
+
+	memcpy(f + 6, MAC_VM1, 6);
+	put16(f + 12, 0x0806);
+	put16(a, 1);
+	put16(a + 2, 0x0800);
+	a[4] = 6;
+	a[5] = 4;
+	put16(a + 6, 1);
+	memcpy(a + 8, MAC_VM1, 6);
+	ip4_parse("10.0.0.1", a + 14);
+	ip4_parse(target, a + 24);
+	p->len = 0;
+	pkt_put(p, f, sizeof(f));
+}
+
+Test(events, l3miss_for_unknown_arp_target, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	struct vxbpf_addr want;
+	struct ev_log log;
+
+	map_vni(100, LOCAL4, VXBPF_VNI_PROXY | VXBPF_VNI_L3MISS);
+	map_port(H.if_vm0, 100);
+	arp_request(&in, "10.0.0.77");
+	expect_run("l3miss", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_PROXY_MISS, NULL, &out);
+	expect_run("l3miss again", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_PROXY_MISS, NULL,
+		   &out);
+	events_read(&log);
+	cr_assert_eq(log.n, 1, "%d events", log.n);
+	cr_expect_eq(log.ev[0].type, VXBPF_EV_L3MISS);
+	addr_parse("10.0.0.77", &want);
+	cr_expect_eq(memcmp(&log.ev[0].ip, &want, sizeof(want)), 0, "missed address");
+
+	/* Answered once the control plane has filled the entry. */
+	map_neigh(100, "10.0.0.77", MAC_OTHER, 0);
+	expect_run("answered", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY, NULL,
+		   &out);
+}
