@@ -23,7 +23,9 @@ int cmd_run(const struct vx_cmd *c)
 	case OBJ_LOAD:
 		return run_load(c->file);
 	case OBJ_STATS:
-		return run_stats();
+		return c->reset ? run_stats_reset() : run_stats();
+	case OBJ_MONITOR:
+		return run_monitor(c);
 	case OBJ_STATUS:
 		return run_status();
 	case OBJ_HELP:

@@ -12,6 +12,8 @@ int run_change(const struct vx_cmd *c);
 int run_load(const char *file);
 int run_show(const struct vx_cmd *c);
 int run_stats(void);
+int run_stats_reset(void);
+int run_monitor(const struct vx_cmd *c);
 int run_status(void);
 int run_attach(const struct vx_cmd *c);
 int run_detach(const struct vx_cmd *c);

@@ -246,3 +246,44 @@ int run_status(void)
 	maps_close(&m);
 	return 0;
 }
+
+/* Zero every per-CPU counter: a percpu array element is written whole. */
+static int percpu_zero(int fd, __u32 n, size_t val_size)
+{
+	int ncpu = libbpf_num_possible_cpus(), err = 0;
+	size_t stride = (val_size + 7) / 8 * 8;
+	void *zero;
+	__u32 k;
+
+	if (ncpu < 1)
+		return ncpu;
+	zero = calloc(ncpu, stride);
+	if (!zero)
+		return -ENOMEM;
+	for (k = 0; k < n && !err; k++)
+		if (bpf_map_update_elem(fd, &k, zero, BPF_EXIST))
+			err = -errno;
+	free(zero);
+	return err;
+}
+
+int run_stats_reset(void)
+{
+	struct vx_maps m;
+	int err;
+
+	err = maps_open(&m, false);
+	if (err == -ENOENT) {
+		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
+		return err;
+	}
+	if (err)
+		return err;
+	err = percpu_zero(m.fd[M_STATS], VXBPF_R_MAX, sizeof(struct vxbpf_counter));
+	if (!err)
+		err = percpu_zero(m.fd[M_VNI_STATS], VXBPF_MAX_VNIS, sizeof(struct vxbpf_vni_stats));
+	if (err)
+		vx_err("cannot reset the counters: %s", vx_strerror(err));
+	maps_close(&m);
+	return err;
+}

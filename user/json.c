@@ -171,9 +171,19 @@ void out_nl(void)
 		fputc('\n', out);
 }
 
+void out_record_end(void)
+{
+	fputc('\n', out);
+	depth = 0;
+	first[0] = true;
+	fflush(out);
+}
+
 void out_end(void)
 {
-	if (json)
+	/* Only after a document: not after nothing, nor after a stream's
+	 * last record (out_record_end ended its line). */
+	if (json && !first[0])
 		fputc('\n', out);
 	fflush(out);
 }

@@ -34,5 +34,7 @@ void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_nl(void);
 /* Finish the document (a final newline after JSON). */
 void out_end(void);
+/* Finish one record of a stream (monitor): a line of text or of JSON. */
+void out_record_end(void);
 
 #endif

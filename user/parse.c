@@ -34,7 +34,10 @@ const char vx_usage[] =
 	"  fdb|neigh|vni|port show [vni VNI]\n"
 	"  fdb|neigh flush [vni VNI]\n"
 	"  load FILE        vni/fdb/neigh lines, all or nothing ('-' = stdin)\n"
-	"  stats            counters by reason and by VNI\n"
+	"                   copy kernel vxlan devices (and their bridge) live\n"
+	"  stats [reset]    counters by reason and by VNI (reset: zero them)\n"
+	"  monitor [--exec PROG] [--count N]\n"
+	"                   l2miss/l3miss/learn events; PROG runs for each\n"
 	"  status           pin directory, attached devices, map fill\n"
 	"\n"
 	"Options: -j JSON output, -n NETNS act in that network namespace,\n"
@@ -628,6 +631,38 @@ static int parse_none(struct pctx *p)
 	return parse_words(p, 0);
 }
 
+static int parse_stats(struct pctx *p)
+{
+	if (p->i < p->argc && !strcmp(p->argv[p->i], "reset")) {
+		p->c->reset = true;
+		p->i++;
+	}
+	return parse_words(p, 0);
+}
+
+/* monitor [--exec PROG] [--count N]; the words also without dashes. */
+static int parse_monitor(struct pctx *p)
+{
+	const char *w, *s;
+
+	while (p->i < p->argc) {
+		w = p->argv[p->i];
+		if (!strcmp(w, "--exec") || !strcmp(w, "exec")) {
+			if (!(s = arg(p)))
+				return -EINVAL;
+			p->c->exec = s;
+		} else if (!strcmp(w, "--count") || !strcmp(w, "count")) {
+			if (!(s = arg(p)))
+				return -EINVAL;
+			if (parse_u32(s, 0xffffffffU, &p->c->count) || !p->c->count)
+				return perr(p, "invalid count \"%s\"", s);
+		} else {
+			return perr(p, "unknown word \"%s\" in %s", w, p->what);
+		}
+	}
+	return 0;
+}
+
 /* The grammar. verbs: bit per enum vx_verb; 0 = the object takes none. */
 #define VB(v) (1u << (v))
 static const struct cmd_desc {
@@ -652,7 +687,8 @@ static const struct cmd_desc {
 	{ "attach", OBJ_ATTACH, 0, parse_attach },
 	{ "detach", OBJ_DETACH, 0, parse_detach },
 	{ "load", OBJ_LOAD, 0, parse_load },
-	{ "stats", OBJ_STATS, 0, parse_none },
+	{ "stats", OBJ_STATS, 0, parse_stats },
+	{ "monitor", OBJ_MONITOR, 0, parse_monitor },
 	{ "status", OBJ_STATUS, 0, parse_none },
 	{ "help", OBJ_HELP, 0, parse_none },
 	{ "version", OBJ_VERSION, 0, parse_none },

@@ -21,6 +21,7 @@ enum vx_obj {
 	OBJ_LOAD,
 	OBJ_STATS,
 	OBJ_STATUS,
+	OBJ_MONITOR,
 	OBJ_HELP,
 	OBJ_VERSION,
 };
@@ -65,6 +66,9 @@ struct vx_cmd {
 	bool all;	      /* detach --all */
 	enum vx_xdp_mode mode;
 	const char *file;     /* load FILE (points into argv) */
+	const char *exec;     /* monitor --exec PROG (points into argv) */
+	__u32 count;	      /* monitor --count N: exit after N events */
+	bool reset;	      /* stats reset */
 };
 
 /*

@@ -28,7 +28,7 @@ const char *const vx_map_names[M__NR] = {
 	[M_VNI] = "vni",     [M_FDB] = "fdb",	  [M_FLOOD] = "flood",
 	[M_NEIGH] = "neigh", [M_VTEP] = "vtep",	  [M_PORTS] = "ports",
 	[M_STATS] = "stats", [M_VNI_STATS] = "vni_stats",
-	[M_DSTPORTS] = "dstports",
+	[M_DSTPORTS] = "dstports", [M_EVENTS] = "events", [M_MISS_SEEN] = "miss_seen",
 };
 
 const char *prog_name(enum vx_prog_id which)

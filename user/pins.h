@@ -20,6 +20,8 @@ enum vx_map_id {
 	M_STATS,
 	M_VNI_STATS,
 	M_DSTPORTS,
+	M_EVENTS,
+	M_MISS_SEEN,
 	M__NR
 };
 

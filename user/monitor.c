@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * vxbpf monitor: print the fast path's l2miss, l3miss and learn events in
+ * the words of `ip monitor neigh` on a vxlan device with l2miss/l3miss
+ * (the seed's "unicast with dynamic L3 entries"), and optionally run a
+ * program per event, so a small resolver can answer with
+ * `vxbpf neigh add` / `vxbpf fdb add`.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "common.h"
+#include "json.h"
+#include "pins.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+struct mon {
+	const struct vx_cmd *cmd;
+	__u32 seen;
+};
+
+static const char *event_name(__u32 type)
+{
+	switch (type) {
+	case VXBPF_EV_L2MISS:
+		return "l2miss";
+	case VXBPF_EV_L3MISS:
+		return "l3miss";
+	case VXBPF_EV_LEARN:
+		return "learn";
+	}
+	return "unknown";
+}
+
+/* As `ip monitor neigh`: "miss 2001:db8:ff::12", "miss lladdr MAC". */
+static void event_print(const struct vxbpf_event *ev, const char *ifname)
+{
+	char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN];
+
+	addr_fmt(&ev->ip, a);
+	mac_fmt(ev->mac, m);
+	out_open_obj(NULL);
+	out_str("event", NULL, event_name(ev->type));
+	out_text("%s", ev->type == VXBPF_EV_LEARN ? "learn" : "miss");
+	if (ev->type != VXBPF_EV_L3MISS)
+		out_str("lladdr", " lladdr %s", m);
+	if (ev->type == VXBPF_EV_L3MISS)
+		out_str("dst", " %s", a);
+	out_u64("vni", " vni %llu", ev->vni);
+	if (ev->type == VXBPF_EV_LEARN)
+		out_str("dst", " dst %s", a);
+	out_str("dev", " dev %s", ifname);
+	out_close_obj();
+	out_record_end();
+}
+
+/*
+ * PROG EVENT VNI ADDR, with the same in the environment: VXBPF_EVENT,
+ * VXBPF_VNI, VXBPF_DST (l3miss, learn), VXBPF_LLADDR (l2miss, learn),
+ * VXBPF_DEV. Not waited for: a slow resolver must not stall the ring.
+ */
+static void event_exec(const char *prog, const struct vxbpf_event *ev, const char *ifname)
+{
+	char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN], vni[16];
+	pid_t pid;
+
+	addr_fmt(&ev->ip, a);
+	mac_fmt(ev->mac, m);
+	snprintf(vni, sizeof(vni), "%u", ev->vni);
+	pid = fork();
+	if (pid < 0) {
+		vx_warn("cannot run %s: %s", prog, strerror(errno));
+		return;
+	}
+	if (pid > 0)
+		return;
+	setenv("VXBPF_EVENT", event_name(ev->type), 1);
+	setenv("VXBPF_VNI", vni, 1);
+	setenv("VXBPF_DEV", ifname, 1);
+	if (ev->type != VXBPF_EV_L2MISS)
+		setenv("VXBPF_DST", a, 1);
+	if (ev->type != VXBPF_EV_L3MISS)
+		setenv("VXBPF_LLADDR", m, 1);
+	execlp(prog, prog, event_name(ev->type), vni, ev->type == VXBPF_EV_L2MISS ? m : a,
+	       (char *)NULL);
+	fprintf(stderr, "vxbpf: cannot run %s: %s\n", prog, strerror(errno));
+	_exit(127);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct mon *mon = ctx;
+	const struct vxbpf_event *ev = data;
+	char ifname[IF_NAMESIZE] = "?";
+
+	if (len < sizeof(*ev))
+		return 0;
+	if (!if_indextoname(ev->ifindex, ifname))
+		snprintf(ifname, sizeof(ifname), "if%u", ev->ifindex);
+	event_print(ev, ifname);
+	if (mon->cmd->exec)
+		event_exec(mon->cmd->exec, ev, ifname);
+	/* Stop consuming right here: the next record is not ours. */
+	if (mon->cmd->count && ++mon->seen >= mon->cmd->count) {
+		stop = 1;
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+int run_monitor(const struct vx_cmd *c)
+{
+	struct mon mon = { .cmd = c };
+	struct ring_buffer *rb = NULL;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct vx_maps m;
+	int err;
+
+	err = maps_open(&m, true);
+	if (err)
+		return err;
+	rb = ring_buffer__new(m.fd[M_EVENTS], on_event, &mon, NULL);
+	if (!rb) {
+		err = -errno;
+		vx_err("cannot open the events ring buffer: %s", vx_strerror(err));
+		goto out;
+	}
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* Children are not waited for; let the kernel reap them. */
+	signal(SIGCHLD, SIG_IGN);
+	while (!stop) {
+		err = ring_buffer__poll(rb, 500);
+		if (err == -EINTR || err == -ECANCELED) {
+			err = 0;
+			continue;
+		}
+		if (err < 0) {
+			vx_err("reading events: %s", vx_strerror(err));
+			goto out;
+		}
+		err = 0;
+	}
+out:
+	ring_buffer__free(rb);
+	maps_close(&m);
+	return err;
+}
