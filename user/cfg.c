@@ -171,6 +171,12 @@ static int vtep_ref(struct vx_cfg *c, __u32 vni, const struct vxbpf_addr *ip,
 	return 0;
 }
 
+int cfg_vtep_ref(struct vx_cfg *c, __u32 vni, const struct vxbpf_addr *ip,
+		 int delta)
+{
+	return vtep_ref(c, vni, ip, delta);
+}
+
 /* An fdb entry's primary remote counts in vtep, unless the fast path
  * learned it (learning VNIs accept every VTEP; it was never counted). */
 static int fdb_unref(struct vx_cfg *c, __u32 vni, const struct vxbpf_fdb_val *v)

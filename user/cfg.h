@@ -30,6 +30,14 @@ int cfg_apply(struct vx_cfg *c, const struct vx_cmd *cmd);
 /* Write everything; on failure restore what was written. Prints errors. */
 int cfg_commit(struct vx_cfg *c);
 
+/*
+ * The vtep reference count of (vni, ip), up (+1) or down (-1) by one. For
+ * mirror, which turns an entry written through cfg_apply into one the fast
+ * path treats as learned (and learned entries are never counted).
+ */
+int cfg_vtep_ref(struct vx_cfg *c, __u32 vni, const struct vxbpf_addr *ip,
+		 int delta);
+
 /* Default outer parameters of the current netns, as the kernel's vxlan. */
 void cfg_default_srcport(__u16 *min, __u16 *max);
 __u8 cfg_default_ttl(bool ipv6);

@@ -19,6 +19,7 @@ int run_attach(const struct vx_cmd *c);
 int run_detach(const struct vx_cmd *c);
 int run_port_add(const struct vx_cmd *c);
 int run_port_del(const struct vx_cmd *c);
+int run_mirror(const struct vx_cmd *c);
 
 struct vx_maps;
 /* One port line/object, shared by port show and status. */

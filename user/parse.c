@@ -34,6 +34,7 @@ const char vx_usage[] =
 	"  fdb|neigh|vni|port show [vni VNI]\n"
 	"  fdb|neigh flush [vni VNI]\n"
 	"  load FILE        vni/fdb/neigh lines, all or nothing ('-' = stdin)\n"
+	"  mirror DEV... [--once] [-v]\n"
 	"                   copy kernel vxlan devices (and their bridge) live\n"
 	"  stats [reset]    counters by reason and by VNI (reset: zero them)\n"
 	"  monitor [--exec PROG] [--count N]\n"
@@ -626,6 +627,46 @@ static int parse_load(struct pctx *p)
 	return parse_words(p, 0);
 }
 
+/* mirror DEV... [--once] [-v]: the device names stay in argv. */
+static int parse_mirror(struct pctx *p)
+{
+	struct vx_cmd *c = p->c;
+	int first = -1, i, j;
+	char *w;
+
+	for (; p->i < p->argc; p->i++) {
+		w = p->argv[p->i];
+		if (!strcmp(w, "--once") || !strcmp(w, "once")) {
+			c->once = true;
+		} else if (!strcmp(w, "-v") || !strcmp(w, "--verbose")) {
+			c->verbose = true;
+		} else if (w[0] == '-') {
+			return perr(p, "unknown option \"%s\" in mirror; see vxbpf help", w);
+		} else {
+			if (val_dev(p, w))
+				return -EINVAL;
+			if (c->n_devs == MIRROR_DEVS_MAX)
+				return perr(p, "mirror takes at most %d devices", MIRROR_DEVS_MAX);
+			for (j = 0; j < c->n_devs; j++)
+				if (!strcmp(c->devs[j], w))
+					return perr(p, "device \"%s\" given twice", w);
+			/* Options may come between names: keep names together. */
+			if (first < 0)
+				first = p->i;
+			for (i = p->i; i > first + c->n_devs; i--)
+				p->argv[i] = p->argv[i - 1];
+			p->argv[first + c->n_devs] = w;
+			c->n_devs++;
+			c->devs = p->argv + first;
+		}
+	}
+	c->has_dev = false;
+	c->dev[0] = 0;
+	if (!c->n_devs)
+		return perr(p, "mirror needs a vxlan device (and optionally its bridge)");
+	return 0;
+}
+
 static int parse_none(struct pctx *p)
 {
 	return parse_words(p, 0);
@@ -690,6 +731,7 @@ static const struct cmd_desc {
 	{ "stats", OBJ_STATS, 0, parse_stats },
 	{ "monitor", OBJ_MONITOR, 0, parse_monitor },
 	{ "status", OBJ_STATUS, 0, parse_none },
+	{ "mirror", OBJ_MIRROR, 0, parse_mirror },
 	{ "help", OBJ_HELP, 0, parse_none },
 	{ "version", OBJ_VERSION, 0, parse_none },
 };

@@ -24,6 +24,7 @@ enum vx_obj {
 	OBJ_MONITOR,
 	OBJ_HELP,
 	OBJ_VERSION,
+	OBJ_MIRROR,
 };
 
 enum vx_verb {
@@ -40,6 +41,8 @@ enum vx_xdp_mode {
 	XDP_MODE_NATIVE,
 	XDP_MODE_GENERIC,
 };
+
+#define MIRROR_DEVS_MAX 16 /* mirror DEV... */
 
 struct vx_cmd {
 	enum vx_obj obj;
@@ -69,6 +72,10 @@ struct vx_cmd {
 	const char *exec;     /* monitor --exec PROG (points into argv) */
 	__u32 count;	      /* monitor --count N: exit after N events */
 	bool reset;	      /* stats reset */
+	char **devs;	      /* mirror DEV... (points into argv) */
+	int n_devs;
+	bool once;	      /* mirror --once */
+	bool verbose;	      /* mirror -v */
 };
 
 /*

@@ -1,0 +1,762 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * vxbpf mirror DEV... [--once] [-v]: the kernel's vxlan tables are the
+ * source of truth; this copies them into vxbpf's maps and keeps them so.
+ *
+ *   1. subscribe (RTMGRP_LINK | RTMGRP_NEIGH) on a socket with a large
+ *      receive buffer, so nothing that changes from now on is missed;
+ *   2. resync: dump the links, each vxlan device's FDB (AF_BRIDGE,
+ *      NTF_SELF), its IPv4/IPv6 neighbours, each bridge's entries on
+ *      local ports (NDA_MASTER), apply them to one vx_cfg, then delete
+ *      every MIRRORED entry of those VNIs the dump did not see (mark and
+ *      sweep), and commit it all in one batch;
+ *   3. follow the events, a batch per socket drain. On ENOBUFS (the
+ *      kernel dropped events for us) or an interrupted dump
+ *      (NLM_F_DUMP_INTR): resync again. Link changes of our devices (VNI,
+ *      local, up/down, delete) and changes of vxbpf's port set (polled
+ *      once a second) also resync: they are rare and it is exact.
+ *
+ * NETLINK_NO_ENOBUFS is never set: a lost event must be noticed.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <net/if.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include "cmd.h"
+#include "mirror.h"
+
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+#define EV_RCVBUF (32 << 20) /* bytes: ~40,000 queued events */
+#define RECV_BUF (256 << 10)
+#define BATCH_MAX 65536	     /* events applied per commit at most */
+#define RESYNC_TRIES 5
+
+struct mdev {
+	char name[IF_NAMESIZE];
+	int ifindex; /* 0: not present */
+	bool bridge;
+	bool usable; /* a vxlan device we mirror now */
+	bool up;
+	__u32 vni;   /* the VNI mirrored from it, 0 = none */
+	struct mlink link;
+};
+
+struct mirror {
+	struct mdev dev[MIRROR_DEVS_MAX];
+	int n;
+	bool once, verbose, started;
+	struct vx_maps maps;
+	struct mnl_socket *ev, *dump;
+	unsigned dump_portid, seq;
+	struct mport *ports;
+	size_t n_ports;
+	struct tbl warned;
+	char *buf;
+	bool resync;
+};
+
+static void say(struct mirror *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void say(struct mirror *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!m->verbose)
+		return;
+	fputs("vxbpf mirror: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct mdev *dev_by_index(struct mirror *m, int ifindex)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->dev[i].ifindex == ifindex)
+			return &m->dev[i];
+	return NULL;
+}
+
+static struct mdev *dev_by_name(struct mirror *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (!strcmp(m->dev[i].name, name))
+			return &m->dev[i];
+	return NULL;
+}
+
+/* ---- sockets ------------------------------------------------------------- */
+
+static int sockets_open(struct mirror *m)
+{
+	int one = 1, size = EV_RCVBUF;
+	const char *env = getenv("VXBPF_MIRROR_RCVBUF"); /* tests: tiny */
+
+	if (env && atoi(env) > 0)
+		size = atoi(env);
+	m->ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	m->dump = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!m->ev || !m->dump)
+		goto fail;
+	/* As root the limit of rmem_max does not apply; else best effort. */
+	if (setsockopt(mnl_socket_get_fd(m->ev), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &size, sizeof(size)) < 0)
+		setsockopt(mnl_socket_get_fd(m->ev), SOL_SOCKET, SO_RCVBUF,
+			   &size, sizeof(size));
+	if (mnl_socket_bind(m->ev, RTMGRP_LINK | RTMGRP_NEIGH,
+			    MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	/* Strict checking: the kernel filters dumps by ifindex/master. */
+	setsockopt(mnl_socket_get_fd(m->dump), SOL_NETLINK,
+		   NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+	if (mnl_socket_bind(m->dump, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto fail;
+	m->dump_portid = mnl_socket_get_portid(m->dump);
+	m->seq = time(NULL);
+	return 0;
+fail:
+	vx_err("cannot open a netlink socket: %s", strerror(errno));
+	return -errno;
+}
+
+/*
+ * One dump request; cb for every message. *intr is set when the kernel
+ * says the dump was interrupted by a change (NLM_F_DUMP_INTR).
+ */
+static int dump(struct mirror *m, struct nlmsghdr *req, mnl_cb_t cb,
+		void *data, bool *intr)
+{
+	const struct nlmsghdr *h;
+	int len, ret, left;
+
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlmsg_seq = ++m->seq;
+	if (mnl_socket_sendto(m->dump, req, req->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		len = mnl_socket_recvfrom(m->dump, m->buf, RECV_BUF);
+		if (len < 0)
+			return -errno;
+		left = len;
+		for (h = (const struct nlmsghdr *)m->buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
+				*intr = true;
+		ret = mnl_cb_run(m->buf, len, m->seq, m->dump_portid, cb, data);
+		if (ret < 0)
+			return -errno;
+		if (ret == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+/* ---- ports --------------------------------------------------------------- */
+
+static int port_cb(const void *key, const void *val, void *ctx)
+{
+	struct mirror *m = ctx;
+	const struct vxbpf_port_val *pv = val;
+	struct mport *np;
+
+	np = realloc(m->ports, (m->n_ports + 1) * sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	m->ports = np;
+	np[m->n_ports].ifindex = *(const __u32 *)key;
+	np[m->n_ports].vni = pv->vni;
+	m->n_ports++;
+	return 0;
+}
+
+static int mport_cmp(const void *a, const void *b)
+{
+	const struct mport *x = a, *y = b;
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return x->vni < y->vni ? -1 : x->vni > y->vni;
+}
+
+/* Re-read vxbpf's ports; 1 when they changed, 0 when not, -errno. */
+static int ports_read(struct mirror *m)
+{
+	struct mport *old = m->ports;
+	size_t n_old = m->n_ports;
+	int err, changed;
+
+	m->ports = NULL;
+	m->n_ports = 0;
+	err = map_walk(m->maps.fd[M_PORTS], sizeof(__u32),
+		       sizeof(struct vxbpf_port_val), port_cb, m);
+	if (err) {
+		free(m->ports);
+		m->ports = old;
+		m->n_ports = n_old;
+		return err;
+	}
+	if (m->n_ports)
+		qsort(m->ports, m->n_ports, sizeof(*m->ports), mport_cmp);
+	changed = n_old != m->n_ports ||
+		  (n_old && memcmp(old, m->ports, n_old * sizeof(*old)));
+	free(old);
+	return changed;
+}
+
+/* ---- resync -------------------------------------------------------------- */
+
+struct sync_ctx {
+	struct mirror *m;
+	struct mirror_apply *a;
+	struct mdev *d; /* the device being dumped */
+	int err;
+	size_t n;
+};
+
+static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sync_ctx *s = data;
+	struct mlink l;
+	struct mdev *d;
+
+	if (mirror_parse_link(nlh, &l))
+		return MNL_CB_OK;
+	d = dev_by_name(s->m, l.name);
+	if (!d)
+		return MNL_CB_OK;
+	d->ifindex = l.ifindex;
+	d->link = l;
+	return MNL_CB_OK;
+}
+
+static void note_err(struct sync_ctx *s, int err)
+{
+	if (err < 0 && !s->err)
+		s->err = err;
+}
+
+static int fdb_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct sync_ctx *s = data;
+	struct mneigh n;
+
+	if (mirror_parse_neigh(nlh, &n))
+		return MNL_CB_OK;
+	s->n++;
+	if (n.family == AF_BRIDGE && (n.flags & NTF_SELF) &&
+	    n.ifindex == s->d->ifindex)
+		note_err(s, mirror_fdb(s->a, s->d->vni, &n));
+	else if (n.family == AF_BRIDGE && !(n.flags & NTF_SELF) &&
+		 n.has_master && n.master == s->d->ifindex)
+		note_err(s, mirror_local(s->a, &n));
+	else if (n.family != AF_BRIDGE && n.ifindex == s->d->ifindex &&
+		 !s->d->bridge)
+		note_err(s, mirror_neigh(s->a, s->d->vni, &n));
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *neigh_req(char *buf, __u8 family, int ifindex,
+				  int master)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = family;
+	if (family == AF_BRIDGE) {
+		ndm->ndm_ifindex = ifindex; /* the bridge port filter */
+	} else if (ifindex) {
+		mnl_attr_put_u32(nlh, NDA_IFINDEX, ifindex);
+	}
+	if (master)
+		mnl_attr_put_u32(nlh, NDA_MASTER, master);
+	return nlh;
+}
+
+/* The VNIs mirrored before this resync that must go now. */
+static int drop_stale_vnis(struct mirror *m, struct mirror_apply *a,
+			   const __u32 *prev, const int *prev_if, int n_prev)
+{
+	int i, j, err;
+
+	for (i = 0; i < n_prev; i++) {
+		bool keep = false;
+
+		for (j = 0; j < m->n; j++)
+			if (m->dev[j].usable && m->dev[j].vni == prev[i])
+				keep = true;
+		if (keep)
+			continue;
+		err = mirror_vni_drop(a, prev[i], prev_if[i]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Mirrored VNIs a previous run left for one of our devices' ifindex. */
+static int vni_scan_cb(const void *key, const void *val, void *ctx)
+{
+	struct sync_ctx *s = ctx;
+	const struct vxbpf_vni_cfg *v = val;
+	struct mdev *d;
+
+	if (!(v->flags & VXBPF_VNI_MIRRORED))
+		return 0;
+	d = dev_by_index(s->m, v->mirror_ifindex);
+	if (d && !d->bridge && d->vni != *(const __u32 *)key && !d->usable)
+		return 0;
+	if (d && !d->bridge && (!d->usable || d->vni != *(const __u32 *)key))
+		return mirror_vni_drop(s->a, *(const __u32 *)key,
+				       v->mirror_ifindex);
+	return 0;
+}
+
+static int resync_once(struct mirror *m, bool *intr)
+{
+	char req[256];
+	struct vx_cfg cfg;
+	struct tbl seen;
+	struct mirror_apply a = { .cfg = &cfg, .verbose = m->verbose,
+				  .seen = &seen, .warned = &m->warned };
+	struct sync_ctx s = { .m = m, .a = &a };
+	__u32 prev[MIRROR_DEVS_MAX];
+	int prev_if[MIRROR_DEVS_MAX], n_prev = 0;
+	double t0 = now_s();
+	size_t nmsg = 0;
+	int i, err, swept = 0;
+	bool fatal = !m->started;
+
+	*intr = false;
+	for (i = 0; i < m->n; i++) {
+		if (m->dev[i].vni) {
+			prev[n_prev] = m->dev[i].vni;
+			prev_if[n_prev++] = m->dev[i].ifindex;
+		}
+		m->dev[i].ifindex = 0;
+		memset(&m->dev[i].link, 0, sizeof(m->dev[i].link));
+	}
+	err = ports_read(m);
+	if (err < 0)
+		return err;
+	a.ports = m->ports;
+	a.n_ports = m->n_ports;
+
+	{
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+		struct ifinfomsg *ifi;
+
+		nlh->nlmsg_type = RTM_GETLINK;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		err = dump(m, nlh, link_dump_cb, &s, intr);
+		if (err) {
+			vx_err("cannot list links: %s", vx_strerror(err));
+			return err;
+		}
+	}
+	for (i = 0; i < m->n; i++) {
+		struct mdev *d = &m->dev[i];
+		struct vx_cmd c;
+		char why[256];
+
+		d->usable = false;
+		d->up = d->link.ifi_flags & IFF_UP;
+		d->bridge = !strcmp(d->link.kind, "bridge");
+		if (!d->ifindex) {
+			if (fatal) {
+				vx_err("device \"%s\" not found", d->name);
+				return -ENODEV;
+			}
+			say(m, "%s is gone; waiting for it", d->name);
+			d->vni = 0;
+			continue;
+		}
+		if (d->bridge) {
+			d->vni = 0;
+			continue;
+		}
+		if (mirror_link_cmd(&d->link, &c, why, sizeof(why))) {
+			if (fatal) {
+				vx_err("cannot mirror %s", why);
+				return -EINVAL;
+			}
+			vx_warn("mirror: %s; not mirrored", why);
+			d->vni = 0;
+			continue;
+		}
+		d->vni = c.vni;
+		d->usable = true;
+	}
+	for (i = 0; i < m->n; i++) {
+		int j;
+
+		for (j = 0; j < i; j++)
+			if (m->dev[i].usable && m->dev[j].usable &&
+			    m->dev[i].vni == m->dev[j].vni) {
+				vx_err("%s and %s both have vni %u; vxbpf keeps one device per VNI",
+				       m->dev[j].name, m->dev[i].name, m->dev[i].vni);
+				if (fatal)
+					return -EINVAL;
+				m->dev[i].usable = false;
+				m->dev[i].vni = 0;
+			}
+	}
+
+	cfg_init(&cfg, &m->maps);
+	mirror_seen_init(&seen);
+	/* Every table is walked for the sweep anyway: read them in batches
+	 * now rather than key by key while applying. */
+	if ((err = tbl_load_all(&cfg.vni)) || (err = tbl_load_all(&cfg.fdb)) ||
+	    (err = tbl_load_all(&cfg.flood)) || (err = tbl_load_all(&cfg.neigh)) ||
+	    (err = tbl_load_all(&cfg.vtep))) {
+		vx_err("cannot read the maps: %s", vx_strerror(err));
+		goto out;
+	}
+	err = map_walk(m->maps.fd[M_VNI], sizeof(__u32),
+		       sizeof(struct vxbpf_vni_cfg), vni_scan_cb, &s);
+	if (!err)
+		err = drop_stale_vnis(m, &a, prev, prev_if, n_prev);
+	if (err)
+		goto out;
+	for (i = 0; i < m->n && !err; i++) {
+		struct mdev *d = &m->dev[i];
+
+		if (!d->usable)
+			continue;
+		err = mirror_vni(&a, &d->link);
+		if (err == -EEXIST || err == -EINVAL) {
+			if (fatal)
+				goto out;
+			d->usable = false;
+			d->vni = 0;
+			err = 0;
+		}
+	}
+	if (err)
+		goto out;
+
+	for (i = 0; i < m->n && !err && !*intr; i++) {
+		struct mdev *d = &m->dev[i];
+		static const __u8 fams[] = { AF_INET, AF_INET6 };
+		size_t f;
+
+		s.d = d;
+		if (d->bridge && d->ifindex && d->up) {
+			size_t p;
+
+			/* Port by port: a dump by master alone would also
+			 * walk every port's own table (the vxlan's too). */
+			for (p = 0; p < m->n_ports && !err; p++)
+				err = dump(m, neigh_req(req, AF_BRIDGE,
+							m->ports[p].ifindex,
+							d->ifindex),
+					   fdb_dump_cb, &s, intr);
+			continue;
+		}
+		if (!d->usable || !d->up)
+			continue; /* a down device carries nothing */
+		err = dump(m, neigh_req(req, AF_BRIDGE, d->ifindex, 0),
+			   fdb_dump_cb, &s, intr);
+		for (f = 0; f < ARRAY_SIZE(fams) && !err; f++)
+			err = dump(m, neigh_req(req, fams[f], d->ifindex, 0),
+				   fdb_dump_cb, &s, intr);
+	}
+	nmsg = s.n;
+	if (err) {
+		vx_err("cannot dump the kernel's tables: %s", vx_strerror(err));
+		goto out;
+	}
+	if (*intr)
+		goto out; /* the caller dumps again */
+	if (s.err) {
+		err = s.err;
+		goto out;
+	}
+	for (i = 0; i < m->n; i++) {
+		int n;
+
+		if (!m->dev[i].usable)
+			continue;
+		n = mirror_sweep(&a, m->dev[i].vni);
+		if (n < 0) {
+			err = n;
+			goto out;
+		}
+		swept += n;
+	}
+	err = cfg_commit(&cfg);
+	if (!err)
+		say(m, "resync: %zu kernel entries read, %zu changes, %d stale removed, %.3f s",
+		    nmsg, a.changes, swept, now_s() - t0);
+out:
+	tbl_free(&seen);
+	cfg_free(&cfg);
+	return err;
+}
+
+static int resync(struct mirror *m)
+{
+	bool intr = false;
+	int tries, err = 0;
+
+	for (tries = 0; tries < RESYNC_TRIES; tries++) {
+		err = resync_once(m, &intr);
+		if (err || !intr)
+			break;
+		say(m, "dump interrupted by a change; dumping again");
+	}
+	if (!err && intr)
+		vx_warn("mirror: the tables kept changing during %d dumps; will resync again",
+			RESYNC_TRIES);
+	m->resync = intr;
+	return err;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+struct ev_ctx {
+	struct mirror *m;
+	struct mirror_apply *a;
+	size_t n;
+};
+
+static bool link_changed(const struct mdev *d, const struct mlink *l)
+{
+	const struct mlink *o = &d->link;
+
+	if (d->bridge)
+		return (o->ifi_flags ^ l->ifi_flags) & IFF_UP;
+	/* Everything that makes up the vni entry, and up/down. */
+	return ((o->ifi_flags ^ l->ifi_flags) & IFF_UP) || o->id != l->id ||
+	       addr_cmp(&o->local, &l->local) || o->family != l->family ||
+	       o->port != l->port || o->port_min != l->port_min ||
+	       o->port_max != l->port_max || o->ttl != l->ttl ||
+	       o->tos != l->tos || o->df != l->df ||
+	       o->ttl_inherit != l->ttl_inherit || o->learning != l->learning ||
+	       o->proxy != l->proxy || o->l2miss != l->l2miss ||
+	       o->l3miss != l->l3miss || o->udp_csum != l->udp_csum ||
+	       o->udp6zerocsumtx != l->udp6zerocsumtx ||
+	       o->udp6zerocsumrx != l->udp6zerocsumrx ||
+	       o->ageing != l->ageing || o->external != l->external ||
+	       o->vnifilter != l->vnifilter || o->label != l->label ||
+	       o->gbp != l->gbp || o->gpe != l->gpe || o->remcsum != l->remcsum ||
+	       strcmp(o->kind, l->kind);
+}
+
+static int ev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ev_ctx *e = data;
+	struct mirror *m = e->m;
+	struct mdev *d;
+	struct mlink l;
+	struct mneigh n;
+	int err = 0;
+
+	e->n++;
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) {
+		if (mirror_parse_link(nlh, &l))
+			return MNL_CB_OK;
+		d = dev_by_index(m, l.ifindex);
+		if (d && (l.type == RTM_DELLINK || strcmp(l.name, d->name) ||
+			  link_changed(d, &l))) {
+			say(m, "%s %s: resync", d->name,
+			    l.type == RTM_DELLINK ? "deleted" : "changed");
+			m->resync = true;
+		} else if (!d && l.type == RTM_NEWLINK &&
+			   (d = dev_by_name(m, l.name)) && !d->ifindex) {
+			say(m, "%s appeared: resync", d->name);
+			m->resync = true;
+		}
+		return MNL_CB_OK;
+	}
+	if (m->resync || mirror_parse_neigh(nlh, &n))
+		return MNL_CB_OK;
+	/* The bridge's own entries carry NDA_MASTER, not NTF_SELF. */
+	if (n.family == AF_BRIDGE && !(n.flags & NTF_SELF)) {
+		if (n.has_master && (d = dev_by_index(m, n.master)) &&
+		    d->bridge && d->up)
+			err = mirror_local(e->a, &n);
+	} else if ((d = dev_by_index(m, n.ifindex)) && d->usable && d->up) {
+		if (n.family == AF_BRIDGE && (n.flags & NTF_SELF))
+			err = mirror_fdb(e->a, d->vni, &n);
+		else if (n.family != AF_BRIDGE)
+			err = mirror_neigh(e->a, d->vni, &n);
+	}
+	if (err)
+		vx_warn("mirror: event not applied: %s; resync", vx_strerror(err));
+	if (err)
+		m->resync = true;
+	return MNL_CB_OK;
+}
+
+/* Read every queued event, apply them as one batch. */
+static int events(struct mirror *m)
+{
+	struct vx_cfg cfg;
+	struct mirror_apply a = { .cfg = &cfg, .verbose = m->verbose,
+				  .warned = &m->warned, .ports = m->ports,
+				  .n_ports = m->n_ports };
+	struct ev_ctx e = { .m = m, .a = &a };
+	int len, err = 0;
+
+	cfg_init(&cfg, &m->maps);
+	while (e.n < BATCH_MAX) {
+		len = mnl_socket_recvfrom(m->ev, m->buf, RECV_BUF);
+		if (len < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {
+				say(m, "event queue overrun (ENOBUFS): resync");
+				m->resync = true;
+				continue;
+			}
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			vx_err("netlink receive: %s", strerror(errno));
+			break;
+		}
+		/* Notifications: seq 0, from the kernel (portid 0). */
+		if (mnl_cb_run(m->buf, len, 0, 0, ev_cb, &e) < 0 &&
+		    errno != ESRCH && errno != EPROTO) {
+			say(m, "malformed notification ignored");
+		}
+	}
+	if (!err && a.changes && !m->resync)
+		err = cfg_commit(&cfg);
+	cfg_free(&cfg);
+	return err;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+int run_mirror(const struct vx_cmd *c)
+{
+	struct mirror *m;
+	struct pollfd pfd[2];
+	sigset_t mask;
+	double last_ports = now_s();
+	int sfd = -1, i, err;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->once = c->once;
+	m->verbose = c->verbose || vx_verbose;
+	m->buf = malloc(RECV_BUF);
+	tbl_init(&m->warned, "warned", -1, 32, 4, 0);
+	for (i = 0; i < c->n_devs; i++)
+		snprintf(m->dev[m->n++].name, IF_NAMESIZE, "%s", c->devs[i]);
+	if (!m->buf) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	err = maps_open(&m->maps, true);
+	if (err)
+		goto out_free;
+	/* Subscribe before the first dump: nothing falls between them. */
+	err = sockets_open(m);
+	if (!err)
+		err = resync(m);
+	m->started = true;
+	if (err || m->once)
+		goto out;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0) {
+		err = -errno;
+		vx_err("signalfd: %s", strerror(errno));
+		goto out;
+	}
+	say(m, "following changes (SIGTERM or SIGINT to stop, SIGHUP to resync)");
+	pfd[0].fd = mnl_socket_get_fd(m->ev);
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sfd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (m->resync) {
+			err = resync(m);
+			if (err)
+				vx_warn("mirror: resync failed; retrying in a second");
+			if (err)
+				m->resync = true;
+			err = 0;
+		}
+		if (poll(pfd, 2, m->resync ? 1000 : 500) < 0 && errno != EINTR) {
+			err = -errno;
+			break;
+		}
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGHUP) {
+					m->resync = true;
+				} else {
+					say(m, "signal %u: exiting, maps stay", si.ssi_signo);
+					break;
+				}
+			}
+		}
+		if (pfd[0].revents & POLLIN) {
+			err = events(m);
+			if (err)
+				break;
+		}
+		if (now_s() - last_ports >= 1.0) {
+			last_ports = now_s();
+			if (ports_read(m) > 0) {
+				say(m, "vxbpf ports changed: resync");
+				m->resync = true;
+			}
+		}
+	}
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (m->ev)
+		mnl_socket_close(m->ev);
+	if (m->dump)
+		mnl_socket_close(m->dump);
+	maps_close(&m->maps);
+out_free:
+	tbl_free(&m->warned);
+	free(m->ports);
+	free(m->buf);
+	free(m);
+	return err;
+}

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * vxbpf mirror: the kernel's vxlan tables (link attributes, FDB, neigh,
+ * the bridge's entries for local ports) copied live into vxbpf's maps.
+ *
+ * mirror_nl.c turns rtnetlink messages into the plain structs below (every
+ * attribute length checked, unknown attributes ignored); mirror_apply.c
+ * turns them into changes of a struct vx_cfg under the origin rule
+ * (include/vxbpf.h); mirror.c runs the sockets, the dumps, the
+ * mark-and-sweep resync and the daemon loop.
+ */
+#ifndef VX_MIRROR_H
+#define VX_MIRROR_H
+
+#include <stdbool.h>
+#include <net/if.h>
+#include <linux/types.h>
+#include <linux/netlink.h>
+
+#include "cfg.h"
+
+/* An RTM_NEWLINK/RTM_DELLINK, reduced to what mirror needs. */
+struct mlink {
+	int type; /* RTM_NEWLINK or RTM_DELLINK */
+	int ifindex;
+	unsigned ifi_flags; /* IFF_UP ... */
+	char name[IF_NAMESIZE];
+	char kind[16]; /* IFLA_INFO_KIND, "" if none */
+	bool has_master;
+	int master;
+	/* IFLA_INFO_DATA of a vxlan device (kind "vxlan") */
+	bool has_id;
+	__u32 id;
+	int family; /* of local: AF_INET, AF_INET6, 0 = none */
+	struct vxbpf_addr local;
+	__u16 port; /* host order, 0 = not given */
+	__u16 port_min, port_max;
+	__u8 ttl, tos, df;
+	bool ttl_inherit;
+	bool learning, proxy, l2miss, l3miss;
+	bool has_udp_csum, udp_csum;
+	bool udp6zerocsumtx, udp6zerocsumrx;
+	bool has_ageing;
+	__u32 ageing;
+	bool external, vnifilter, gbp, gpe, remcsum;
+	__u32 label;
+};
+
+/* An RTM_NEWNEIGH/RTM_DELNEIGH of any family. */
+struct mneigh {
+	int type; /* RTM_NEWNEIGH or RTM_DELNEIGH */
+	__u8 family;
+	int ifindex;
+	__u16 state;
+	__u8 flags; /* ndm_flags: NTF_SELF, NTF_MASTER, NTF_ROUTER */
+	bool has_lladdr;
+	__u8 lladdr[6];
+	bool has_dst; /* AF_BRIDGE: the remote VTEP; else the neighbour IP */
+	int dst_family;
+	struct vxbpf_addr dst;
+	bool has_port;
+	__u16 port; /* host order */
+	bool has_vni;
+	__u32 vni;
+	bool has_master;
+	int master;
+	bool has_nh_id; /* nexthop-group entry: no single dst */
+	bool has_src_vni;
+};
+
+/*
+ * Parse one message. 0: filled; 1: not a message of that kind (other
+ * type, family of no interest); -EINVAL: malformed (short header, an
+ * attribute of the wrong length or shape) and nothing may be used.
+ */
+int mirror_parse_link(const struct nlmsghdr *nlh, struct mlink *l);
+int mirror_parse_neigh(const struct nlmsghdr *nlh, struct mneigh *n);
+
+/*
+ * The vni command that reproduces a vxlan link in vxbpf, or -EINVAL with
+ * the reason in err (external, vnifilter, no local address, options the
+ * fast path cannot reproduce on the wire).
+ */
+int mirror_link_cmd(const struct mlink *l, struct vx_cmd *cmd, char *err,
+		    size_t errlen);
+
+/* ---- applying (mirror_apply.c) ----------------------------------------- */
+
+/* A local port of vxbpf: ifindex -> VNI (from the ports map). */
+struct mport {
+	__u32 ifindex, vni;
+};
+
+struct mirror_apply {
+	struct vx_cfg *cfg;
+	bool verbose;
+	struct tbl *seen;   /* non-NULL during a resync: what the dump saw */
+	struct tbl *warned; /* user-entry keys already warned about */
+	const struct mport *ports;
+	size_t n_ports;
+	size_t changes, skipped_user;
+};
+
+/* A kernel FDB entry of the vxlan device mirrored as vni (add or delete). */
+int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n);
+/* A bridge FDB entry (NDA_MASTER = the bridge, no NTF_SELF). */
+int mirror_local(struct mirror_apply *a, const struct mneigh *n);
+/* An IPv4/IPv6 neighbour of the vxlan device. */
+int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n);
+/* The vni entry of a vxlan link; -EEXIST when a user VNI holds it. */
+int mirror_vni(struct mirror_apply *a, const struct mlink *l);
+/*
+ * Delete every MIRRORED fdb/flood/neigh entry of vni not in a->seen (all
+ * of them when a->seen is NULL). Returns the number deleted or -errno.
+ */
+int mirror_sweep(struct mirror_apply *a, __u32 vni);
+/* Remove a mirrored VNI (its entries first); kept if ports still use it. */
+int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex);
+
+/* The seen-set table for mirror_apply.seen (memory only). */
+void mirror_seen_init(struct tbl *t);
+
+int run_mirror(const struct vx_cmd *c);
+
+#endif
