@@ -38,6 +38,41 @@ static int get_addr(const struct nlattr *a, struct vxbpf_addr *out,
 	return -EINVAL;
 }
 
+/*
+ * libmnl stops quietly at an attribute that claims more bytes than are
+ * left; we want to know, so walk the attributes first: every one at least
+ * a header long and inside the buffer, nothing but padding after them.
+ */
+static bool attrs_fit(const void *start, size_t len)
+{
+	const struct nlattr *a = start;
+
+	while (len >= sizeof(*a)) {
+		if (a->nla_len < sizeof(*a) || a->nla_len > len)
+			return false;
+		if ((size_t)MNL_ALIGN(a->nla_len) >= len)
+			return true;
+		len -= MNL_ALIGN(a->nla_len);
+		a = (const struct nlattr *)((const char *)a + MNL_ALIGN(a->nla_len));
+	}
+	return len == 0;
+}
+
+static bool msg_attrs_fit(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	size_t off = MNL_ALIGN(hdrlen);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < off)
+		return true; /* no attributes */
+	return attrs_fit((const char *)mnl_nlmsg_get_payload(nlh) + off,
+			 mnl_nlmsg_get_payload_len(nlh) - off);
+}
+
+static bool nest_fits(const struct nlattr *a)
+{
+	return attrs_fit(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+}
+
 static int check(const struct nlattr *a, enum mnl_attr_data_type t)
 {
 	return mnl_attr_validate(a, t) < 0 ? -EINVAL : 0;
@@ -177,7 +212,7 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		l->master = mnl_attr_get_u32(a);
 		break;
 	case IFLA_LINKINFO:
-		if (check(a, MNL_TYPE_NESTED) ||
+		if (check(a, MNL_TYPE_NESTED) || !nest_fits(a) ||
 		    mnl_attr_parse_nested(a, linkinfo_cb, &li) < 0)
 			return MNL_CB_ERROR;
 		if (li.kind)
@@ -185,7 +220,8 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 				 mnl_attr_get_str(li.kind));
 		/* The data's meaning depends on the kind: vxlan only. */
 		if (li.data && !strcmp(l->kind, "vxlan") &&
-		    mnl_attr_parse_nested(li.data, vxlan_data_cb, l) < 0)
+		    (!nest_fits(li.data) ||
+		     mnl_attr_parse_nested(li.data, vxlan_data_cb, l) < 0))
 			return MNL_CB_ERROR;
 		break;
 	}
@@ -209,7 +245,8 @@ int mirror_parse_link(const struct nlmsghdr *nlh, struct mlink *l)
 	l->type = nlh->nlmsg_type;
 	l->ifindex = ifi->ifi_index;
 	l->ifi_flags = ifi->ifi_flags;
-	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l) < 0) {
+	if (!msg_attrs_fit(nlh, sizeof(*ifi)) ||
+	    mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l) < 0) {
 		memset(l, 0, sizeof(*l));
 		return -EINVAL;
 	}
@@ -292,7 +329,8 @@ int mirror_parse_neigh(const struct nlmsghdr *nlh, struct mneigh *n)
 	n->ifindex = ndm->ndm_ifindex;
 	n->state = ndm->ndm_state;
 	n->flags = ndm->ndm_flags;
-	if (mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, n) < 0) {
+	if (!msg_attrs_fit(nlh, sizeof(*ndm)) ||
+	    mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr_cb, n) < 0) {
 		memset(n, 0, sizeof(*n));
 		return -EINVAL;
 	}
