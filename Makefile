@@ -92,11 +92,18 @@ test-net: deps $(BUILD)/vxbpf
 demo: deps $(BUILD)/vxbpf
 	$(Q)scripts/demo.sh
 
-bench: deps $(BUILD)/vxbpf
+bench: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench.sh
 
-bench-quick: deps $(BUILD)/vxbpf
+bench-quick: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench.sh quick
+
+# Benchmark driver (tools/bench, scripts/bench.sh); not part of vxbpf.
+BENCH_SKELS := $(BUILD)/bench_gen.skel.h $(BUILD)/bench_null.skel.h $(BUILD)/bench_sink.skel.h
+
+$(BUILD)/vxbench: tools/bench/vxbench.c $(BENCH_SKELS) | $(BUILD)
+	@echo "  LD       $@"
+	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz
 
 vmtest: deps
 	$(Q)scripts/vmtest.sh

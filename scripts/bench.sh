@@ -1,0 +1,451 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vxbpf benchmark (`make bench`, `make bench-quick` = scripts/bench.sh quick).
+#
+# Every contender gets the same three namespaces and two veth pairs:
+#
+#   decap:  gen [g0] ──veth── [ul0] DUT [vm0] ──veth── [eth0] sink
+#   encap:  gen [g0] ──veth── [vm0] DUT [ul0] ──veth── [ul0]  sink
+#
+# gen: bench_gen run by `vxbench gen` with BPF_PROG_RUN live frames as if g0
+# received them; XDP_TX puts them into the DUT. sink: bench_sink counts and
+# drops in XDP; pps is measured there. DUT, one of
+#   vxbpf  vxbpf attach ul0 + port add vm0 (its XDP programs);
+#   linux  vxlan100 + br0 (vm0, vxlan100), GRO on the DUT device the
+#          generator feeds (a veth needs XDP or GRO to take redirected frames);
+#   null   bench_null: XDP redirect ul0 <-> vm0, no VXLAN work (the ceiling).
+# Repetitions are interleaved (rep 1 of every contender and size, then rep
+# 2, ...) and the medians reported. Results: bench/results.md, bench/results.svg.
+#
+# Everything lives in namespaces vxb-<pid>-* and pins under
+# /sys/fs/bpf/vxbench-<pid>, removed on exit (also on failure or ^C).
+set -uo pipefail
+
+MODE=${1:-full}
+REPO_ROOT=$(cd "$(dirname "$0")/.." && pwd)
+VXT_PREFIX=vxb-$$
+# shellcheck source=../tests/net/lib.sh
+source "$REPO_ROOT/tests/net/lib.sh"
+
+BPIN=/sys/fs/bpf/vxbench-$$
+bench_exit()
+{
+	vxt_cleanup
+	rm -rf "$BPIN"
+	[[ -n ${VXT_TMP:-} ]] && rm -rf "$VXT_TMP"
+}
+trap bench_exit EXIT
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+require_root
+require_cmd ip bridge jq ethtool awk
+[[ -x $REPO_ROOT/build/vxbpf && -x $REPO_ROOT/build/vxbench ]] ||
+	die "build first: make build/vxbpf build/vxbench (make bench does)"
+# Private copies: a rebuild in the tree during the run cannot swap them.
+mkdir -p "$VXT_TMP/bin" "$BPIN"
+cp "$REPO_ROOT/build/vxbpf" "$REPO_ROOT/build/vxbench" "$VXT_TMP/bin/"
+VXBPF=$VXT_TMP/bin/vxbpf
+VXBENCH=$VXT_TMP/bin/vxbench
+
+case $MODE in
+quick) REPS=5 SECS=0.4 SIZES="64 1400" FAMS="4 6" SWEEPS=0 CP_N=100000 ;;
+full) REPS=5 SECS=1 SIZES="64 512 1400" FAMS="4 6" SWEEPS=1 CP_N=100000 ;;
+*) die "usage: bench.sh [full|quick]" ;;
+esac
+CPU=${BENCH_CPU:-1}	  # generator, DUT and sink all run on this CPU
+FLOWS=${BENCH_FLOWS:-1024} # inner flows (source IP and port) cycled by the generator
+OUT_DIR=${BENCH_OUT:-$REPO_ROOT/bench}
+RAW=$VXT_TMP/raw.tsv
+: >"$RAW"
+
+DUT_MAC=02:00:00:00:01:01  # DUT ul0
+PEER_MAC=02:00:00:00:02:01 # generator g0 (decap) / sink ul0 (encap)
+VM_BASE=02:be:00:00:00:00  # inner destination MACs: VM_BASE + index
+SRC_MAC=02:ee:00:00:00:01  # inner source MAC
+CONTENDERS="vxbpf linux null"
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+
+# mac_n N: VM_BASE + N as a MAC.
+mac_n() { printf '02:be:00:%02x:%02x:%02x' $(($1 >> 16 & 255)) $(($1 >> 8 & 255)) $(($1 & 255)); }
+
+fam_addrs()
+{
+	if [[ $1 == 4 ]]; then LA=$UL4_A LB=$UL4_B PLEN=24; else LA=$UL6_A LB=$UL6_B PLEN=64; fi
+}
+
+# vxbpf_load NS FILE: apply a command file, die on failure.
+vx_load()
+{
+	"$VXBPF" -n "$1" load "$2" >/dev/null || die "vxbpf load $2 in $1 failed"
+}
+
+# topo TAG DIR FAM CONT [MACS] [VNIS]: build one contender's namespaces.
+topo()
+{
+	local tag=$1 dir=$2 fam=$3 cont=$4 macs=${5:-1} vnis=${6:-1}
+	local g d s f i v
+
+	fam_addrs "$fam"
+	ns_add "$tag-g" && ns_add "$tag-d" && ns_add "$tag-s" || die "ns_add $tag"
+	g=$(ns_name "$tag-g") d=$(ns_name "$tag-d") s=$(ns_name "$tag-s")
+	if [[ $dir == decap ]]; then
+		veth_add "$g" g0 "$d" ul0 && veth_add "$d" vm0 "$s" eth0 || die "veth $tag"
+		ip -n "$g" link set g0 address $PEER_MAC up
+		ip -n "$s" link set eth0 up
+		"$VXBENCH" attach "$s" eth0 sink "$BPIN/$tag-sink" || die "sink $tag"
+	else
+		veth_add "$g" g0 "$d" vm0 && veth_add "$d" ul0 "$s" ul0 || die "veth $tag"
+		ip -n "$g" link set g0 up
+		ip -n "$s" link set ul0 address $PEER_MAC up
+		"$VXBENCH" attach "$s" ul0 sink "$BPIN/$tag-sink" || die "sink $tag"
+	fi
+	ip -n "$d" link set ul0 address $DUT_MAC up
+	ip -n "$d" addr add "$LA/$PLEN" dev ul0 nodad 2>/dev/null || ip -n "$d" addr add "$LA/$PLEN" dev ul0
+	ip -n "$d" link set vm0 up
+
+	case $cont in
+	null)
+		if [[ $dir == decap ]]; then
+			"$VXBENCH" attach "$d" ul0 null "$BPIN/$tag-null" vm0
+		else
+			"$VXBENCH" attach "$d" vm0 null "$BPIN/$tag-null" ul0
+		fi || die "null $tag"
+		;;
+	linux)
+		ip -n "$d" link add vxlan$VNI type vxlan id $VNI local "$LA" dstport 4789 nolearning ||
+			die "vxlan $tag"
+		ip -n "$d" link add br0 type bridge || die "bridge $tag"
+		ip -n "$d" link set vxlan$VNI master br0 && ip -n "$d" link set vm0 master br0 || die "br $tag"
+		ip -n "$d" link set vxlan$VNI up && ip -n "$d" link set br0 up
+		if [[ $dir == decap ]]; then
+			bridge -n "$d" fdb add "$(mac_n 0)" dev vm0 master static
+			ip netns exec "$d" ethtool -K ul0 gro on >/dev/null
+		else
+			bridge -n "$d" fdb append "$(mac_n 0)" dev vxlan$VNI dst "$LB"
+			bridge -n "$d" fdb add "$(mac_n 0)" dev vxlan$VNI master static
+			ip netns exec "$d" ethtool -K vm0 gro on >/dev/null
+		fi
+		;;
+	vxbpf)
+		f=$VXT_TMP/$tag.conf
+		for ((v = VNI; v < VNI + vnis; v++)); do
+			echo "vni add $v local $LA"
+		done >"$f.vni"
+		vx_load "$d" "$f.vni"
+		"$VXBPF" -n "$d" port add vm0 vni $VNI >/dev/null 2>&1 || die "port add $tag"
+		# The remote VTEP (decap: a known sender, the allow-list) or the
+		# local VM (encap), then macs destination MACs in every VNI.
+		awk -v n="$macs" -v vn=$VNI -v vc="$vnis" -v dir="$dir" -v lb="$LB" -v src=$SRC_MAC 'BEGIN {
+			for (v = vn; v < vn + vc; v++) {
+				printf "fdb add %s vni %d %s\n", src, v, dir == "decap" ? "dst " lb : "dev vm0"
+				for (i = 0; i < n; i++)
+					printf "fdb add 02:be:00:%02x:%02x:%02x vni %d %s\n",
+						int(i / 65536) % 256, int(i / 256) % 256, i % 256, v,
+						dir == "decap" ? "dev vm0" : "dst " lb
+			}
+		}' >"$f"
+		vx_load "$d" "$f"
+		if [[ $dir == decap ]]; then
+			"$VXBPF" -n "$d" attach ul0 >/dev/null 2>&1 || die "attach $tag"
+		fi
+		;;
+	esac
+	# The outer neighbour, static, and last: on 6.18 the NTF_USE request
+	# that `vxbpf fdb add ... dst` sends (user/resolve.c) turns an
+	# existing PERMANENT entry into INCOMPLETE.
+	ip -n "$d" neigh replace "$LB" lladdr $PEER_MAC dev ul0 nud permanent || die "neigh $tag"
+}
+
+# gen_args TAG DIR FAM: the generator options for a topology.
+gen_args()
+{
+	local tag=$1 dir=$2 fam=$3
+
+	fam_addrs "$fam"
+	if [[ $dir == decap ]]; then
+		echo "--mode decap --omac-dst $DUT_MAC --omac-src $PEER_MAC --osrc $LB --odst $LA" \
+			"--imac-dst $VM_BASE --imac-src $SRC_MAC"
+	else
+		echo "--mode encap --imac-dst $VM_BASE --imac-src $SRC_MAC"
+	fi
+}
+
+# measure KEY TAG DIR FAM SIZE [extra gen options]: one run; appends
+# "KEY sink_mpps gen_mpps" to RAW.
+measure()
+{
+	local key=$1 tag=$2 dir=$3 fam=$4 size=$5
+	shift 5
+	local out
+
+	# shellcheck disable=SC2046
+	out=$("$VXBENCH" gen "$(ns_name "$tag-g")" g0 $(gen_args "$tag" "$dir" "$fam") \
+		--size "$size" --flows "$FLOWS" --seconds "$SECS" --cpu "$CPU" \
+		--sink "$BPIN/$tag-sink" "$@") || die "generator failed ($key)"
+	set -- $out
+	printf '%s\t%s\t%s\n' "$key" "$2" "$1" >>"$RAW"
+}
+
+# median KEY [column]: median of the RAW rows of KEY (column 2 = sink Mpps).
+median()
+{
+	awk -F'\t' -v k="$1" -v c="${2:-2}" '$1 == k { print $c }' "$RAW" | sort -g |
+		awk '{ v[NR] = $1 } END { if (!NR) { print "nan"; exit }
+			print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+
+prog_id() { ip -n "$1" -j -d link show "$2" | jq -r '.[0].xdp.prog.id // empty'; }
+
+stat_reason()
+{
+	"$VXBPF" -n "$1" -j stats | jq -r --arg r "$2" '[.reasons[] | select(.reason == $r) | .packets] | add // 0'
+}
+
+# ------------------------------------------------------------ data path
+
+T_START=$SECONDS
+log "mode $MODE: $REPS interleaved repetitions of ${SECS}s, sizes $SIZES, IPv$FAMS underlay, $FLOWS flows, CPU $CPU"
+for dir in decap encap; do
+	for fam in $FAMS; do
+		for c in $CONTENDERS; do topo "$dir$fam-$c" $dir $fam $c; done
+		log "$dir IPv$fam: topologies up"
+		for ((r = 1; r <= REPS; r++)); do
+			for size in $SIZES; do
+				for c in $CONTENDERS; do
+					measure "$dir/$fam/$size/$c" "$dir$fam-$c" $dir $fam $size
+				done
+			done
+		done
+		# Per-packet program cost, BPF_PROG_RUN repeat (not live), on
+		# the vxbpf DUT while no traffic flows.
+		d=$(ns_name "$dir$fam-vxbpf-d")
+		if [[ $dir == decap ]]; then
+			dev=ul0 reason=rx_decap delta=$((fam == 4 ? 50 : 70))
+		else
+			dev=vm0 reason=tx_encap delta=$((fam == 4 ? -50 : -70))
+		fi
+		id=$(prog_id "$d" $dev)
+		for ((r = 1; r <= REPS; r++)); do
+			for size in $SIZES; do
+				before=$(stat_reason "$d" $reason)
+				# shellcheck disable=SC2046
+				out=$("$VXBENCH" cost "$d" $dev --prog-id "$id" --delta $delta --size "$size" \
+					--cpu "$CPU" $(gen_args "$dir$fam-vxbpf" $dir $fam)) || die "cost $dir $fam $size"
+				after=$(stat_reason "$d" $reason)
+				set -- $out
+				# Every one of the 1,000,000 repetitions must have taken
+				# the full path (reason counter), else the number is void.
+				ok=$(((after - before) == 1000000 ? 1 : 0))
+				printf 'cost/%s/%s/%s\t%s\t%s\t%s\t%s\n' $dir $fam "$size" "$1" "$2" "$3" $ok >>"$RAW"
+			done
+		done
+		log "$dir IPv$fam: done ($((SECONDS - T_START))s)"
+		vxt_cleanup
+	done
+done
+
+# ------------------------------------------------------------ sweeps
+
+if ((SWEEPS)); then
+	log "sweep: FDB 10 vs 1,000,000 entries, VNIs 1 vs 4096 (vxbpf, IPv4, 64 bytes)"
+	topo f10-decap decap 4 vxbpf 10
+	topo f1m-decap decap 4 vxbpf 1000000
+	topo f10-encap encap 4 vxbpf 10
+	topo f1m-encap encap 4 vxbpf 1000000
+	topo v1 decap 4 vxbpf 1 1
+	topo v4k decap 4 vxbpf 1 4096
+	log "sweep topologies up ($((SECONDS - T_START))s)"
+	for ((r = 1; r <= REPS; r++)); do
+		measure sweep/fdb/decap/10 f10-decap decap 4 64 --macs 10
+		measure sweep/fdb/decap/1000000 f1m-decap decap 4 64 --macs 1000000
+		measure sweep/fdb/encap/10 f10-encap encap 4 64 --macs 10
+		measure sweep/fdb/encap/1000000 f1m-encap encap 4 64 --macs 1000000
+		measure sweep/vni/decap/1 v1 decap 4 64 --vnis 1
+		measure sweep/vni/decap/4096 v4k decap 4 64 --vnis 4096
+	done
+	vxt_cleanup
+fi
+
+# ------------------------------------------------------------ control plane
+
+# memlock NS MAP: bytes the kernel charges for a pinned vxbpf map.
+memlock()
+{
+	local ino
+	ino=$(stat -L -c %i "/var/run/netns/$1")
+	bpftool -j map show pinned "$PIN_ROOT/$ino/$2" | jq -r '.bytes_memlock'
+}
+
+cp_file()
+{
+	local n=$1
+	echo "vni add $VNI local $UL4_A"
+	awk -v n="$n" 'BEGIN {
+		for (i = 0; i < n; i++) {
+			mac = sprintf("02:cc:00:%02x:%02x:%02x", int(i / 65536) % 256, int(i / 256) % 256, i % 256)
+			printf "fdb add %s vni 100 dst 192.0.2.%d\n", mac, 2 + i % 200
+			printf "neigh add 10.%d.%d.%d lladdr %s vni 100\n", int(i / 65536) % 256, int(i / 256) % 256, i % 256, mac
+		}
+	}'
+}
+
+log "control plane: vxbpf load of $CP_N fdb + $CP_N neigh entries"
+cp_file "$CP_N" >"$VXT_TMP/cp.conf"
+for ((r = 1; r <= REPS; r++)); do
+	ns_add cp$r || die "ns cp$r"
+	d=$(ns_name cp$r)
+	ip -n "$d" link add cp0 type veth peer name cp1
+	ip -n "$d" addr add $UL4_A/24 dev cp0
+	ip -n "$d" link set cp0 up && ip -n "$d" link set cp1 up
+	"$VXBPF" -n "$d" vni add 1 local $UL4_A >/dev/null || die "vni add in $d"
+	f0=$(memlock "$d" fdb) n0=$(memlock "$d" neigh)
+	t0=$(date +%s.%N)
+	"$VXBPF" -n "$d" load "$VXT_TMP/cp.conf" >/dev/null 2>&1 || die "vxbpf load of $CP_N+$CP_N failed"
+	t1=$(date +%s.%N)
+	f1=$(memlock "$d" fdb) n1=$(memlock "$d" neigh)
+	printf 'cp/load\t%s\n' "$(calc "$t1 - $t0")" >>"$RAW"
+	printf 'cp/mem/fdb\t%s\n' "$(calc "($f1 - $f0) / $CP_N")" >>"$RAW"
+	printf 'cp/mem/neigh\t%s\n' "$(calc "($n1 - $n0) / $CP_N")" >>"$RAW"
+	vxt_cleanup
+done
+
+# mirror: `vxbpf mirror --once` copies a kernel vxlan device's FDB.
+MIRROR=pending
+ns_add mprobe || die "ns mprobe"
+if "$VXBPF" -n "$(ns_name mprobe)" mirror --once >/dev/null 2>"$VXT_TMP/mirror.err" ||
+	! grep -qi 'unknown command' "$VXT_TMP/mirror.err"; then
+	MIRROR=yes
+fi
+vxt_cleanup
+if [[ $MIRROR == yes ]]; then
+	log "control plane: vxbpf mirror --once of $CP_N kernel FDB entries"
+	awk -v n="$CP_N" 'BEGIN { for (i = 0; i < n; i++)
+		printf "fdb append 02:cd:00:%02x:%02x:%02x dev vxlan100 dst 192.0.2.%d\n",
+			int(i / 65536) % 256, int(i / 256) % 256, i % 256, 2 + i % 200 }' >"$VXT_TMP/mirror.batch"
+	for ((r = 1; r <= REPS; r++)); do
+		ns_add mi$r || die "ns mi$r"
+		d=$(ns_name mi$r)
+		ip -n "$d" link add cp0 type veth peer name cp1
+		ip -n "$d" addr add $UL4_A/24 dev cp0
+		ip -n "$d" link set cp0 up && ip -n "$d" link set cp1 up
+		ip -n "$d" link add vxlan100 type vxlan id 100 local $UL4_A dstport 4789 nolearning
+		ip -n "$d" link set vxlan100 up
+		bridge -n "$d" -batch "$VXT_TMP/mirror.batch" || die "bridge fdb batch failed"
+		t0=$(date +%s.%N)
+		"$VXBPF" -n "$d" mirror --once >"$VXT_TMP/mirror.out" 2>&1 ||
+			{ MIRROR="failed: $(head -c 200 "$VXT_TMP/mirror.out" | tr '\n' ' ')"; vxt_cleanup; break; }
+		t1=$(date +%s.%N)
+		got=$("$VXBPF" -n "$d" -j fdb show 2>/dev/null | jq 'length' 2>/dev/null || echo 0)
+		printf 'cp/mirror\t%s\t%s\n' "$(calc "$t1 - $t0")" "$got" >>"$RAW"
+		vxt_cleanup
+	done
+fi
+
+log "measurements done ($((SECONDS - T_START))s); writing $OUT_DIR"
+
+# ------------------------------------------------------------ report
+
+mkdir -p "$OUT_DIR"
+MD=$OUT_DIR/results.md
+DAT=$VXT_TMP/chart.dat
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+f2() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%.2f", v }'; }
+f1() { awk -v v="$1" 'BEGIN { if (v == "nan" || v == "") print "n/a"; else printf "%.1f", v }'; }
+div() { awk -v a="$1" -v b="$2" -v m="${3:-1}" 'BEGIN { if (b + 0 == 0 || a == "nan") print "nan"; else print a / b * m }'; }
+
+declare -A HEAD
+{
+	echo "# vxbpf benchmark results"
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); mode: $MODE ($REPS interleaved repetitions of ${SECS} s, medians)"
+	echo "- kernel: $(uname -r); CPU: $CPU_MODEL, $(nproc) cores (shared; generator, DUT and sink all on CPU $CPU)"
+	echo "- traffic: inner Ethernet/IPv4/UDP, $FLOWS inner flows; frame = inner Ethernet frame without FCS"
+	echo "- produced by \`scripts/bench.sh $MODE\` (\`make bench\`); the method and the analysis are in [README.md](README.md)"
+	echo
+	echo "## Data path: Mpps at the sink"
+	echo
+	echo "| path | underlay | frame | vxbpf Mpps | Linux Mpps | null Mpps | vxbpf ns/pkt (pipeline) | vxbpf ns/pkt (program) | vxbpf / Linux | vxbpf % of null |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
+	: >"$DAT"
+	for dir in decap encap; do
+		for fam in $FAMS; do
+			for size in $SIZES; do
+				x=$(median "$dir/$fam/$size/vxbpf") l=$(median "$dir/$fam/$size/linux") n=$(median "$dir/$fam/$size/null")
+				cost=$(median "cost/$dir/$fam/$size" 4)
+				okc=$(awk -F'\t' -v k="cost/$dir/$fam/$size" '$1 == k && $5 != 1 { bad = 1 } END { print bad ? "void" : "ok" }' "$RAW")
+				[[ $okc == ok ]] || cost=nan
+				ratio=$(div "$x" "$l") pct=$(div "$x" "$n" 100)
+				HEAD[$dir/$fam/$size]="$ratio $pct"
+				echo "| $dir | IPv$fam | $size | $(f2 "$x") | $(f2 "$l") | $(f2 "$n") | $(f1 "$(div 1000 "$x")") | $(f1 "$cost") | $(f1 "$ratio")x | $(f1 "$pct")% |"
+				echo "\"$dir v$fam $size\" $x $l $n" >>"$DAT"
+			done
+		done
+	done
+	echo
+	echo "Pipeline ns/pkt = 1000 / Mpps: generator + DUT + sink on one CPU. Program ns/pkt:"
+	echo "the vxbpf XDP program alone, \`BPF_PROG_RUN\` repeat 1,000,000 (not live), minus the"
+	echo "harness (see README.md, Performance); every repetition verified by the reason counter."
+	echo
+	echo "Raw program-cost runs (prog ns, harness ns, difference) are in the raw data below."
+	if ((SWEEPS)); then
+		echo
+		echo "## Table size (vxbpf, IPv4, 64 bytes)"
+		echo
+		echo "| sweep | path | small | Mpps | large | Mpps | large / small |"
+		echo "|---|---|---|---|---|---|---|"
+		for dir in decap encap; do
+			a=$(median sweep/fdb/$dir/10) b=$(median sweep/fdb/$dir/1000000)
+			echo "| FDB entries (traffic to all of them) | $dir | 10 | $(f2 "$a") | 1,000,000 | $(f2 "$b") | $(f1 "$(div "$b" "$a" 100)")% |"
+		done
+		a=$(median sweep/vni/decap/1) b=$(median sweep/vni/decap/4096)
+		echo "| VNIs (traffic to all of them) | decap | 1 | $(f2 "$a") | 4,096 | $(f2 "$b") | $(f1 "$(div "$b" "$a" 100)")% |"
+	fi
+	echo
+	echo "## Control plane"
+	echo
+	echo "| what | median |"
+	echo "|---|---|"
+	echo "| \`vxbpf load\` of $CP_N fdb + $CP_N neigh entries | $(awk -v v="$(median cp/load)" 'BEGIN { printf "%.3f s", v }') |"
+	if [[ $MIRROR == yes ]]; then
+		echo "| \`vxbpf mirror --once\` of $CP_N kernel FDB entries | $(awk -v v="$(median cp/mirror)" 'BEGIN { printf "%.3f s", v }') (entries in vxbpf after: $(median cp/mirror 3)) |"
+	elif [[ $MIRROR == pending ]]; then
+		echo "| \`vxbpf mirror --once\` of $CP_N kernel FDB entries | pending: mirror not yet implemented (picked up automatically once \`vxbpf mirror --once\` exists) |"
+	else
+		echo "| \`vxbpf mirror --once\` of $CP_N kernel FDB entries | $MIRROR |"
+	fi
+	echo "| memory per FDB entry (map memlock, after - before / N) | $(f1 "$(median cp/mem/fdb)") bytes |"
+	echo "| memory per neigh entry | $(f1 "$(median cp/mem/neigh)") bytes |"
+	echo
+	echo "## Raw data"
+	echo
+	echo '```'
+	cat "$RAW"
+	echo '```'
+} >"$MD"
+
+if command -v gnuplot >/dev/null; then
+	gnuplot <<-EOF || log "gnuplot failed"
+		set terminal svg size 1100,480 dynamic font "sans,11"
+		set output "$OUT_DIR/results.svg"
+		set title "vxbpf vs Linux vxlan+bridge vs null XDP redirect (Mpps at the sink, one CPU, $(uname -r))"
+		set style data histograms
+		set style histogram clustered gap 1
+		set style fill solid 0.85 border -1
+		set ylabel "Mpps"
+		set yrange [0:*]
+		set grid ytics
+		set xtics rotate by -30 font ",9"
+		set key top right
+		plot "$DAT" using 2:xtic(1) title "vxbpf" lc rgb "#1f77b4", \
+		     "" using 3 title "Linux vxlan + bridge" lc rgb "#d62728", \
+		     "" using 4 title "null XDP redirect (ceiling)" lc rgb "#7f7f7f"
+	EOF
+fi
+
+cat "$MD"
+log "total $((SECONDS - T_START))s"

@@ -1,0 +1,436 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * vxbench: the traffic generator, sink and cost harness of `make bench`
+ * (scripts/bench.sh drives it). Not part of vxbpf.
+ *
+ *   vxbench attach NS DEV sink|null|pass PIN [TARGET_DEV]
+ *       attach bench_sink (count + drop), bench_null (redirect to
+ *       TARGET_DEV unchanged) or bench_pass to DEV in netns NS; the link
+ *       (and the sink's counter map) are pinned under the directory PIN, so
+ *       `rm -r PIN` detaches.
+ *   vxbench count PIN
+ *       print the sink's packets and bytes (all CPUs).
+ *   vxbench gen NS DEV [options] --sink PIN
+ *       run bench_gen with BPF_PROG_RUN + BPF_F_TEST_XDP_LIVE_FRAMES as if
+ *       DEV (in NS) received the frames: XDP_TX sends each one into DEV's
+ *       veth peer. Prints "gen_mpps sink_mpps" measured over --seconds
+ *       after a short warm-up; sink_mpps is what arrived at the sink.
+ *   vxbench cost NS DEV --prog-id ID --delta D [options]
+ *       per-packet cost of program ID with BPF_PROG_RUN repeat (not live),
+ *       on the frame bench_gen writes; see bench_cost in bench_null.bpf.c.
+ *       Prints "prog_ns harness_ns net_ns final_len".
+ *
+ * Frame options (gen and cost): --mode decap|encap --v6 --size N (inner
+ * frame bytes) --flows N --macs N --vnis N --vni V --omac-dst MAC
+ * --omac-src MAC --osrc IP --odst IP --imac-dst MAC --imac-src MAC
+ * --batch N --seconds S --cpu C.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+#include <linux/if_link.h>
+
+#include "bench_gen.skel.h"
+#include "bench_null.skel.h"
+#include "bench_sink.skel.h"
+
+#ifndef BPF_F_TEST_XDP_LIVE_FRAMES
+#define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
+#endif
+
+struct sink_count {
+	__u64 packets, bytes;
+};
+
+struct opts {
+	int encap, v6, size, flows, macs, vnis, vni, batch, cpu, prog_id, delta;
+	double seconds;
+	__u8 omac_dst[6], omac_src[6], imac_dst[6], imac_src[6];
+	__u8 osrc[16], odst[16];
+	const char *sink;
+};
+
+static void die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "vxbench: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+static void enter_ns(const char *ns)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		die("cannot enter netns %s", ns);
+	close(fd);
+}
+
+static int ifindex_of(const char *dev)
+{
+	int i = if_nametoindex(dev);
+
+	if (!i)
+		die("no device %s", dev);
+	return i;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void parse_mac(const char *s, __u8 *m)
+{
+	if (sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) != 6)
+		die("bad MAC %s", s);
+}
+
+static void parse_ip(const char *s, __u8 *a, int *v6)
+{
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, s, a) == 1)
+		return;
+	if (inet_pton(AF_INET6, s, a) == 1) {
+		*v6 = 1;
+		return;
+	}
+	die("bad address %s", s);
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"mode", 1, 0, 'm'},	 {"v6", 0, 0, '6'},	  {"size", 1, 0, 's'},
+		{"flows", 1, 0, 'f'},	 {"macs", 1, 0, 'M'},	  {"vnis", 1, 0, 'V'},
+		{"vni", 1, 0, 'v'},	 {"batch", 1, 0, 'b'},	  {"seconds", 1, 0, 't'},
+		{"cpu", 1, 0, 'c'},	 {"sink", 1, 0, 'k'},	  {"prog-id", 1, 0, 'p'},
+		{"delta", 1, 0, 'd'},	 {"omac-dst", 1, 0, 1},	  {"omac-src", 1, 0, 2},
+		{"imac-dst", 1, 0, 3},	 {"imac-src", 1, 0, 4},	  {"osrc", 1, 0, 5},
+		{"odst", 1, 0, 6},	 {0, 0, 0, 0},
+	};
+	int c, d6 = 0;
+
+	*o = (struct opts){.size = 64, .flows = 1, .macs = 1, .vnis = 1, .vni = 100, .batch = 64,
+			   .cpu = -1, .seconds = 2};
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->encap = !strcmp(optarg, "encap"); break;
+		case '6': o->v6 = 1; break;
+		case 's': o->size = atoi(optarg); break;
+		case 'f': o->flows = atoi(optarg); break;
+		case 'M': o->macs = atoi(optarg); break;
+		case 'V': o->vnis = atoi(optarg); break;
+		case 'v': o->vni = atoi(optarg); break;
+		case 'b': o->batch = atoi(optarg); break;
+		case 't': o->seconds = atof(optarg); break;
+		case 'c': o->cpu = atoi(optarg); break;
+		case 'k': o->sink = optarg; break;
+		case 'p': o->prog_id = atoi(optarg); break;
+		case 'd': o->delta = atoi(optarg); break;
+		case 1: parse_mac(optarg, o->omac_dst); break;
+		case 2: parse_mac(optarg, o->omac_src); break;
+		case 3: parse_mac(optarg, o->imac_dst); break;
+		case 4: parse_mac(optarg, o->imac_src); break;
+		case 5: parse_ip(optarg, o->osrc, &d6); break;
+		case 6: parse_ip(optarg, o->odst, &d6); break;
+		default: die("bad option%s", "");
+		}
+	}
+	if (d6)
+		o->v6 = 1;
+	if (o->size < 60 || o->size > 3000 || o->flows < 1 || o->macs < 1 || o->vnis < 1)
+		die("bad size/flows/macs/vnis%s", "");
+}
+
+/* Frame length as bench_gen sees it. */
+static int frame_len(const struct opts *o)
+{
+	return o->size + (o->encap ? 0 : o->v6 ? 70 : 50);
+}
+
+static struct bench_gen *gen_open(const struct opts *o)
+{
+	struct bench_gen *g = bench_gen__open();
+
+	if (!g)
+		die("cannot open bench_gen%s", "");
+	g->rodata->mode = o->encap;
+	g->rodata->v6 = o->v6;
+	g->rodata->nflows = o->flows;
+	g->rodata->nmacs = o->macs;
+	g->rodata->nvnis = o->vnis;
+	g->rodata->vni_base = o->vni;
+	memcpy((void *)g->rodata->o_dmac, o->omac_dst, 6);
+	memcpy((void *)g->rodata->o_smac, o->omac_src, 6);
+	memcpy((void *)g->rodata->i_dmac, o->imac_dst, 6);
+	memcpy((void *)g->rodata->i_smac, o->imac_src, 6);
+	memcpy((void *)g->rodata->o_src, o->osrc, 16);
+	memcpy((void *)g->rodata->o_dst, o->odst, 16);
+	if (bench_gen__load(g))
+		die("cannot load bench_gen%s", "");
+	return g;
+}
+
+static int pin_open(const char *dir, const char *name)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		die("cannot open pin %s", path);
+	return fd;
+}
+
+static struct sink_count sink_read(int fd)
+{
+	int n = libbpf_num_possible_cpus(), i;
+	struct sink_count v[n], s = {};
+	__u32 k = 0;
+
+	if (bpf_map_lookup_elem(fd, &k, v))
+		die("sink read failed%s", "");
+	for (i = 0; i < n; i++) {
+		s.packets += v[i].packets;
+		s.bytes += v[i].bytes;
+	}
+	return s;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	const char *ns, *dev, *kind, *pin;
+	struct bpf_link *link = NULL;
+	char path[512];
+	int ifindex;
+
+	if (argc < 5)
+		die("usage: attach NS DEV sink|null|pass PIN [TARGET]%s", "");
+	ns = argv[1], dev = argv[2], kind = argv[3], pin = argv[4];
+	enter_ns(ns);
+	ifindex = ifindex_of(dev);
+	if (mkdir(pin, 0700) && errno != EEXIST)
+		die("cannot create %s", pin);
+	if (!strcmp(kind, "sink")) {
+		struct bench_sink *s = bench_sink__open_and_load();
+
+		if (!s)
+			die("cannot load bench_sink%s", "");
+		link = bpf_program__attach_xdp(s->progs.bench_sink, ifindex);
+		snprintf(path, sizeof(path), "%s/count", pin);
+		if (bpf_map__pin(s->maps.bench_count, path))
+			die("cannot pin %s", path);
+	} else {
+		struct bench_null *n = bench_null__open();
+
+		if (!n)
+			die("cannot open bench_null%s", "");
+		if (!strcmp(kind, "null")) {
+			if (argc < 6)
+				die("null needs a target device%s", "");
+			n->rodata->target_ifindex = ifindex_of(argv[5]);
+		}
+		if (bench_null__load(n))
+			die("cannot load bench_null%s", "");
+		link = bpf_program__attach_xdp(!strcmp(kind, "null") ? n->progs.bench_null
+								 : n->progs.bench_pass,
+					       ifindex);
+	}
+	if (!link)
+		die("cannot attach to %s", dev);
+	snprintf(path, sizeof(path), "%s/link", pin);
+	if (bpf_link__pin(link, path))
+		die("cannot pin %s", path);
+	return 0;
+}
+
+static int cmd_count(int argc, char **argv)
+{
+	struct sink_count s;
+
+	if (argc < 2)
+		die("usage: count PIN%s", "");
+	s = sink_read(pin_open(argv[1], "count"));
+	printf("%llu %llu\n", (unsigned long long)s.packets, (unsigned long long)s.bytes);
+	return 0;
+}
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		die("cannot pin to cpu %s", "");
+}
+
+static int cmd_gen(int argc, char **argv)
+{
+	struct xdp_md ctx = {};
+	struct bench_gen *g;
+	struct opts o;
+	struct sink_count s0, s1;
+	unsigned char *frame;
+	double t0, t1, tw;
+	__u64 sent = 0;
+	int fd, sink_fd, len, repeat;
+	LIBBPF_OPTS(bpf_test_run_opts, ro);
+
+	if (argc < 3)
+		die("usage: gen NS DEV [options] --sink PIN%s", "");
+	enter_ns(argv[1]);
+	ctx.ingress_ifindex = ifindex_of(argv[2]);
+	parse_opts(argc - 2, argv + 2, &o);
+	if (!o.sink)
+		die("gen needs --sink PIN%s", "");
+	pin_cpu(o.cpu);
+	sink_fd = pin_open(o.sink, "count");
+	g = gen_open(&o);
+	fd = bpf_program__fd(g->progs.bench_gen);
+	len = frame_len(&o);
+	frame = calloc(1, len); /* zero payload: see bench_gen.bpf.c */
+	ctx.data_end = len;	/* the kernel wants ctx to describe data_in */
+
+	ro.data_in = frame;
+	ro.data_size_in = len;
+	ro.ctx_in = &ctx;
+	ro.ctx_size_in = sizeof(ctx);
+	ro.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+	ro.batch_size = o.batch;
+	/* Short calls, so the measurement window ends close to the clock. */
+	repeat = 1 << 16;
+
+	/* Warm-up: page pool, neighbour entries, caches. */
+	tw = now() + 0.3;
+	while (now() < tw) {
+		ro.repeat = repeat;
+		if (bpf_prog_test_run_opts(fd, &ro))
+			die("BPF_PROG_RUN live failed: %s", strerror(errno));
+	}
+	usleep(20000);
+	s0 = sink_read(sink_fd);
+	t0 = now();
+	do {
+		ro.repeat = repeat;
+		if (bpf_prog_test_run_opts(fd, &ro))
+			die("BPF_PROG_RUN live failed: %s", strerror(errno));
+		sent += repeat;
+		t1 = now();
+	} while (t1 - t0 < o.seconds);
+	s1 = sink_read(sink_fd);
+	printf("%.4f %.4f\n", sent / (t1 - t0) / 1e6, (s1.packets - s0.packets) / (t1 - t0) / 1e6);
+	return 0;
+}
+
+static int cmd_cost(int argc, char **argv)
+{
+	struct xdp_md ctx = {};
+	struct bench_gen *g;
+	struct bench_null *n;
+	struct opts o;
+	unsigned char *frame, out[4096];
+	int prog_fd, len, map_fd, k = 0, vfd, i;
+	double t[2];
+	__u32 final_len = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, ro);
+
+	if (argc < 3)
+		die("usage: cost NS DEV --prog-id ID --delta D [options]%s", "");
+	enter_ns(argv[1]);
+	ctx.ingress_ifindex = ifindex_of(argv[2]);
+	parse_opts(argc - 2, argv + 2, &o);
+	pin_cpu(o.cpu);
+	prog_fd = bpf_prog_get_fd_by_id(o.prog_id);
+	if (prog_fd < 0)
+		die("no program with id %s", "");
+
+	/* The frame: what bench_gen writes (flow 0), taken from a non-live
+	 * run's output. */
+	g = gen_open(&o);
+	len = frame_len(&o);
+	frame = calloc(1, len);
+	ro.data_in = frame;
+	ro.data_size_in = len;
+	ro.data_out = out;
+	ro.data_size_out = sizeof(out);
+	ro.repeat = 1;
+	if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.bench_gen), &ro) || ro.retval != XDP_TX)
+		die("bench_gen failed%s", "");
+	memcpy(frame, out, len);
+	ctx.data_end = len;
+
+	n = bench_null__open_and_load();
+	if (!n)
+		die("cannot load bench_null%s", "");
+	map_fd = bpf_map__fd(n->maps.progs);
+	n->bss->delta = o.delta;
+	/* 0: the measured program, 1: bench_move (the harness alone). */
+	for (i = 0; i < 2; i++) {
+		vfd = i ? bpf_program__fd(n->progs.bench_move) : prog_fd;
+		if (bpf_map_update_elem(map_fd, &k, &vfd, 0))
+			die("prog array update: %s (program type/frags differ?)", strerror(errno));
+		n->bss->runs = 0;
+		memset(&ro, 0, sizeof(ro));
+		ro.sz = sizeof(ro);
+		ro.data_in = frame;
+		ro.data_size_in = len;
+		ro.data_out = out;
+		ro.data_size_out = sizeof(out);
+		ro.ctx_in = &ctx;
+		ro.ctx_size_in = sizeof(ctx);
+		ro.repeat = 1000000;
+		if (bpf_prog_test_run_opts(bpf_program__fd(n->progs.bench_cost), &ro))
+			die("BPF_PROG_RUN failed: %s", strerror(errno));
+		if (ro.retval != XDP_REDIRECT) {
+			fprintf(stderr, "vxbench: cost: retval %u, not XDP_REDIRECT\n", ro.retval);
+			return 1;
+		}
+		t[i] = ro.duration;
+		if (!i)
+			final_len = ro.data_size_out;
+	}
+	printf("%.1f %.1f %.1f %u\n", t[0], t[1], t[0] - t[1], final_len);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		die("usage: vxbench attach|count|gen|cost ...%s", "");
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	if (!strcmp(argv[1], "attach"))
+		return cmd_attach(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "count"))
+		return cmd_count(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gen"))
+		return cmd_gen(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "cost"))
+		return cmd_cost(argc - 1, argv + 1);
+	die("unknown command %s", argv[1]);
+	return 1;
+}
