@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vxbpf mirror as a daemon: follows link and FDB changes, the origin rule
+# on live maps, and survives event overruns (SIGSTOP, 50,000 FDB changes
+# with `bridge -batch`, SIGCONT: within seconds vxbpf's fdb equals the
+# kernel's again). No traffic: one host.
+#
+#   hostA ns
+#  +------------------------------------------------------------+
+#  |  vxlan100 (local 192.0.2.1, nolearning) ─ br0              |
+#  |  ul0 192.0.2.1/24 ── veth ── ul1   (only to own the address)|
+#  |  vxbpf mirror vxlan100 br0 (daemon)  ──►  vxbpf maps        |
+#  +------------------------------------------------------------+
+#
+# Run: tests/net/mirror_resync.sh  (TESTS=... to select, VERBOSE=1)
+
+source "$(dirname "$0")/lib_mirror.sh"
+
+resync_host()
+{
+	A=$(ns_name hostA)
+	vxbpf_available || { check_err 1 "$VXBPF not built"; return 1; }
+	ns_add hostA || { check_err 1 "namespace creation failed"; return 1; }
+	ip -n "$A" link add ul0 type veth peer name ul1 &&
+		ip -n "$A" addr add "$UL4_A/24" dev ul0 &&
+		ip -n "$A" link set ul0 up && ip -n "$A" link set ul1 up &&
+		ip -n "$A" link add vxlan$VNI type vxlan id $VNI dstport 4789 local "$UL4_A" nolearning &&
+		ip -n "$A" link add br0 type bridge &&
+		ip -n "$A" link set vxlan$VNI master br0 &&
+		ip -n "$A" link set vxlan$VNI up && ip -n "$A" link set br0 up ||
+		{ check_err 1 "host setup failed"; return 1; }
+}
+
+# gen_batch FILE N FIRST DST_NET: N `fdb add` lines from MAC index FIRST.
+gen_adds()
+{
+	local n=$2 first=$3 net=$4
+	awk -v n="$n" -v f="$first" -v net="$net" 'BEGIN {
+		for (i = f; i < f + n; i++)
+			printf "fdb add 02:%02x:%02x:%02x:00:01 dev vxlan100 dst %s.%d.%d\n",
+				int(i / 65536) % 256, int(i / 256) % 256, i % 256,
+				net, 1 + int(i / 250) % 250, 1 + i % 250
+	}' >>"$1"
+}
+
+mirror_follows_changes()
+{
+	local name="mirror daemon: add/replace/del, link down/up, local change, delete/recreate"
+	local v
+
+	resync_host || { log_test "$name"; return; }
+	bridge -n "$A" fdb append 00:00:00:00:00:00 dev vxlan$VNI dst 192.0.2.2
+	mirror_start "$A" >"$VXT_TMP/m.msg" || { check_err 1 "$(cat "$VXT_TMP/m.msg")"; log_test "$name"; return; }
+
+	bridge -n "$A" fdb add 02:00:00:00:bb:01 dev vxlan$VNI dst 192.0.2.2 port 8472 vni 5000
+	bridge -n "$A" fdb append 00:00:00:00:00:00 dev vxlan$VNI dst 192.0.2.3
+	ip -n "$A" neigh add 10.0.0.2 lladdr 02:00:00:00:bb:01 dev vxlan$VNI nud permanent
+	wait_for 3 fdb_equal "$A" || check_err 1 "add: fdb differs"
+	wait_for 3 neigh_equal "$A" || check_err 1 "add: neigh differs"
+	bridge -n "$A" fdb replace 02:00:00:00:bb:01 dev vxlan$VNI dst 192.0.2.4
+	bridge -n "$A" fdb del 00:00:00:00:00:00 dev vxlan$VNI dst 192.0.2.2
+	ip -n "$A" neigh del 10.0.0.2 dev vxlan$VNI
+	wait_for 3 fdb_equal "$A" || check_err 1 "replace/del: fdb differs"
+	wait_for 3 neigh_equal "$A" || check_err 1 "del: neigh differs"
+
+	# The origin rule on live maps.
+	vxbpf_run "$A" fdb add 02:00:00:00:bb:01 vni $VNI dst 192.0.2.9 2>/dev/null &&
+		check_err 1 "vxbpf fdb add over a mirrored key succeeded"
+	vxbpf_run "$A" fdb replace 02:00:00:00:bb:01 vni $VNI dst 192.0.2.9 ||
+		check_err 1 "vxbpf fdb replace over a mirrored key failed"
+	bridge -n "$A" fdb replace 02:00:00:00:bb:01 dev vxlan$VNI dst 192.0.2.5
+	sleep 0.5
+	v=$(vxbpf_run "$A" -j fdb show vni $VNI | jq -r '.[] | select(.mac == "02:00:00:00:bb:01") | "\(.dst) \(.flags | index("mirrored") != null)"')
+	[[ $v == "192.0.2.9 false" ]] || check_err 1 "user entry not left alone: $v"
+	grep -q "02:00:00:00:bb:01 vni 100 is a user entry" "$MIRROR_LOG" ||
+		check_err 1 "no warning for the user entry"
+	vxbpf_run "$A" fdb del 02:00:00:00:bb:01 vni $VNI
+
+	# Down: the kernel carries nothing, neither does vxbpf. Up: back.
+	ip -n "$A" link set vxlan$VNI down
+	wait_for 3 eval '[[ $(vxbpf_run "$A" -j fdb show vni $VNI | jq length) == 0 ]]' ||
+		check_err 1 "entries stay while vxlan100 is down"
+	ip -n "$A" link set vxlan$VNI up
+	wait_for 3 fdb_equal "$A" || check_err 1 "up: fdb differs"
+	# Local address change: the VNI follows.
+	ip -n "$A" link set vxlan$VNI type vxlan local 192.0.2.11
+	wait_for 3 eval '[[ $(vxbpf_run "$A" -j vni show | jq -r ".[0].local") == 192.0.2.11 ]]' ||
+		check_err 1 "local change not mirrored"
+	# Delete: the VNI goes. Recreated with another VNI: mirrored again.
+	ip -n "$A" link del vxlan$VNI
+	wait_for 3 eval '[[ $(vxbpf_run "$A" -j vni show | jq length) == 0 ]]' ||
+		check_err 1 "vni stays after the device is deleted"
+	ip -n "$A" link add vxlan$VNI type vxlan id 300 dstport 4789 local "$UL4_A" nolearning &&
+		ip -n "$A" link set vxlan$VNI up &&
+		bridge -n "$A" fdb append 00:00:00:00:00:00 dev vxlan$VNI dst 192.0.2.7
+	wait_for 3 eval '[[ $(vxbpf_run "$A" -j fdb show vni 300 | jq -r ".[0].dst") == 192.0.2.7 ]]' ||
+		check_err 1 "recreated device (vni 300) not mirrored"
+
+	kill -TERM "$MIRROR_PID"
+	wait "$MIRROR_PID" || check_err 1 "mirror did not exit 0 on SIGTERM"
+	[[ $(vxbpf_run "$A" -j fdb show | jq length) == 1 ]] || check_err 1 "maps did not stay"
+	((RET == 0)) || RETMSG+=" [log: $(tail -n 6 "$MIRROR_LOG" | tr '\n' ';')]"
+	log_test "$name"
+}
+
+# t_overrun RCVBUF: 50,000 changes while the daemon is stopped.
+t_overrun()
+{
+	local rcvbuf=$1 name batch t0 t1 n
+
+	name="mirror daemon: SIGSTOP, 50,000 bridge -batch changes, SIGCONT: equal again within seconds (rcvbuf ${rcvbuf:-default})"
+	resync_host || { log_test "$name"; return; }
+	vxt_tmpdir batch
+	gen_adds "$batch/init" 5000 0 10
+	echo "fdb append 00:00:00:00:00:00 dev vxlan100 dst 192.0.2.2" >>"$batch/init"
+	bridge -n "$A" -batch "$batch/init" || { check_err 1 "initial batch failed"; log_test "$name"; return; }
+	VXBPF_MIRROR_RCVBUF=$rcvbuf mirror_start "$A" >"$VXT_TMP/m.msg" ||
+		{ check_err 1 "$(cat "$VXT_TMP/m.msg")"; log_test "$name"; return; }
+	wait_for 5 fdb_equal "$A" || check_err 1 "initial sync differs"
+
+	# 30,000 adds, 10,000 replaces (of the initial 5,000 and new ones),
+	# 10,000 deletes (of initial and new): 50,000 changes.
+	gen_adds "$batch/b" 30000 5000 20
+	awk 'BEGIN { for (i = 0; i < 10000; i++)
+		printf "fdb replace 02:%02x:%02x:%02x:00:01 dev vxlan100 dst 192.0.3.%d\n",
+			int(i * 3 / 65536) % 256, int(i * 3 / 256) % 256, (i * 3) % 256, 1 + i % 200
+		for (i = 1; i < 30000; i += 3)
+		printf "fdb del 02:%02x:%02x:%02x:00:01 dev vxlan100\n",
+			int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' >>"$batch/b"
+	n=$(wc -l <"$batch/b")
+	kill -STOP "$MIRROR_PID"
+	bridge -n "$A" -batch "$batch/b" >/dev/null 2>&1 || check_err 1 "change batch failed"
+	t0=$(date +%s.%N)
+	kill -CONT "$MIRROR_PID"
+	if wait_for 15 fdb_equal "$A"; then
+		t1=$(date +%s.%N)
+		log_info "$n changes mirrored, fdb equal $(echo "$t1 - $t0" | bc 2>/dev/null || echo "?") s after SIGCONT ($(bridge -n "$A" fdb show dev vxlan$VNI | wc -l) entries)"
+	else
+		check_err 1 "fdb differs 15 s after SIGCONT ($(vxbpf_run "$A" -j fdb show | jq length) vs $(bridge -n "$A" -j fdb show dev vxlan$VNI | jq length))"
+	fi
+	if [[ -n $rcvbuf ]]; then
+		grep -q "ENOBUFS" "$MIRROR_LOG" || check_err 1 "no overrun with a ${rcvbuf}-byte buffer?"
+	fi
+	((RET == 0)) || RETMSG+=" [log: $(tail -n 4 "$MIRROR_LOG" | tr '\n' ';')]"
+	log_test "$name"
+}
+
+mirror_overrun_small() { t_overrun 262144; }
+mirror_overrun_default() { t_overrun ""; }
+
+ALL_TESTS="mirror_follows_changes mirror_overrun_small mirror_overrun_default"
+
+require_root
+require_cmd ip bridge jq awk
+tests_run
+tests_exit
