@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -30,6 +32,14 @@ int cfg_init(struct vx_cfg *c, struct vx_maps *m)
 #define MAX(i, d) (m && m->max_entries[i] ? m->max_entries[i] : (d))
 	memset(c, 0, sizeof(*c));
 	c->maps = m;
+	c->lock_fd = -1;
+	if (m) {
+		c->lock_fd = open(m->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (c->lock_fd >= 0 && flock(c->lock_fd, LOCK_EX) < 0) {
+			close(c->lock_fd);
+			c->lock_fd = -1;
+		}
+	}
 	tbl_init(&c->vni, "vni", FD(M_VNI), sizeof(__u32),
 		 sizeof(struct vxbpf_vni_cfg), MAX(M_VNI, VXBPF_MAX_VNIS));
 	tbl_init(&c->fdb, "fdb", FD(M_FDB), sizeof(struct vxbpf_fdb_key),
@@ -53,6 +63,9 @@ int cfg_init(struct vx_cfg *c, struct vx_maps *m)
 
 void cfg_free(struct vx_cfg *c)
 {
+	if (c->lock_fd >= 0)
+		close(c->lock_fd); /* releases the flock */
+	c->lock_fd = -1;
 	tbl_free(&c->vni);
 	tbl_free(&c->fdb);
 	tbl_free(&c->flood);

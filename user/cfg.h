@@ -19,8 +19,14 @@ struct vx_cfg {
 	__u32 *new_slots; /* vni_stats slots to zero before commit */
 	size_t n_new_slots, cap_new_slots;
 	size_t changes;	  /* commands applied */
+	int lock_fd;	  /* the pin directory, flock()ed while we work */
 };
 
+/*
+ * Writers (commands, load, the mirror daemon) read the maps, decide, and
+ * write: cfg_init takes an exclusive flock on the pin directory until
+ * cfg_free, so two writers never interleave their read and their write.
+ */
 int cfg_init(struct vx_cfg *c, struct vx_maps *m);
 void cfg_free(struct vx_cfg *c);
 
