@@ -37,6 +37,16 @@ static int route_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+static int neigh_state_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+
+	if (nlh->nlmsg_type == RTM_NEWNEIGH &&
+	    mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ndm))
+		*(int *)data = ndm->ndm_state;
+	return MNL_CB_OK;
+}
+
 static int route_cb(const struct nlmsghdr *nlh, void *data)
 {
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
@@ -87,7 +97,7 @@ int underlay_resolve(const struct vxbpf_addr *vtep)
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	struct ndmsg *ndm;
-	int err;
+	int err, state = 0;
 
 	hop.family = v4 ? AF_INET : AF_INET6;
 	nlh = mnl_nlmsg_put_header(buf);
@@ -102,6 +112,22 @@ int underlay_resolve(const struct vxbpf_addr *vtep)
 		return err;
 	if (!hop.oif)
 		return -ENETUNREACH;
+
+	/* An entry that is usable, or that someone pinned, stays as it is:
+	 * NTF_USE on an existing entry is an update, and would turn a
+	 * permanent entry into one being resolved. */
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = hop.family;
+	ndm->ndm_ifindex = hop.oif;
+	mnl_attr_put(nlh, NDA_DST, alen, hop.has_gw ? hop.gw : dst);
+	err = nl_talk(nlh, neigh_state_cb, &state);
+	if (!err && (state & ~(NUD_INCOMPLETE | NUD_FAILED)))
+		return 0;
+	if (err && err != -ENOENT)
+		return err;
 
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWNEIGH;
