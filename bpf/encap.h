@@ -67,7 +67,9 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	p->be_sport = bpf_htons((__u16)((((__u64)hash * range) >> 32) + cfg->srcport_min));
 
 	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
-	if (p->csum) {
+	if (p->csum && ii->lco) {
+		p->inner_sum = ii->frame_sum; /* from the headers: see inner.h */
+	} else if (p->csum) {
 		__u64 sum = csum_to_end(ctx, 0);
 
 		if (sum & CSUM_ERR)

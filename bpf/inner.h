@@ -11,6 +11,13 @@
  * receiver as CHECKSUM_NONE, so the fast path must finish the checksum
  * itself, as the NIC would. A complete checksum is never touched: the test
  * is "invalid AND equal to the seed".
+ *
+ * Local checksum offload (the kernel's lco_csum()): a TCP/UDP segment with
+ * a valid checksum sums to the complement of its pseudo-header, so the sum
+ * of a whole frame follows from its headers without reading the payload.
+ * Encapsulation uses that for the outer UDP checksum; for a frame whose L4
+ * checksum was wrong to begin with, the outer checksum is then wrong too
+ * and the receiver drops it, as it would have dropped the inner segment.
  */
 #ifndef VXBPF_INNER_H
 #define VXBPF_INNER_H
@@ -22,6 +29,8 @@ struct inner_info {
 	__u16 new_check;
 	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
 	__u8 fix;	 /* the L4 checksum must be rewritten before sending */
+	__u8 lco;	 /* frame_sum is valid */
+	__u32 frame_sum; /* sum of the whole frame, from its headers alone */
 };
 
 static __always_inline __u32 hash_mix(__u32 h, __u32 v)
@@ -41,9 +50,9 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 	void *end = (void *)(long)ctx->data_end;
 	struct vxbpf_addr src, dst;
 	void *l4;
-	__u32 l4_len, pseudo;
+	__u32 l4_len, pseudo, hdr_sum;
 	__u8 proto;
-	bool v6;
+	bool v6, hdr_ok = false;
 
 	__builtin_memset(ii, 0, sizeof(*ii));
 	if ((void *)(eth + 1) > end)
@@ -51,9 +60,11 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = (void *)(eth + 1);
+		__u32 *w = (void *)iph;
 
 		if ((void *)(iph + 1) > end)
 			goto l2_hash;
+		hdr_sum = csum_add(csum_add(csum_add(csum_add(w[0], w[1]), w[2]), w[3]), w[4]);
 		ii->ecn = iph->tos & INET_ECN_MASK;
 		addr_from_v4(&src, iph->saddr);
 		addr_from_v4(&dst, iph->daddr);
@@ -62,6 +73,7 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 			return;
 		l4 = (void *)iph + iph->ihl * 4;
+		hdr_ok = iph->ihl == 5; /* options: not summed above */
 		l4_len = bpf_ntohs(iph->tot_len);
 		if (l4_len < iph->ihl * 4)
 			return;
@@ -72,6 +84,8 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 
 		if ((void *)(ip6h + 1) > end)
 			goto l2_hash;
+		hdr_sum = csum_add(0, (__u32)bpf_csum_diff(0, 0, (void *)ip6h, sizeof(*ip6h), 0));
+		hdr_ok = true;
 		ii->ecn = (bpf_ntohl(*(__be32 *)ip6h) >> 20) & INET_ECN_MASK;
 		addr_from_v6(&src, &ip6h->saddr);
 		addr_from_v6(&dst, &ip6h->daddr);
@@ -103,6 +117,16 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		if (proto == IPPROTO_UDP && *check == 0 && !v6)
 			return; /* IPv4 UDP without checksum */
 		pseudo = csum_pseudo(&src, &dst, l4_len, proto, v6);
+		/* Ethernet header, IP header, and the segment as its checksum
+		 * (valid, or made valid below) says it sums. */
+		if (hdr_ok) {
+			__u32 *e = (void *)eth;
+
+			ii->frame_sum = csum_add(csum_add(csum_add(csum_add(hdr_sum, e[0]), e[1]), e[2]),
+						 eth->h_proto);
+			ii->frame_sum = csum_add(ii->frame_sum, csum_fold(pseudo));
+			ii->lco = 1;
+		}
 		if (*check != (__u16)~csum_fold(pseudo))
 			return; /* not the seed: leave it alone */
 		ii->fix_off = (void *)check - (void *)eth;
