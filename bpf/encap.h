@@ -22,6 +22,42 @@ struct encap_plan {
 	bool csum;
 };
 
+/* The FIB's answer for p->fib, from this CPU's cache when fresh. */
+static __always_inline int outer_route(struct xdp_md *ctx, struct encap_plan *p,
+				       const struct vxbpf_addr *local)
+{
+	struct nh_key k = { .src = *local, .dst = p->dst };
+	__u32 len = p->fib.tot_len;
+	__u64 now = bpf_jiffies64();
+	struct nh_val v = {}, *nh;
+	int rc;
+
+	nh = bpf_map_lookup_elem(&vxbpf_nh_cache, &k);
+	if (nh && now < nh->expires && len <= nh->max_len) {
+		__builtin_memcpy(p->fib.dmac, nh->dmac, ETH_ALEN);
+		__builtin_memcpy(p->fib.smac, nh->smac, ETH_ALEN);
+		p->fib.ifindex = nh->ifindex;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
+		return rc;
+	__builtin_memcpy(v.dmac, p->fib.dmac, ETH_ALEN);
+	__builtin_memcpy(v.smac, p->fib.smac, ETH_ALEN);
+	v.ifindex = p->fib.ifindex;
+	v.max_len = len;
+	v.expires = now + NH_CACHE_JIFFIES;
+	/* The same answer for a longer frame: widen the fresh entry but
+	 * keep its expiry, so the route is still asked again soon. */
+	if (nh && now < nh->expires && nh->ifindex == v.ifindex && mac_equal(nh->dmac, v.dmac)) {
+		v.expires = nh->expires;
+		if (nh->max_len > len)
+			v.max_len = nh->max_len;
+	}
+	bpf_map_update_elem(&vxbpf_nh_cache, &k, &v, BPF_ANY);
+	return rc;
+}
+
 /* Plan an encapsulation towards fdb's remote. Reads only. */
 static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
 						    const struct vxbpf_fdb_val *fdb, __u32 vni,
@@ -55,7 +91,7 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 		p->fib.ipv4_src = vxbpf_addr_w(&cfg->local)[3];
 		p->fib.ipv4_dst = vxbpf_addr_w(&p->dst)[3];
 	}
-	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
+	rc = outer_route(ctx, p, &cfg->local);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return VXBPF_R_TX_MTU;
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)

@@ -81,6 +81,34 @@ struct {
 	__type(value, __u32);
 } vxbpf_dstports SEC(".maps");
 
+/*
+ * Outer next hops, per CPU, for NH_CACHE_JIFFIES: bpf_fib_lookup is the
+ * dearest step of encapsulation (the IPv6 FIB most), and a VTEP's route
+ * changes rarely. An entry serves frames up to the longest that the FIB
+ * has passed (max_len), so the MTU check stays the FIB's.
+ */
+struct nh_key {
+	struct vxbpf_addr src, dst;
+};
+
+struct nh_val {
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u32 ifindex;
+	__u32 max_len;	/* outer IP length the FIB accepted */
+	__u32 pad;
+	__u64 expires;	/* jiffies */
+};
+
+#define NH_CACHE_JIFFIES 25 /* 25 ms to 100 ms, with HZ 1000 to 250 */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct nh_key);
+	__type(value, struct nh_val);
+} vxbpf_nh_cache SEC(".maps");
+
 /* Miss and learn events for `vxbpf monitor`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

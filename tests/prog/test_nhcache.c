@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The per-CPU outer next-hop cache in front of bpf_fib_lookup (bpf/encap.h,
+ * outer_route): a fresh entry answers frames up to the longest the FIB
+ * accepted, so the MTU check stays the FIB's; a changed neighbour shows
+ * once the entry expires (NH_CACHE_JIFFIES, at most 100 ms).
+ */
+#include <string.h>
+#include <time.h>
+
+#include <criterion/criterion.h>
+
+#include "harness.h"
+
+static const uint8_t NEW_MAC[6] = { 0x02, 0, 0, 0, 0x02, 0x99 };
+
+static void nh_config(void)
+{
+	map_vni(100, "192.0.2.1", 0);
+	map_port(H.if_vm0, 100);
+	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
+}
+
+Test(nhcache, longer_frame_still_meets_the_mtu, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt small, big, out;
+
+	nh_config();
+	h_ip("link set ul0 mtu 1000");
+	build_udp4(&small, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 10);
+	build_udp4(&big, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1100);
+	expect_run("small", H.port_fd, H.if_vm0, &small, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
+	/* Cached for the small frame; the big one must still be refused. */
+	expect_run("big", H.port_fd, H.if_vm0, &big, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
+	expect_run("small again", H.port_fd, H.if_vm0, &small, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL,
+		   &out);
+}
+
+Test(nhcache, neighbour_change_shows_after_expiry, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	struct timespec ts = { 0, 150 * 1000 * 1000 };
+
+	nh_config();
+	build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 10);
+	expect_run("first", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
+	cr_assert_eq(memcmp(out.b, MAC_UL_B, 6), 0, "outer dst MAC");
+	h_ip("neigh replace 192.0.2.2 lladdr 02:00:00:00:02:99 dev ul0 nud permanent");
+	nanosleep(&ts, NULL);
+	expect_run("after", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
+	cr_expect_eq(memcmp(out.b, NEW_MAC, 6), 0, "outer dst MAC not updated after expiry");
+}
+
+Test(nhcache, no_route_is_not_cached, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+
+	nh_config();
+	build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 10);
+	h_ip("neigh del 192.0.2.2 dev ul0");
+	expect_run("no neigh", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_FIB_MISS, NULL, &out);
+	h_ip("neigh add 192.0.2.2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent");
+	expect_run("neigh back", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL,
+		   &out);
+}
