@@ -432,3 +432,9 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 	if (o->ck == CK_BAD) /* off by one, never 0 (that means "none") */
 		put16(udpp + 6, get16(udpp + 6) == 0xffff ? 1 : get16(udpp + 6) + 1);
 }
+
+struct fixture_name fixtures[N_FIXTURES] = {
+	{ "encap-v4-icmp4.pcap" }, { "encap-v4-icmp4-big.pcap" }, { "encap-v4-icmp6.pcap" },
+	{ "encap-v4-tcp4.pcap" },  { "encap-v6-icmp4.pcap" },	  { "encap-v6-icmp4-big.pcap" },
+	{ "encap-v6-icmp6.pcap" }, { "encap-v6-tcp4.pcap" },
+};

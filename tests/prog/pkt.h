@@ -58,6 +58,13 @@ int pcap_read_one(const char *path, struct pkt *p);
 /* tests/fixtures/<name> under $VXBPF_ROOT, else the cwd, else relative to
  * the binary (build/tests/prog). */
 int fixture_read(const char *name, struct pkt *p);
+
+/* Every fixture file, for parameterized tests (no pointers: see vx_opts). */
+struct fixture_name {
+	char s[32];
+};
+#define N_FIXTURES 8
+extern struct fixture_name fixtures[N_FIXTURES];
 /* Offset of the inner frame in a fixture frame (outer Eth+IP+UDP+VXLAN). */
 size_t fixture_inner_off(const struct pkt *p);
 

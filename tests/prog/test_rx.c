@@ -357,19 +357,10 @@ ParameterizedTest(struct rx_case *c, rx, reserved_bits, .init = h_setup, .fini =
  * The fixture frames exactly as Linux put them on the wire: all of them
  * decapsulate to their inner frame.
  */
-struct fixture_name {
-	char s[32];
-};
-static struct fixture_name fixtures[] = {
-    {"encap-v4-icmp4.pcap"}, {"encap-v4-icmp4-big.pcap"}, {"encap-v4-icmp6.pcap"},
-    {"encap-v4-tcp4.pcap"},  {"encap-v6-icmp4.pcap"},	  {"encap-v6-icmp4-big.pcap"},
-    {"encap-v6-icmp6.pcap"}, {"encap-v6-tcp4.pcap"},
-};
 
 ParameterizedTestParameters(rx, fixture)
 {
-	return cr_make_param_array(struct fixture_name, fixtures,
-				   sizeof(fixtures) / sizeof(fixtures[0]));
+	return cr_make_param_array(struct fixture_name, fixtures, N_FIXTURES);
 }
 
 ParameterizedTest(struct fixture_name *f, rx, fixture, .init = h_setup, .fini = h_teardown)

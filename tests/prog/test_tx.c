@@ -84,19 +84,10 @@ static void expect_encap(const char *name, const struct pkt *out, const struct p
 
 /* ---- the fixtures: Linux's own encapsulation of the same frames -------- */
 
-struct fixture_name {
-	char s[32];
-};
-static struct fixture_name fixtures[] = {
-    {"encap-v4-icmp4.pcap"}, {"encap-v4-icmp4-big.pcap"}, {"encap-v4-icmp6.pcap"},
-    {"encap-v4-tcp4.pcap"},  {"encap-v6-icmp4.pcap"},	  {"encap-v6-icmp4-big.pcap"},
-    {"encap-v6-icmp6.pcap"}, {"encap-v6-tcp4.pcap"},
-};
 
 ParameterizedTestParameters(tx, fixture)
 {
-	return cr_make_param_array(struct fixture_name, fixtures,
-				   sizeof(fixtures) / sizeof(fixtures[0]));
+	return cr_make_param_array(struct fixture_name, fixtures, N_FIXTURES);
 }
 
 ParameterizedTest(struct fixture_name *f, tx, fixture, .init = h_setup, .fini = h_teardown)
