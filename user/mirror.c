@@ -70,21 +70,6 @@ struct mirror {
 	bool resync;
 };
 
-static void say(struct mirror *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say(struct mirror *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!m->verbose)
-		return;
-	fputs("vxbpf mirror: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -396,7 +381,7 @@ static int resync_once(struct mirror *m, bool *intr)
 				vx_err("device \"%s\" not found", d->name);
 				return -ENODEV;
 			}
-			say(m, "%s is gone; waiting for it", d->name);
+			mirror_log(m->verbose, "%s is gone; waiting for it", d->name);
 			d->vni = 0;
 			continue;
 		}
@@ -515,7 +500,7 @@ static int resync_once(struct mirror *m, bool *intr)
 	}
 	err = cfg_commit(&cfg);
 	if (!err)
-		say(m, "resync: %zu kernel entries read, %zu changes, %d stale removed, %.3f s",
+		mirror_log(m->verbose, "resync: %zu kernel entries read, %zu changes, %d stale removed, %.3f s",
 		    nmsg, a.changes, swept, now_s() - t0);
 out:
 	tbl_free(&seen);
@@ -532,7 +517,7 @@ static int resync(struct mirror *m)
 		err = resync_once(m, &intr);
 		if (err || !intr)
 			break;
-		say(m, "dump interrupted by a change; dumping again");
+		mirror_log(m->verbose, "dump interrupted by a change; dumping again");
 	}
 	if (!err && intr)
 		vx_warn("mirror: the tables kept changing during %d dumps; will resync again",
@@ -588,12 +573,12 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 		d = dev_by_index(m, l.ifindex);
 		if (d && (l.type == RTM_DELLINK || strcmp(l.name, d->name) ||
 			  link_changed(d, &l))) {
-			say(m, "%s %s: resync", d->name,
+			mirror_log(m->verbose, "%s %s: resync", d->name,
 			    l.type == RTM_DELLINK ? "deleted" : "changed");
 			m->resync = true;
 		} else if (!d && l.type == RTM_NEWLINK &&
 			   (d = dev_by_name(m, l.name)) && !d->ifindex) {
-			say(m, "%s appeared: resync", d->name);
+			mirror_log(m->verbose, "%s appeared: resync", d->name);
 			m->resync = true;
 		}
 		return MNL_CB_OK;
@@ -635,7 +620,7 @@ static int events(struct mirror *m)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			if (errno == ENOBUFS) {
-				say(m, "event queue overrun (ENOBUFS): resync");
+				mirror_log(m->verbose, "event queue overrun (ENOBUFS): resync");
 				m->resync = true;
 				continue;
 			}
@@ -648,7 +633,7 @@ static int events(struct mirror *m)
 		/* Notifications: seq 0, from the kernel (portid 0). */
 		if (mnl_cb_run(m->buf, len, 0, 0, ev_cb, &e) < 0 &&
 		    errno != ESRCH && errno != EPROTO) {
-			say(m, "malformed notification ignored");
+			mirror_log(m->verbose, "malformed notification ignored");
 		}
 	}
 	if (!err && a.changes && !m->resync)
@@ -702,7 +687,7 @@ int run_mirror(const struct vx_cmd *c)
 		vx_err("signalfd: %s", strerror(errno));
 		goto out;
 	}
-	say(m, "following changes (SIGTERM or SIGINT to stop, SIGHUP to resync)");
+	mirror_log(m->verbose, "following changes (SIGTERM or SIGINT to stop, SIGHUP to resync)");
 	pfd[0].fd = mnl_socket_get_fd(m->ev);
 	pfd[0].events = POLLIN;
 	pfd[1].fd = sfd;
@@ -727,7 +712,7 @@ int run_mirror(const struct vx_cmd *c)
 				if (si.ssi_signo == SIGHUP) {
 					m->resync = true;
 				} else {
-					say(m, "signal %u: exiting, maps stay", si.ssi_signo);
+					mirror_log(m->verbose, "signal %u: exiting, maps stay", si.ssi_signo);
 					break;
 				}
 			}
@@ -740,7 +725,7 @@ int run_mirror(const struct vx_cmd *c)
 		if (now_s() - last_ports >= 1.0) {
 			last_ports = now_s();
 			if (ports_read(m) > 0) {
-				say(m, "vxbpf ports changed: resync");
+				mirror_log(m->verbose, "vxbpf ports changed: resync");
 				m->resync = true;
 			}
 		}

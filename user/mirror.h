@@ -120,6 +120,9 @@ int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex);
 /* The seen-set table for mirror_apply.seen (memory only). */
 void mirror_seen_init(struct tbl *t);
 
+/* "vxbpf mirror: ..." on stderr, only with -v. */
+void mirror_log(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 int run_mirror(const struct vx_cmd *c);
 
 #endif

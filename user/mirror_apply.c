@@ -84,13 +84,11 @@ static bool seen(struct mirror_apply *a, __u32 kind, __u32 vni,
 	return tbl_get(a->seen, &k, NULL) == 1;
 }
 
-static void mlog(struct mirror_apply *a, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void mlog(struct mirror_apply *a, const char *fmt, ...)
+void mirror_log(bool verbose, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!a->verbose)
+	if (!verbose)
 		return;
 	fputs("vxbpf mirror: ", stderr);
 	va_start(ap, fmt);
@@ -255,7 +253,7 @@ static int remote_del(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 	cmd_fdb(&c, VERB_DEL, vni, mac);
 	if (!whole_mac)
 		cmd_dst(&c, dst, 0);
-	mlog(a, "fdb del %s vni %u dst %s", mac_fmt(mac, m), vni,
+	mirror_log(a->verbose, "fdb del %s vni %u dst %s", mac_fmt(mac, m), vni,
 	     addr_fmt(dst, d));
 	return apply(a, &c);
 }
@@ -307,7 +305,7 @@ int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 			err = flood_put(a, vni, n->lladdr, &n->dst, &fv);
 			if (err)
 				return err;
-			mlog(a, "fdb append 00:00:00:00:00:00 vni %u %s", vni,
+			mirror_log(a->verbose, "fdb append 00:00:00:00:00:00 vni %u %s", vni,
 			     dst_words(&n->dst, port, rvni, w, sizeof(w)));
 		}
 		return mark(a, SEEN_REMOTE, vni, n->lladdr, &n->dst);
@@ -345,7 +343,7 @@ int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 	err = apply(a, &c);
 	if (err)
 		return err;
-	mlog(a, "fdb %s %s vni %u %s", unicast ? "replace" : "append",
+	mirror_log(a->verbose, "fdb %s %s vni %u %s", unicast ? "replace" : "append",
 	     mac_fmt(n->lladdr, m), vni,
 	     dst_words(&n->dst, port, rvni, w, sizeof(w)));
 
@@ -412,7 +410,7 @@ static int local_del(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 	    (ifindex && v.ifindex != ifindex))
 		return 0;
 	cmd_fdb(&c, VERB_DEL, vni, mac);
-	mlog(a, "fdb del %s vni %u dev if%u", mac_fmt(mac, m), vni, v.ifindex);
+	mirror_log(a->verbose, "fdb del %s vni %u dev if%u", mac_fmt(mac, m), vni, v.ifindex);
 	return apply(a, &c);
 }
 
@@ -471,7 +469,7 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 		err = fdb_put(a, p->vni, n->lladdr, &v);
 		if (err)
 			return err;
-		mlog(a, "fdb replace %s vni %u dev %s", mac_fmt(n->lladdr, m),
+		mirror_log(a->verbose, "fdb replace %s vni %u dev %s", mac_fmt(n->lladdr, m),
 		     p->vni, c.dev);
 	}
 	return mark(a, SEEN_LOCAL, p->vni, n->lladdr, NULL);
@@ -512,7 +510,7 @@ int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 		if (!have || !(v.flags & VXBPF_NEIGH_MIRRORED))
 			return 0;
 		c.verb = VERB_DEL;
-		mlog(a, "neigh del %s vni %u", addr_fmt(&n->dst, ip), vni);
+		mirror_log(a->verbose, "neigh del %s vni %u", addr_fmt(&n->dst, ip), vni);
 		return apply(a, &c);
 	}
 	if (have && !(v.flags & VXBPF_NEIGH_MIRRORED)) {
@@ -535,7 +533,7 @@ int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 		err = tbl_put(&a->cfg->neigh, &k, &v);
 		if (err)
 			return err;
-		mlog(a, "neigh replace %s lladdr %s vni %u%s",
+		mirror_log(a->verbose, "neigh replace %s lladdr %s vni %u%s",
 		     addr_fmt(&n->dst, ip), mac_fmt(n->lladdr, m), vni,
 		     router ? " router" : "");
 	}
@@ -589,7 +587,7 @@ int mirror_vni(struct mirror_apply *a, const struct mlink *l)
 	if (have && !memcmp(&old, &v, sizeof(v)))
 		a->changes--; /* the same as before: not a change */
 	else
-		mlog(a, "vni %s %u local %s dstport %u%s%s (from %s)",
+		mirror_log(a->verbose, "vni %s %u local %s dstport %u%s%s (from %s)",
 		     have ? "replace" : "add", c.vni, addr_fmt(&v.local, s),
 		     ntohs(v.be_dstport),
 		     (v.flags & VXBPF_VNI_LEARNING) ? " learning" : "",
@@ -754,6 +752,6 @@ int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex)
 	cmd.verb = VERB_DEL;
 	cmd.has_vni = true;
 	cmd.vni = vni;
-	mlog(a, "vni del %u", vni);
+	mirror_log(a->verbose, "vni del %u", vni);
 	return apply(a, &cmd);
 }
