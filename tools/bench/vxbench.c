@@ -13,8 +13,15 @@
  *   vxbench gen NS DEV [options] --sink PIN
  *       run bench_gen with BPF_PROG_RUN + BPF_F_TEST_XDP_LIVE_FRAMES as if
  *       DEV (in NS) received the frames: XDP_TX sends each one into DEV's
- *       veth peer. Prints "gen_mpps sink_mpps" measured over --seconds
- *       after a short warm-up; sink_mpps is what arrived at the sink.
+ *       veth peer. Prints "gen_mpps sink_mpps dut_ns gen_ns" measured over
+ *       --seconds after a short warm-up; sink_mpps is what arrived at the
+ *       sink; dut_ns is the CPU time of the threads --pids P1,P2,... (the
+ *       DUT's and the sink's NAPI kthreads, /proc/PID/schedstat) per packet
+ *       at the sink (0 without --pids); gen_ns is the generator's own CPU
+ *       time per packet it sent; then, for every CPU, "busy% steal%" over the same window from
+ *       /proc/stat (busy = not idle, iowait or steal): where the time
+ *       went, e.g. whether the CPU that runs the device under test was
+ *       saturated.
  *   vxbench cost NS DEV --prog-id ID --delta D [options]
  *       per-packet cost of program ID with BPF_PROG_RUN repeat (not live),
  *       on the frame bench_gen writes; see bench_cost in bench_null.bpf.c.
@@ -60,7 +67,7 @@ struct opts {
 	double seconds;
 	__u8 omac_dst[6], omac_src[6], imac_dst[6], imac_src[6];
 	__u8 osrc[16], odst[16];
-	const char *sink;
+	const char *sink, *pids;
 };
 
 static void die(const char *fmt, const char *arg)
@@ -127,7 +134,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"cpu", 1, 0, 'c'},	 {"sink", 1, 0, 'k'},	  {"prog-id", 1, 0, 'p'},
 		{"delta", 1, 0, 'd'},	 {"omac-dst", 1, 0, 1},	  {"omac-src", 1, 0, 2},
 		{"imac-dst", 1, 0, 3},	 {"imac-src", 1, 0, 4},	  {"osrc", 1, 0, 5},
-		{"odst", 1, 0, 6},	 {0, 0, 0, 0},
+		{"odst", 1, 0, 6},	 {"pids", 1, 0, 7},	  {0, 0, 0, 0},
 	};
 	int c, d6 = 0;
 
@@ -154,6 +161,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 4: parse_mac(optarg, o->imac_src); break;
 		case 5: parse_ip(optarg, o->osrc, &d6); break;
 		case 6: parse_ip(optarg, o->odst, &d6); break;
+		case 7: o->pids = optarg; break;
 		default: die("bad option%s", "");
 		}
 	}
@@ -289,8 +297,93 @@ static void pin_cpu(int cpu)
 		die("cannot pin to cpu %s", "");
 }
 
+#define MAX_CPUS 64
+
+struct cpu_times {
+	unsigned long long total[MAX_CPUS], idle[MAX_CPUS], steal[MAX_CPUS];
+	int n;
+};
+
+/* Per-CPU jiffies from /proc/stat ("cpuN user nice system idle iowait irq
+ * softirq steal ..."). */
+static void cpu_times_read(struct cpu_times *c)
+{
+	unsigned long long v[10];
+	char line[512];
+	FILE *f = fopen("/proc/stat", "r");
+	int cpu, i;
+
+	c->n = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		memset(v, 0, sizeof(v));
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 9 ||
+		    cpu < 0 || cpu >= MAX_CPUS)
+			continue;
+		c->total[cpu] = 0;
+		for (i = 0; i < 8; i++)
+			c->total[cpu] += v[i];
+		c->idle[cpu] = v[3] + v[4];
+		c->steal[cpu] = v[7];
+		if (cpu + 1 > c->n)
+			c->n = cpu + 1;
+	}
+	fclose(f);
+}
+
+static void cpu_times_print(const struct cpu_times *a, const struct cpu_times *b)
+{
+	int i;
+
+	for (i = 0; i < b->n && i < a->n; i++) {
+		double t = b->total[i] - a->total[i], idle = b->idle[i] - a->idle[i],
+		       st = b->steal[i] - a->steal[i];
+
+		if (t <= 0)
+			t = 1;
+		printf(" %.1f %.1f", 100 * (t - idle - st) / t, 100 * st / t);
+	}
+}
+
+/* Sum of the CPU time (ns) of the comma-separated pids. */
+static double pids_runtime(const char *pids)
+{
+	char path[64], buf[256];
+	const char *p = pids;
+	double sum = 0;
+
+	while (p && *p) {
+		unsigned long long ns = 0;
+		int pid = atoi(p);
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+		f = fopen(path, "r");
+		if (!f || !fgets(buf, sizeof(buf), f) || sscanf(buf, "%llu", &ns) != 1)
+			die("cannot read %s", path);
+		fclose(f);
+		sum += ns;
+		p = strchr(p, ',');
+		if (p)
+			p++;
+	}
+	return sum;
+}
+
+static double self_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
 static int cmd_gen(int argc, char **argv)
 {
+	double r0, r1, g0, g1;
+	struct cpu_times c0, c1;
 	struct xdp_md ctx = {};
 	struct bench_gen *g;
 	struct opts o;
@@ -334,6 +427,9 @@ static int cmd_gen(int argc, char **argv)
 	}
 	usleep(20000);
 	s0 = sink_read(sink_fd);
+	cpu_times_read(&c0);
+	r0 = pids_runtime(o.pids);
+	g0 = self_cpu_ns();
 	t0 = now();
 	do {
 		ro.repeat = repeat;
@@ -343,7 +439,13 @@ static int cmd_gen(int argc, char **argv)
 		t1 = now();
 	} while (t1 - t0 < o.seconds);
 	s1 = sink_read(sink_fd);
-	printf("%.4f %.4f\n", sent / (t1 - t0) / 1e6, (s1.packets - s0.packets) / (t1 - t0) / 1e6);
+	g1 = self_cpu_ns();
+	r1 = pids_runtime(o.pids);
+	cpu_times_read(&c1);
+	printf("%.4f %.4f %.1f %.1f", sent / (t1 - t0) / 1e6, (s1.packets - s0.packets) / (t1 - t0) / 1e6,
+	       s1.packets > s0.packets ? (r1 - r0) / (s1.packets - s0.packets) : 0, (g1 - g0) / sent);
+	cpu_times_print(&c0, &c1);
+	printf("\n");
 	return 0;
 }
 
