@@ -72,6 +72,8 @@ esac
 SIZES=${BENCH_SIZES:-$SIZES} FAMS=${BENCH_FAMS:-$FAMS} REPS=${BENCH_REPS:-$REPS}
 DIRS=${BENCH_DIRS:-decap encap}
 METHODS=${BENCH_METHODS:-$METHODS}
+# Method shared only at the smallest and the largest size (time).
+SHARED_SIZES=${BENCH_SHARED_SIZES:-$(echo $SIZES | awk '{ print $1 (NF > 1 ? " " $NF : "") }')}
 SWEEPS=${BENCH_SWEEPS:-$SWEEPS}
 CP=${BENCH_CP:-1}	   # 0: skip the control-plane measurements
 GEN_CPU=${BENCH_CPU:-1}	   # the generator's CPU (and, method shared, everyone's)
@@ -305,6 +307,7 @@ for dir in $DIRS; do
 		for ((r = 1; r <= REPS; r++)); do
 			for size in $SIZES; do
 				for m in $METHODS; do
+					[[ $m == shared && " $SHARED_SIZES " != *" $size "* ]] && continue
 					for c in $CONTENDERS; do
 						measure "$(mkey $m "$dir/$fam/$size/$c")" "$(mtag $m "$dir$fam-$c")" $dir $fam $size
 					done
@@ -511,7 +514,7 @@ declare -A HEAD
 		echo "|---|---|---|---|---|---|---|---|---|---|---|"
 		for dir in $DIRS; do
 			for fam in $FAMS; do
-				for size in $SIZES; do
+				for size in $SHARED_SIZES; do
 					k=shared:$dir/$fam/$size
 					x=$(median "$k/vxbpf") l=$(median "$k/linux") n=$(median "$k/null")
 					cx=$(median "$k/vxbpf" 5) cl=$(median "$k/linux" 5) cn=$(median "$k/null" 5)
