@@ -11,10 +11,11 @@
 /*
  * Learning, as the kernel's vxlan_snoop(): the inner source MAC lives
  * behind the outer source VTEP. Learned entries move and are refreshed;
- * static ones (user or mirrored) never move, and traffic claiming a static
- * MAC from elsewhere is dropped. Returns VXBPF_R_RX_DECAP to carry on,
- * VXBPF_R_RX_STATIC_MOVED to drop, VXBPF_R_RX_LEARN when the fdb is full
- * (the kernel gets the packet and may learn it itself).
+ * static remote ones (user or mirrored) never move, and traffic claiming
+ * such a MAC from elsewhere is dropped. Returns VXBPF_R_RX_DECAP to carry
+ * on, VXBPF_R_RX_STATIC_MOVED to drop, VXBPF_R_RX_LEARN when the fdb is
+ * full and VXBPF_R_RX_LOCAL_MOVED for a local port's MAC (both passed: the
+ * kernel may learn it itself).
  */
 static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni,
 						   const struct vxbpf_vni_cfg *cfg, const __u8 *smac,
@@ -28,7 +29,11 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 	f = bpf_map_lookup_elem(&vxbpf_fdb, &key);
 	if (f) {
 		if (!(f->flags & VXBPF_FDB_LEARNED)) {
-			if (!(f->flags & VXBPF_FDB_LOCAL) && addr_equal(&f->dst, vtep))
+			/* A MAC of a local port now behind a VTEP: the VM may
+			 * have moved; the kernel's bridge decides. */
+			if (f->flags & VXBPF_FDB_LOCAL)
+				return VXBPF_R_RX_LOCAL_MOVED;
+			if (addr_equal(&f->dst, vtep))
 				return VXBPF_R_RX_DECAP;
 			return VXBPF_R_RX_STATIC_MOVED;
 		}
@@ -200,7 +205,7 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 
 		if (lr == VXBPF_R_RX_STATIC_MOVED)
 			return verdict(ctx, lr, XDP_DROP);
-		if (lr == VXBPF_R_RX_LEARN)
+		if (lr == VXBPF_R_RX_LEARN || lr == VXBPF_R_RX_LOCAL_MOVED)
 			return verdict(ctx, lr, XDP_PASS);
 	}
 	if (mac_is_multicast(ieth->h_dest))

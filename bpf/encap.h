@@ -96,6 +96,8 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 		return VXBPF_R_TX_MTU;
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return VXBPF_R_TX_FIB_MISS;
+	if (!bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex))
+		return VXBPF_R_TX_NOT_UNDERLAY;
 
 	/* As udp_flow_src_port(): spread the high bits, scale into range. */
 	hash = ii->hash ^ (ii->hash << 16);

@@ -49,17 +49,32 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct vxbpf_addr src, dst;
-	void *l4;
-	__u32 l4_len, pseudo, hdr_sum;
+	void *l3 = eth + 1, *l4;
+	__u32 l4_len, pseudo, hdr_sum, l2_sum, *e = (void *)eth;
+	__be16 l3_proto;
 	__u8 proto;
 	bool v6, hdr_ok = false;
 
 	__builtin_memset(ii, 0, sizeof(*ii));
 	if ((void *)(eth + 1) > end)
 		return;
+	/* The Ethernet header's sum, for local checksum offload; one 802.1Q
+	 * tag (a VM's VLAN sub-interface) is looked through. */
+	l2_sum = csum_add(csum_add(e[0], e[1]), e[2]);
+	l3_proto = eth->h_proto;
+	if (l3_proto == bpf_htons(ETH_P_8021Q) || l3_proto == bpf_htons(ETH_P_8021AD)) {
+		struct vlan_hdr *vh = l3;
 
-	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *iph = (void *)(eth + 1);
+		if ((void *)(vh + 1) > end)
+			return;
+		l2_sum = csum_add(l2_sum, *(__u32 *)((void *)eth + 12));
+		l3_proto = vh->h_vlan_encapsulated_proto;
+		l3 = vh + 1;
+	}
+	l2_sum = csum_add(l2_sum, l3_proto);
+
+	if (l3_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *iph = l3;
 		__u32 *w = (void *)iph;
 
 		if ((void *)(iph + 1) > end)
@@ -79,8 +94,8 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 			return;
 		l4_len -= iph->ihl * 4;
 		v6 = false;
-	} else if (eth->h_proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6h = (void *)(eth + 1);
+	} else if (l3_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6h = l3;
 
 		if ((void *)(ip6h + 1) > end)
 			goto l2_hash;
@@ -114,17 +129,15 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 
 		if ((void *)(check + 1) > end)
 			return;
-		if (proto == IPPROTO_UDP && *check == 0 && !v6)
-			return; /* IPv4 UDP without checksum */
+		/* UDP without checksum (legal over IPv4, and for tunnels over
+		 * IPv6): no seed to finish, and no sum to derive from it. */
+		if (proto == IPPROTO_UDP && *check == 0)
+			return;
 		pseudo = csum_pseudo(&src, &dst, l4_len, proto, v6);
 		/* Ethernet header, IP header, and the segment as its checksum
 		 * (valid, or made valid below) says it sums. */
 		if (hdr_ok) {
-			__u32 *e = (void *)eth;
-
-			ii->frame_sum = csum_add(csum_add(csum_add(csum_add(hdr_sum, e[0]), e[1]), e[2]),
-						 eth->h_proto);
-			ii->frame_sum = csum_add(ii->frame_sum, csum_fold(pseudo));
+			ii->frame_sum = csum_add(csum_add(hdr_sum, l2_sum), csum_fold(pseudo));
 			ii->lco = 1;
 		}
 		if (*check != (__u16)~csum_fold(pseudo))
@@ -159,7 +172,7 @@ static __always_inline void inner_fix(struct xdp_md *ctx, const struct inner_inf
 	if (!ii->fix)
 		return;
 	/* The mask is for the verifier: fix_off is below 128 by construction
-	 * (Ethernet + IPv4 with options + TCP offset 16). */
+	 * (Ethernet + VLAN tag + IPv4 with options + TCP offset 16). */
 	check = data + (ii->fix_off & 0x7f);
 	if ((void *)(check + 1) > end)
 		return;

@@ -109,6 +109,18 @@ struct {
 	__type(value, struct nh_val);
 } vxbpf_nh_cache SEC(".maps");
 
+/*
+ * The devices vxbpf is attached to (ifindex -> 1), filled by `attach`.
+ * Encapsulated frames are redirected only there: a route through a bridge,
+ * bond or VLAN device cannot take an XDP frame, so it goes to the kernel.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, __u32);
+} vxbpf_underlay SEC(".maps");
+
 /* Miss and learn events for `vxbpf monitor`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -244,7 +244,9 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_MTU, "tx_mtu", "too big for the underlay MTU: passed")           \
 	X(TX_NO_ROOM, "tx_no_room", "no headroom for the outer headers")      \
 	X(TX_PROXY_MISS, "tx_proxy_miss", "ARP/NS target unknown: passed")    \
-	X(RX_STATIC_MOVED, "rx_static_moved", "static MAC from another VTEP: drop")
+	X(RX_STATIC_MOVED, "rx_static_moved", "static MAC from another VTEP: drop") \
+	X(RX_LOCAL_MOVED, "rx_local_moved", "local port's MAC from a VTEP: passed") \
+	X(TX_NOT_UNDERLAY, "tx_not_underlay", "route not via an attached dev: passed")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

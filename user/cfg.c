@@ -331,6 +331,21 @@ static int fdb_local_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 		vx_err("device \"%s\" not found", cmd->dev);
 		return -ENODEV;
 	}
+	/* Decapsulated frames of this VNI go there: it must be one of the
+	 * VNI's ports, or VNIs would leak into each other. */
+	{
+		struct vxbpf_port_val pv;
+		__u32 pk = ifindex;
+
+		have = tbl_get(&c->ports, &pk, &pv);
+		if (have < 0)
+			return terr(&c->ports, have);
+		if (!have || pv.vni != cmd->vni) {
+			vx_err("%s is not a port of vni %u (vxbpf port add %s vni %u)", cmd->dev,
+			       cmd->vni, cmd->dev, cmd->vni);
+			return -EINVAL;
+		}
+	}
 	fdb_key(&k, cmd->vni, cmd->mac);
 	have = tbl_get(&c->fdb, &k, &old);
 	if (have < 0)
@@ -883,6 +898,29 @@ static int zero_slots(struct vx_cfg *c)
 	if (err)
 		vx_err("cannot reset the vni_stats map: %s", vx_strerror(err));
 	return err;
+}
+
+int cfg_drop_port(struct vx_cfg *c, __u32 ifindex)
+{
+	struct tbl *t = &c->fdb;
+	size_t i;
+	int err;
+
+	err = tbl_load_all(t);
+	if (err)
+		return terr(t, err);
+	for (i = 0; i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+		const struct vxbpf_fdb_val *v;
+
+		if (!e->cur_present)
+			continue;
+		v = tbl_cur(t, e);
+		if ((v->flags & VXBPF_FDB_LOCAL) && v->ifindex == ifindex)
+			CHK(t, tbl_del(t, tbl_key(t, e)));
+	}
+	CHK(&c->ports, tbl_del(&c->ports, &ifindex));
+	return 0;
 }
 
 int cfg_commit(struct vx_cfg *c)

@@ -33,6 +33,10 @@ void cfg_free(struct vx_cfg *c);
 /* Validate one map-changing command and apply it to the caches. */
 int cfg_apply(struct vx_cfg *c, const struct vx_cmd *cmd);
 
+/* A port goes: its ports entry and every local fdb entry pointing at it,
+ * so decapsulated frames are not sent into a device that left the VNI. */
+int cfg_drop_port(struct vx_cfg *c, __u32 ifindex);
+
 /* Write everything; on failure restore what was written. Prints errors. */
 int cfg_commit(struct vx_cfg *c);
 

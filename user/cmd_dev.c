@@ -28,6 +28,22 @@ static int port_get(struct vx_maps *m, int ifindex, struct vxbpf_port_val *v)
 	return err ? err : 1;
 }
 
+/* The encap program redirects only to devices recorded here. */
+static int underlay_set(struct vx_maps *m, int ifindex, bool on)
+{
+	__u32 key = ifindex, one = 1;
+	int err;
+
+	err = on ? bpf_map_update_elem(m->fd[M_UNDERLAY], &key, &one, BPF_ANY)
+		 : bpf_map_delete_elem(m->fd[M_UNDERLAY], &key);
+	if (err && !(errno == ENOENT && !on)) {
+		err = -errno;
+		vx_err("cannot update the underlay map: %s", vx_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
 int run_attach(const struct vx_cmd *c)
 {
 	struct vxbpf_port_val pv;
@@ -49,6 +65,8 @@ int run_attach(const struct vx_cmd *c)
 	}
 	err = xdp_attach(&m, c->dev, ifindex, P_VXLAN_RX, c->mode);
 	if (!err)
+		err = underlay_set(&m, ifindex, true);
+	if (!err)
 		veth_ensure_delivery(ifindex, c->dev);
 out:
 	maps_close(&m);
@@ -59,9 +77,12 @@ static int detach_one(const struct xdp_att *a, void *ctx)
 {
 	char name[IF_NAMESIZE];
 
+	int err;
+
 	if (!if_indextoname(a->ifindex, name))
 		snprintf(name, sizeof(name), "%d", a->ifindex);
-	return xdp_detach(ctx, name, a->ifindex, true);
+	err = xdp_detach(ctx, name, a->ifindex, true);
+	return err ? err : underlay_set(ctx, a->ifindex, false);
 }
 
 int run_detach(const struct vx_cmd *c)
@@ -96,6 +117,8 @@ int run_detach(const struct vx_cmd *c)
 		goto out;
 	}
 	err = xdp_detach(&m, c->dev, ifindex, false);
+	if (!err)
+		err = underlay_set(&m, ifindex, false);
 out:
 	maps_close(&m);
 	return err;
@@ -168,7 +191,7 @@ int run_port_del(const struct vx_cmd *c)
 {
 	struct vxbpf_port_val pv;
 	struct vx_maps m;
-	__u32 key;
+	struct vx_cfg cfg;
 	int ifindex, err;
 
 	ifindex = dev_index(c->dev);
@@ -192,12 +215,11 @@ int run_port_del(const struct vx_cmd *c)
 	err = xdp_detach(&m, c->dev, ifindex, true);
 	if (err)
 		goto out;
-	key = ifindex;
-	err = bpf_map_delete_elem(m.fd[M_PORTS], &key);
-	if (err && err != -ENOENT)
-		vx_err("cannot write the ports map: %s", vx_strerror(err));
-	else
-		err = 0;
+	cfg_init(&cfg, &m);
+	err = cfg_drop_port(&cfg, ifindex);
+	if (!err)
+		err = cfg_commit(&cfg);
+	cfg_free(&cfg);
 out:
 	maps_close(&m);
 	return err;

@@ -29,6 +29,7 @@ const char *const vx_map_names[M__NR] = {
 	[M_NEIGH] = "neigh", [M_VTEP] = "vtep",	  [M_PORTS] = "ports",
 	[M_STATS] = "stats", [M_VNI_STATS] = "vni_stats",
 	[M_DSTPORTS] = "dstports", [M_EVENTS] = "events", [M_MISS_SEEN] = "miss_seen",
+	[M_UNDERLAY] = "underlay",
 };
 
 const char *prog_name(enum vx_prog_id which)

@@ -22,6 +22,7 @@ enum vx_map_id {
 	M_DSTPORTS,
 	M_EVENTS,
 	M_MISS_SEEN,
+	M_UNDERLAY,
 	M__NR
 };
 

@@ -88,6 +88,13 @@ void h_setup(void)
 	H.stats_fd = bpf_map__fd(H.skel->maps.vxbpf_stats);
 	H.vni_stats_fd = bpf_map__fd(H.skel->maps.vxbpf_vni_stats);
 	H.dstports_fd = bpf_map__fd(H.skel->maps.vxbpf_dstports);
+	/* ul0 is the attached underlay, as `vxbpf attach ul0` records it. */
+	{
+		__u32 one = 1, ifi = H.if_ul0;
+
+		cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &one,
+						 BPF_ANY), 0, "underlay map");
+	}
 }
 
 void h_teardown(void)

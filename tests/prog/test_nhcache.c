@@ -10,7 +10,11 @@
 
 #include <criterion/criterion.h>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include "harness.h"
+#include "vxbpf.skel.h"
 
 static const uint8_t NEW_MAC[6] = { 0x02, 0, 0, 0, 0x02, 0x99 };
 
@@ -61,5 +65,19 @@ Test(nhcache, no_route_is_not_cached, .init = h_setup, .fini = h_teardown)
 	expect_run("no neigh", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_FIB_MISS, NULL, &out);
 	h_ip("neigh add 192.0.2.2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent");
 	expect_run("neigh back", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL,
+		   &out);
+}
+
+/* A route out of a device vxbpf is not attached to (a bridge, a bond...)
+ * cannot take an XDP frame: the kernel gets it, untouched. */
+Test(nhcache, route_not_via_an_attached_device, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	__u32 ifi = H.if_ul0;
+
+	nh_config();
+	build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 10);
+	cr_assert_eq(bpf_map_delete_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi), 0);
+	expect_run("not attached", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_NOT_UNDERLAY, NULL,
 		   &out);
 }

@@ -253,7 +253,17 @@ Test(cfg, local_entries)
 {
 	struct vxbpf_fdb_val v;
 
+	struct vxbpf_port_val pv = { .vni = 200 };
+	__u32 lo = 1;
+
 	ok("vni add 100 local 192.0.2.1");
+	ok("vni add 200 local 192.0.2.1");
+	/* Only a port of the VNI: else decapsulated frames leak across VNIs. */
+	cr_assert_eq(run("fdb add " MAC1 " vni 100 dev lo"), -EINVAL);
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
+	cr_assert_eq(run("fdb add " MAC1 " vni 100 dev lo"), -EINVAL);
+	pv.vni = 100;
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
 	ok("fdb add " MAC1 " vni 100 dev lo");
 	cr_assert_eq(fdb(100, MAC1, &v), 1);
 	cr_assert_eq(v.flags, VXBPF_FDB_LOCAL);

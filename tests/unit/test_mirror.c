@@ -533,7 +533,11 @@ Test(mirror_apply, local_port_entries)
 	struct mneigh n;
 	struct vxbpf_fdb_val v;
 
+	struct vxbpf_port_val pv = { .vni = 100 };
+	__u32 lo = 1;
+
 	vni100();
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
 	AP.ports = &p;
 	AP.n_ports = 1;
 	n = NB(brfdb_0);
