@@ -121,6 +121,13 @@ struct {
 	__type(value, __u32);
 } vxbpf_underlay SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vxbpf_meta);
+} vxbpf_meta SEC(".maps");
+
 /* Miss and learn events for `vxbpf monitor`. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -158,6 +158,15 @@ struct vxbpf_port_val {
 	__u32 flags;
 };
 
+/*
+ * meta: one entry. The cookie of the network namespace the pins belong
+ * to: namespace inodes are reused once a namespace is gone, cookies never
+ * are, so a new namespace does not inherit a dead one's configuration.
+ */
+struct vxbpf_meta {
+	__u64 netns_cookie;
+};
+
 /* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
 struct vxbpf_vni_stats {
 	__u64 rx_packets; /* decapsulated by the fast path */

@@ -4,12 +4,14 @@
  * from the skeleton (never bpf_map_create), so they carry the BTF that
  * makes `bpftool map dump` print typed fields.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -29,7 +31,7 @@ const char *const vx_map_names[M__NR] = {
 	[M_NEIGH] = "neigh", [M_VTEP] = "vtep",	  [M_PORTS] = "ports",
 	[M_STATS] = "stats", [M_VNI_STATS] = "vni_stats",
 	[M_DSTPORTS] = "dstports", [M_EVENTS] = "events", [M_MISS_SEEN] = "miss_seen",
-	[M_UNDERLAY] = "underlay",
+	[M_UNDERLAY] = "underlay", [M_META] = "meta",
 };
 
 const char *prog_name(enum vx_prog_id which)
@@ -250,6 +252,81 @@ void maps_close(struct vx_maps *m)
 	}
 }
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static __u64 netns_cookie(void)
+{
+	__u64 cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len))
+			cookie = 0; /* before 5.14: no check */
+		close(fd);
+	}
+	return cookie;
+}
+
+/* Unpin everything under dir (maps, and links whose device is gone). */
+static void pins_wipe(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_type == DT_DIR && strcmp(de->d_name, "netns")) {
+			pins_wipe(path);
+			rmdir(path);
+		} else if (de->d_type != DT_DIR) {
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * The pins in dir are this namespace's, or a dead namespace's whose inode
+ * was reused: those are removed. Records our cookie in fresh pins.
+ */
+static void pins_claim(const char *dir, int meta_fd)
+{
+	struct vxbpf_meta meta = {};
+	__u64 ours = netns_cookie();
+	__u32 key = 0;
+	char path[PATH_MAX];
+	int fd = meta_fd;
+
+	if (!ours)
+		return;
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/meta", dir);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return;
+	}
+	if (!bpf_map_lookup_elem(fd, &key, &meta)) {
+		if (!meta.netns_cookie) {
+			meta.netns_cookie = ours;
+			bpf_map_update_elem(fd, &key, &meta, BPF_ANY);
+		} else if (meta.netns_cookie != ours) {
+			vx_warn("removing stale pins in %s (left by a deleted network namespace)",
+				dir);
+			pins_wipe(dir);
+		}
+	}
+	if (fd != meta_fd)
+		close(fd);
+}
+
 int maps_open(struct vx_maps *m, bool create)
 {
 	struct vxbpf *skel = NULL;
@@ -273,6 +350,7 @@ int maps_open(struct vx_maps *m, bool create)
 	err = pins_prepare(m->dir);
 	if (err)
 		return err;
+	pins_claim(m->dir, -1);
 	missing = skel_open(m->dir, &skel);
 	if (missing < 0)
 		return missing;
@@ -312,6 +390,7 @@ int maps_open(struct vx_maps *m, bool create)
 			goto out;
 		}
 	}
+	pins_claim(m->dir, m->fd[M_META]);
 	err = 0;
 out:
 	vxbpf__destroy(skel);

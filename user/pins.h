@@ -23,6 +23,7 @@ enum vx_map_id {
 	M_EVENTS,
 	M_MISS_SEEN,
 	M_UNDERLAY,
+	M_META,
 	M__NR
 };
 
