@@ -94,6 +94,10 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	rc = outer_route(ctx, p, &cfg->local);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return VXBPF_R_TX_MTU;
+	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
+		/* XDP cannot start a resolution; `vxbpf monitor` does
+		 * (and the kernel, where a vxlan device sends too). */
+		event_miss(VXBPF_EV_RESOLVE, vni, ctx->ingress_ifindex, NULL, &p->dst);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return VXBPF_R_TX_FIB_MISS;
 	if (!bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex))

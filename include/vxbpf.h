@@ -190,6 +190,7 @@ enum vxbpf_event_type {
 	VXBPF_EV_L2MISS = 1, /* no fdb entry for mac (vni has l2miss) */
 	VXBPF_EV_L3MISS = 2, /* no neigh entry for ip (vni has l3miss) */
 	VXBPF_EV_LEARN = 3,  /* mac learned (or moved) behind VTEP ip */
+	VXBPF_EV_RESOLVE = 4, /* no outer neighbour for VTEP ip: resolve it */
 };
 
 #define VXBPF_MISS_INTERVAL_NS 1000000000ULL

@@ -21,6 +21,7 @@
 #include "common.h"
 #include "json.h"
 #include "pins.h"
+#include "resolve.h"
 
 static volatile sig_atomic_t stop;
 
@@ -43,6 +44,8 @@ static const char *event_name(__u32 type)
 		return "l3miss";
 	case VXBPF_EV_LEARN:
 		return "learn";
+	case VXBPF_EV_RESOLVE:
+		return "resolve";
 	}
 	return "unknown";
 }
@@ -56,10 +59,12 @@ static void event_print(const struct vxbpf_event *ev, const char *ifname)
 	mac_fmt(ev->mac, m);
 	out_open_obj(NULL);
 	out_str("event", NULL, event_name(ev->type));
-	out_text("%s", ev->type == VXBPF_EV_LEARN ? "learn" : "miss");
-	if (ev->type != VXBPF_EV_L3MISS)
+	out_text("%s", ev->type == VXBPF_EV_LEARN	? "learn" :
+		       ev->type == VXBPF_EV_RESOLVE ? "resolve" :
+						      "miss");
+	if (ev->type == VXBPF_EV_L2MISS || ev->type == VXBPF_EV_LEARN)
 		out_str("lladdr", " lladdr %s", m);
-	if (ev->type == VXBPF_EV_L3MISS)
+	if (ev->type == VXBPF_EV_L3MISS || ev->type == VXBPF_EV_RESOLVE)
 		out_str("dst", " %s", a);
 	out_u64("vni", " vni %llu", ev->vni);
 	if (ev->type == VXBPF_EV_LEARN)
@@ -112,6 +117,21 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	if (!if_indextoname(ev->ifindex, ifname))
 		snprintf(ifname, sizeof(ifname), "if%u", ev->ifindex);
+	/* The fast path met a VTEP without an outer neighbour: ask the
+	 * kernel to resolve it, as a first packet would have. Handled here,
+	 * shown with -v only, never passed to PROG. */
+	if (ev->type == VXBPF_EV_RESOLVE) {
+		int err = underlay_resolve(&ev->ip);
+
+		if (vx_verbose)
+			event_print(ev, ifname);
+		if (err && vx_verbose) {
+			char a[VX_ADDRSTRLEN];
+
+			vx_warn("cannot resolve %s: %s", addr_fmt(&ev->ip, a), vx_strerror(err));
+		}
+		return 0;
+	}
 	event_print(ev, ifname);
 	if (mon->cmd->exec)
 		event_exec(mon->cmd->exec, ev, ifname);
