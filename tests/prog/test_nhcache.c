@@ -5,6 +5,7 @@
  * accepted, so the MTU check stays the FIB's; a changed neighbour shows
  * once the entry expires (NH_CACHE_JIFFIES, at most 100 ms).
  */
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,8 +19,19 @@
 
 static const uint8_t NEW_MAC[6] = { 0x02, 0, 0, 0, 0x02, 0x99 };
 
+/* The cache is per CPU: every run of a test on one CPU. */
+static void pin_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
+	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity");
+}
+
 static void nh_config(void)
 {
+	pin_cpu();
 	map_vni(100, "192.0.2.1", 0);
 	map_port(H.if_vm0, 100);
 	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
@@ -43,13 +55,24 @@ Test(nhcache, longer_frame_still_meets_the_mtu, .init = h_setup, .fini = h_teard
 Test(nhcache, neighbour_change_shows_after_expiry, .init = h_setup, .fini = h_teardown)
 {
 	static struct pkt in, out;
-	struct timespec ts = { 0, 150 * 1000 * 1000 };
+	/* 25 jiffies: 250 ms at the smallest HZ (100). */
+	struct timespec ts = { 0, 300 * 1000 * 1000 };
+
+	struct timespec t0, t1;
 
 	nh_config();
 	build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 10);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	expect_run("first", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
 	cr_assert_eq(memcmp(out.b, MAC_UL_B, 6), 0, "outer dst MAC");
 	h_ip("neigh replace 192.0.2.2 lladdr 02:00:00:00:02:99 dev ul0 nud permanent");
+	/* Still fresh: the cached answer, proof that the cache is used. Only
+	 * asserted when less than 20 ms passed (25 jiffies are at least
+	 * 25 ms): a loaded machine may take longer to run `ip`. */
+	expect_run("cached", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if ((t1.tv_sec - t0.tv_sec) * 1000000000LL + t1.tv_nsec - t0.tv_nsec < 20000000LL)
+		cr_expect_eq(memcmp(out.b, MAC_UL_B, 6), 0, "a fresh entry was not used");
 	nanosleep(&ts, NULL);
 	expect_run("after", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
 	cr_expect_eq(memcmp(out.b, NEW_MAC, 6), 0, "outer dst MAC not updated after expiry");
