@@ -718,9 +718,15 @@ int run_mirror(const struct vx_cmd *c)
 			}
 		}
 		if (pfd[0].revents & POLLIN) {
+			/* A batch that cannot be written (a full map, a passing
+			 * error) is not a reason to stop following: the next
+			 * resync starts over from the kernel's tables. */
 			err = events(m);
-			if (err)
-				break;
+			if (err) {
+				vx_warn("mirror: changes not applied; resync in a second");
+				m->resync = true;
+				err = 0;
+			}
 		}
 		if (now_s() - last_ports >= 1.0) {
 			last_ports = now_s();
