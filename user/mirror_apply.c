@@ -443,8 +443,14 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 	}
 	if (!vni_mirrored(a, p->vni))
 		return 0;
+	/*
+	 * The bridge ages out a VM whose traffic the fast path carries (the
+	 * bridge never sees it): that is no reason to send the VM's frames
+	 * back to the slow path and flood them. The entry goes when the MAC
+	 * shows up elsewhere or the port leaves vxbpf.
+	 */
 	if (n->type == RTM_DELNEIGH)
-		return local_del(a, p->vni, n->lladdr, p->ifindex);
+		return 0;
 
 	have = fdb_get(a, p->vni, n->lladdr, &v);
 	if (have < 0)
@@ -658,6 +664,11 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 			continue;
 		if (a->seen && (local ? seen(a, SEEN_LOCAL, vni, k->mac, NULL) :
 					seen(a, SEEN_REMOTE, vni, k->mac, &fv->dst)))
+			continue;
+		/* Aged out of the bridge while on a vxbpf port: kept (see
+		 * mirror_local). */
+		if (a->seen && local && port_of(a, fv->ifindex) &&
+		    port_of(a, fv->ifindex)->vni == vni)
 			continue;
 		memset(&d, 0, sizeof(d));
 		d.kind = local ? SEEN_LOCAL : SEEN_REMOTE;

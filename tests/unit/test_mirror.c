@@ -546,6 +546,12 @@ Test(mirror_apply, local_port_entries)
 	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
 	cr_assert_eq(v.flags, VXBPF_FDB_LOCAL | VXBPF_FDB_MIRRORED);
 	cr_assert_eq(v.ifindex, 1);
+	/* The bridge ages it out (it never sees the fast path's traffic):
+	 * the entry stays, or the VM's frames would be flooded. */
+	n.type = RTM_DELNEIGH;
+	cr_assert_eq(mirror_local(&AP, &n), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1, "aged-out bridge entry removed");
+	n.type = RTM_NEWNEIGH;
 	/* The port's own MAC (permanent) is not a VM. */
 	n = NB(brfdb_1);
 	n.ifindex = 1;
