@@ -22,7 +22,9 @@
 # NET_TESTS (space-separated tests/net files the net layer runs when none are
 # named on the command line, also for `all`; "none" skips the layer with a
 # SKIP line; unset: every file), MAKE (the command that builds, default make;
-# scripts/vmtest.sh sets MAKE=true in its guest: nothing is rebuilt there).
+# scripts/vmtest.sh sets MAKE=true in its guest: nothing is rebuilt there),
+# PROG_FILTER (a criterion --filter pattern for the prog binary; the tests
+# it leaves out are reported as one SKIP line, never as passed).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -57,11 +59,12 @@ build()
 	rm -f "$log"
 }
 
-# criterion_layer NAME SRC_DIR BINARY
+# criterion_layer NAME SRC_DIR BINARY [criterion args...]
 criterion_layer()
 {
 	local name=$1 dir=$2 bin=$3
 	local out synth t p f c rc
+	shift 3
 
 	hr "$name"
 	if ! compgen -G "$dir/*.c" >/dev/null; then
@@ -72,7 +75,7 @@ criterion_layer()
 	build "$bin" || return 0
 
 	out=$(mktemp)
-	timeout -k 10 "$LAYER_TIMEOUT" "$bin" 2>&1 |
+	timeout -k 10 "$LAYER_TIMEOUT" "$bin" "$@" 2>&1 |
 		strip_ansi | tee "$out"
 	rc=${PIPESTATUS[0]}
 	synth=$(grep -E 'Synthesis: Tested: [0-9]+' "$out" | tail -n1)
@@ -188,13 +191,25 @@ timed()
 
 what=${1:-all}
 shift || true
+# prog_layer: the prog binary, only the tests matching PROG_FILTER if set.
+prog_layer()
+{
+	if [[ -z ${PROG_FILTER:-} ]]; then
+		criterion_layer prog tests/prog build/tests/prog
+		return
+	fi
+	criterion_layer prog tests/prog build/tests/prog --filter "$PROG_FILTER"
+	say "SKIP: prog tests outside PROG_FILTER=$PROG_FILTER: not run"
+	SKIPPED=$((SKIPPED + 1))
+}
+
 case $what in
 unit) timed unit criterion_layer unit tests/unit build/tests/unit ;;
-prog) timed prog criterion_layer prog tests/prog build/tests/prog ;;
+prog) timed prog prog_layer ;;
 net) timed net net_layer "$@" ;;
 all)
 	timed unit criterion_layer unit tests/unit build/tests/unit
-	timed prog criterion_layer prog tests/prog build/tests/prog
+	timed prog prog_layer
 	timed net net_layer
 	;;
 *)

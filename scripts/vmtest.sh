@@ -26,9 +26,14 @@
 #   KERNEL       kernel image to boot (default: newest /boot/vmlinuz-6.1.*).
 #                Its modules must be in /lib/modules/<version> on the host,
 #                or veth/vxlan/bridge built in.
-#   VM_NET_TESTS which tests/net files the guest runs: "all" (default),
-#                "none", or a space-separated list of paths. Passed to
-#                run-tests.sh as NET_TESTS.
+#   VM_NET_TESTS which tests/net files the guest runs: "all", "none", or a
+#                space-separated list of paths (default $VM_NET_DEFAULT).
+#                Passed to run-tests.sh as NET_TESTS.
+#   VM_PROG_FILTER  criterion pattern of the program tests the guest runs
+#                (default $VM_PROG_DEFAULT; "all" for every one). Under TCG
+#                each program test costs ~6 s (two program loads, ~230k
+#                verified instructions each, and the maps' preallocation):
+#                all ~200 would take ~20 minutes.
 #   VM_KVM       auto (default: use /dev/kvm only if a quick probe boots),
 #                0 (never; TCG emulation), 1 (always).
 #   VM_CPUS      guest CPUs (default: host's, at most 4); VM_MEMORY (2G).
@@ -37,6 +42,13 @@
 #   VM_LOG       where the guest's console output is kept
 #                (default build/vmtest/console.log).
 set -uo pipefail
+
+# What the guest runs by default, chosen to keep it under 15 minutes under
+# TCG: the kernel-facing program tests (learning, events, next-hop cache,
+# ND/ARP proxy, the encap/decap fixtures of the Linux vxlan device) and
+# vxbpf against Linux vxlan over both underlays plus the dynamic L3 mode.
+VM_NET_DEFAULT="tests/net/linux_ul4.sh tests/net/linux_ul6.sh tests/net/dynamic_l3.sh"
+VM_PROG_DEFAULT="@(events/*|learn/*|nhcache/*|proxy/*|rx/fixture|tx/fixture)"
 
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
@@ -92,9 +104,13 @@ guest_main()
 	export LAYER_TIMEOUT=${LAYER_TIMEOUT:-600} NET_TIMEOUT=${NET_TIMEOUT:-480}
 
 	export MAKE=true
-	case ${VM_NET_TESTS:-all} in
+	case ${VM_NET_TESTS:-$VM_NET_DEFAULT} in
 	all) unset NET_TESTS ;;
-	*) export NET_TESTS=$VM_NET_TESTS ;;
+	*) export NET_TESTS=${VM_NET_TESTS:-$VM_NET_DEFAULT} ;;
+	esac
+	case ${VM_PROG_FILTER:-$VM_PROG_DEFAULT} in
+	all) unset PROG_FILTER ;;
+	*) export PROG_FILTER=${VM_PROG_FILTER:-$VM_PROG_DEFAULT} ;;
 	esac
 	scripts/run-tests.sh all
 	rc=$?
@@ -114,7 +130,8 @@ VENV=$VMDIR/venv
 VNG_VERSION=${VNG_VERSION:-1.42}
 VM_TIMEOUT=${VM_TIMEOUT:-840}
 VM_MEMORY=${VM_MEMORY:-2G}
-VM_NET_TESTS=${VM_NET_TESTS:-all}
+VM_NET_TESTS=${VM_NET_TESTS:-$VM_NET_DEFAULT}
+VM_PROG_FILTER=${VM_PROG_FILTER:-$VM_PROG_DEFAULT}
 VM_KVM=${VM_KVM:-auto}
 VM_LOG=${VM_LOG:-$VMDIR/console.log}
 if [[ -z ${VM_CPUS:-} ]]; then
@@ -239,11 +256,11 @@ VNG_ARGS+=(
 	--overlay-rwdir "$REPO"
 	--cwd "$REPO"
 	--append "module_blacklist=kvm,kvm_intel,kvm_amd"
-	--exec "env VM_NET_TESTS='$VM_NET_TESTS' NET_TIMEOUT='${NET_TIMEOUT:-}' LAYER_TIMEOUT='${LAYER_TIMEOUT:-}' scripts/vmtest.sh --guest"
+	--exec "env VM_NET_TESTS='$VM_NET_TESTS' VM_PROG_FILTER='$VM_PROG_FILTER' NET_TIMEOUT='${NET_TIMEOUT:-}' LAYER_TIMEOUT='${LAYER_TIMEOUT:-}' scripts/vmtest.sh --guest"
 )
 
 say "booting $KVER: vng ${VNG_ARGS[*]}"
-say "guest network tests: $VM_NET_TESTS; timeout ${VM_TIMEOUT}s; console log $VM_LOG"
+say "guest program tests: $VM_PROG_FILTER; network tests: $VM_NET_TESTS; timeout ${VM_TIMEOUT}s; console log $VM_LOG"
 start=$SECONDS
 # stdin from /dev/null: CI has none, and vng must not wait on a terminal.
 # timeout leads its own process group (vng, virtme-run, qemu): on timeout it
