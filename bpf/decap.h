@@ -155,6 +155,10 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 	 * packets are the kernel's to judge. */
 	outer_len = c.pos - (void *)(long)ctx->data;
 	ulen = bpf_ntohs(udph->len);
+	/* The 6.1 verifier forgets the bounds of a value after a byte swap
+	 * and refuses it as a packet offset; the mask (which the compiler
+	 * would drop as redundant) restores them. */
+	asm volatile("%0 &= 0xffff" : "+r"(ulen));
 	if (ulen != ip_len || (void *)udph + ulen != c.end)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	if (ulen < sizeof(*udph) + VXLAN_HLEN + ETH_HLEN)
