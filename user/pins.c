@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -226,14 +227,24 @@ fail:
 	return err;
 }
 
+static const char *kernel_release(void)
+{
+	static struct utsname u;
+
+	return uname(&u) ? "?" : u.release;
+}
+
 static int skel_load(struct vxbpf *skel, const char *dir)
 {
 	int err = vxbpf__load(skel);
 
 	if (!err)
 		return 0;
+	/* Incompatible pins were caught by skel_open (pin_check): here
+	 * EINVAL is the kernel refusing a program or a map. */
 	if (err == -EINVAL)
-		incompatible(dir);
+		vx_err("the kernel (%s) refused vxbpf's BPF programs%s", kernel_release(),
+		       vx_verbose ? "" : "; run with -v for the verifier's log");
 	else
 		vx_err("cannot load the BPF object%s: %s",
 		       vx_verbose ? "" : " (run with -v for details)",
