@@ -297,11 +297,25 @@ static int fdb_missing(const struct vx_cmd *cmd)
 }
 
 /* add/append/replace of the all-zero MAC: the VNI's flood list. */
+/* A remote into the flood map; a new one counts in the vtep allow-list. */
+static int flood_put(struct vx_cfg *c, const struct vxbpf_flood_key *k, __u16 port, bool have)
+{
+	struct vxbpf_flood_val v = { .be_port = htons(port) };
+	int err;
+
+	if (!have) {
+		err = vtep_ref(c, k->vni, &k->dst, +1);
+		if (err)
+			return err;
+	}
+	CHK(&c->flood, tbl_put(&c->flood, k, &v));
+	return 0;
+}
+
 static int fdb_flood_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 {
 	struct vxbpf_flood_key k;
-	struct vxbpf_flood_val v = {};
-	int have, err;
+	int have;
 
 	flood_key(&k, cmd->vni, cmd->mac, &cmd->ip);
 	have = tbl_get(&c->flood, &k, NULL);
@@ -309,14 +323,7 @@ static int fdb_flood_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 		return terr(&c->flood, have);
 	if (have && cmd->verb == VERB_ADD)
 		return fdb_exists(cmd, true);
-	if (!have) {
-		err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
-		if (err)
-			return err;
-	}
-	v.be_port = htons(cmd->port);
-	CHK(&c->flood, tbl_put(&c->flood, &k, &v));
-	return 0;
+	return flood_put(c, &k, cmd->port, have);
 }
 
 static int fdb_local_set(struct vx_cfg *c, const struct vx_cmd *cmd)
@@ -371,7 +378,6 @@ static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	struct vxbpf_fdb_key k;
 	struct vxbpf_fdb_val v = {}, old;
 	struct vxbpf_flood_key fk;
-	struct vxbpf_flood_val fv = {};
 	char m[VX_MACSTRLEN];
 	int have, fhave, err;
 
@@ -407,13 +413,9 @@ static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 		fhave = tbl_get(&c->flood, &fk, NULL);
 		if (fhave < 0)
 			return terr(&c->flood, fhave);
-		if (!fhave) {
-			err = vtep_ref(c, cmd->vni, &cmd->ip, +1);
-			if (err)
-				return err;
-		}
-		fv.be_port = htons(cmd->port);
-		CHK(&c->flood, tbl_put(&c->flood, &fk, &fv));
+		err = flood_put(c, &fk, cmd->port, fhave);
+		if (err)
+			return err;
 		old.flags |= VXBPF_FDB_MULTI;
 		CHK(&c->fdb, tbl_put(&c->fdb, &k, &old));
 		return 0;
