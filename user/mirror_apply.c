@@ -610,10 +610,10 @@ struct doomed {
 	struct vxbpf_addr ip;
 };
 
-static int doomed_push(struct doomed **v, size_t *n, size_t *cap,
-		       const struct doomed *d)
+static int doomed_push(struct doomed **v, size_t *n, size_t *cap, __u8 kind, __u32 vni,
+		       const __u8 *mac, const struct vxbpf_addr *ip)
 {
-	struct doomed *nv;
+	struct doomed *nv, d = { .kind = kind, .vni = vni };
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 256;
@@ -622,14 +622,18 @@ static int doomed_push(struct doomed **v, size_t *n, size_t *cap,
 			return -ENOMEM;
 		*v = nv;
 	}
-	(*v)[(*n)++] = *d;
+	if (mac)
+		memcpy(d.mac, mac, 6);
+	if (ip)
+		d.ip = *ip;
+	(*v)[(*n)++] = d;
 	return 0;
 }
 
 int mirror_sweep(struct mirror_apply *a, __u32 vni)
 {
 	struct vx_cfg *c = a->cfg;
-	struct doomed *v = NULL, d;
+	struct doomed *v = NULL;
 	size_t n = 0, cap = 0, i;
 	int err;
 
@@ -646,12 +650,7 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		    !(fv->flags & VXBPF_FDB_MIRRORED) ||
 		    (a->seen && seen(a, SEEN_REMOTE, vni, k->mac, &k->dst)))
 			continue;
-		memset(&d, 0, sizeof(d));
-		d.kind = SEEN_REMOTE;
-		d.vni = vni;
-		memcpy(d.mac, k->mac, 6);
-		d.ip = k->dst;
-		err = doomed_push(&v, &n, &cap, &d);
+		err = doomed_push(&v, &n, &cap, SEEN_REMOTE, vni, k->mac, &k->dst);
 	}
 	for (i = 0; i < c->fdb.n && !err; i++) {
 		struct tbl_ent *e = c->fdb.list[i];
@@ -670,12 +669,8 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		if (a->seen && local && port_of(a, fv->ifindex) &&
 		    port_of(a, fv->ifindex)->vni == vni)
 			continue;
-		memset(&d, 0, sizeof(d));
-		d.kind = local ? SEEN_LOCAL : SEEN_REMOTE;
-		d.vni = vni;
-		memcpy(d.mac, k->mac, 6);
-		d.ip = fv->dst;
-		err = doomed_push(&v, &n, &cap, &d);
+		err = doomed_push(&v, &n, &cap, local ? SEEN_LOCAL : SEEN_REMOTE, vni, k->mac,
+				  &fv->dst);
 	}
 	for (i = 0; i < c->neigh.n && !err; i++) {
 		struct tbl_ent *e = c->neigh.list[i];
@@ -686,11 +681,7 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		    !(nv->flags & VXBPF_NEIGH_MIRRORED) ||
 		    (a->seen && seen(a, SEEN_NEIGH, vni, NULL, &k->ip)))
 			continue;
-		memset(&d, 0, sizeof(d));
-		d.kind = SEEN_NEIGH;
-		d.vni = vni;
-		d.ip = k->ip;
-		err = doomed_push(&v, &n, &cap, &d);
+		err = doomed_push(&v, &n, &cap, SEEN_NEIGH, vni, NULL, &k->ip);
 	}
 	for (i = 0; i < n && !err; i++) {
 		struct mneigh ne;
