@@ -47,8 +47,9 @@ static __always_inline __u32 csum_pseudo(const struct vxbpf_addr *src, const str
 	return csum_add(sum, bpf_htonl(proto));
 }
 
-/* Implemented once in vxbpf.bpf.c as a global function (see there). */
+/* Implemented in vxbpf.bpf.c as global functions (see there). */
 __u64 csum_to_end(struct xdp_md *ctx, __u32 off);
+__u64 skb_csum_to_end(struct __sk_buff *ctx, __u32 off);
 #define CSUM_ERR (1ULL << 32)
 
 #endif /* VXBPF_CSUM_H */

@@ -56,6 +56,34 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 	return VXBPF_R_RX_DECAP;
 }
 
+/*
+ * For the host's own vxlan device: XDP cannot hand a frame to a device
+ * without ndo_xdp_xmit, so decapsulate here (validation, learning and
+ * counters stay in one place) and pass the inner frame up with a note in
+ * the metadata; tc_host_rx on this device moves it to the vxlan device's
+ * ingress. Without metadata support the frame goes up untouched, and the
+ * kernel's vxlan socket takes it as before.
+ */
+static __always_inline int host_deliver(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 host,
+					__u32 outer_len, __u32 ulen, struct inner_info *ii)
+{
+	struct vxbpf_host_meta *meta;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
+		return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+	meta = (void *)(long)ctx->data_meta;
+	if ((void *)(meta + 1) > (void *)(long)ctx->data)
+		return XDP_DROP;
+	meta->magic = VXBPF_HOST_META_MAGIC;
+	meta->ifindex = host;
+	vni_count(cfg->slot, true, ulen - sizeof(struct udphdr) - VXLAN_HLEN);
+	verdict(ctx, VXBPF_R_RX_HOST, 0);
+	if (bpf_xdp_adjust_head(ctx, outer_len))
+		return XDP_DROP;
+	inner_fix(ctx, ii);
+	return XDP_PASS;
+}
+
 static __always_inline int vxlan_rx(struct xdp_md *ctx)
 {
 	struct vxbpf_addr saddr, daddr;
@@ -224,6 +252,9 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 	fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
 	if (!fdb || !(fdb->flags & VXBPF_FDB_LOCAL))
 		return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+
+	if (fdb->flags & VXBPF_FDB_HOST)
+		return host_deliver(ctx, cfg, fdb->ifindex, outer_len, ulen, &ii);
 
 	/* Decided: from here on the packet is ours to rewrite. */
 	vni_count(cfg->slot, true, ulen - sizeof(*udph) - VXLAN_HLEN);

@@ -41,6 +41,12 @@
 #define ND_OPT_SOURCE_LL_ADDR 1
 #define ND_OPT_TARGET_LL_ADDR 2
 
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+/* The length of the inner L2 header, for bpf_skb_adjust_room's flags. */
+#define BPF_F_ADJ_ROOM_ENCAP_L2(len) (((__u64)(len) & 0xff) << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)
+
 #define VXLAN_HLEN 8
 #define VXLAN_HF_VNI 0x08000000U /* the I flag, host order */
 

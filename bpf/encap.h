@@ -23,7 +23,7 @@ struct encap_plan {
 };
 
 /* The FIB's answer for p->fib, from this CPU's cache when fresh. */
-static __always_inline int outer_route(struct xdp_md *ctx, struct encap_plan *p,
+static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 				       const struct vxbpf_addr *local)
 {
 	struct nh_key k = { .src = *local, .dst = p->dst };
@@ -58,30 +58,23 @@ static __always_inline int outer_route(struct xdp_md *ctx, struct encap_plan *p,
 	return rc;
 }
 
-/* Plan an encapsulation towards fdb's remote. Reads only. */
-static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
-						    const struct vxbpf_fdb_val *fdb, __u32 vni,
-						    const struct inner_info *ii, struct encap_plan *p)
+/*
+ * The outer route and next hop towards p->dst for an outer IP packet of
+ * ip_len bytes (0: let the helper check the skb itself, for GSO). The
+ * lookup of a locally originated packet, as the kernel vxlan device's
+ * route lookup is: input interface loopback. (The helper needs forwarding
+ * enabled on that interface; `port add` and `attach` see to it for lo.)
+ */
+static __always_inline enum vxbpf_reason outer_fib(void *ctx, const struct vxbpf_vni_cfg *cfg,
+						   struct encap_plan *p, __u32 vni, __u32 ip_len,
+						   __u32 seen_on)
 {
-	__u32 range, hash;
 	int rc;
 
-	p->dst = fdb->dst;
-	p->v6 = !addr_is_v4(&p->dst);
-	p->inner_len = ctx->data_end - ctx->data;
-	p->hdr_len = ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
-		     sizeof(struct udphdr) + VXLAN_HLEN;
-	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
-	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
-
 	__builtin_memset(&p->fib, 0, sizeof(p->fib));
-	/* The lookup of a locally originated packet, as the kernel vxlan
-	 * device's route lookup is: input interface loopback. (The helper
-	 * needs forwarding enabled on that interface; `port add` sees to
-	 * it for lo only.) */
 	p->fib.ifindex = LOOPBACK_IFINDEX;
 	p->fib.l4_protocol = IPPROTO_UDP;
-	p->fib.tot_len = p->hdr_len - ETH_HLEN + p->inner_len;
+	p->fib.tot_len = ip_len;
 	if (p->v6) {
 		p->fib.family = AF_INET6;
 		__builtin_memcpy(p->fib.ipv6_src, &cfg->local, 16);
@@ -97,16 +90,42 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		/* XDP cannot start a resolution; `vxbpf monitor` does
 		 * (and the kernel, where a vxlan device sends too). */
-		event_miss(VXBPF_EV_RESOLVE, vni, ctx->ingress_ifindex, NULL, &p->dst);
+		event_miss(VXBPF_EV_RESOLVE, vni, seen_on, NULL, &p->dst);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return VXBPF_R_TX_FIB_MISS;
+	return VXBPF_R_TX_ENCAP;
+}
+
+/* As udp_flow_src_port(): spread the high bits, scale into the range. */
+static __always_inline __be16 encap_sport(const struct vxbpf_vni_cfg *cfg, __u32 hash)
+{
+	__u32 range = cfg->srcport_max > cfg->srcport_min ? cfg->srcport_max - cfg->srcport_min : 1;
+
+	hash ^= hash << 16;
+	return bpf_htons((__u16)((((__u64)hash * range) >> 32) + cfg->srcport_min));
+}
+
+/* Plan an encapsulation towards fdb's remote. Reads only. */
+static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+						    const struct vxbpf_fdb_val *fdb, __u32 vni,
+						    const struct inner_info *ii, struct encap_plan *p)
+{
+	enum vxbpf_reason r;
+
+	p->dst = fdb->dst;
+	p->v6 = !addr_is_v4(&p->dst);
+	p->inner_len = ctx->data_end - ctx->data;
+	p->hdr_len = ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
+		     sizeof(struct udphdr) + VXLAN_HLEN;
+	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
+	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
+
+	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex);
+	if (r != VXBPF_R_TX_ENCAP)
+		return r;
 	if (!bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex))
 		return VXBPF_R_TX_NOT_UNDERLAY;
-
-	/* As udp_flow_src_port(): spread the high bits, scale into range. */
-	hash = ii->hash ^ (ii->hash << 16);
-	range = cfg->srcport_max > cfg->srcport_min ? cfg->srcport_max - cfg->srcport_min : 1;
-	p->be_sport = bpf_htons((__u16)((((__u64)hash * range) >> 32) + cfg->srcport_min));
+	p->be_sport = encap_sport(cfg, ii->hash);
 
 	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
 	if (p->csum && ii->lco) {
@@ -123,25 +142,23 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	return VXBPF_R_TX_ENCAP;
 }
 
-/* Push the outer headers. The inner frame is final when this runs. */
-static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
-				      const struct inner_info *ii, const struct encap_plan *p)
+/*
+ * Write the outer headers at data (p->hdr_len bytes of room before the
+ * inner frame), UDP checksum 0. ulen: the UDP length to write (for a GSO
+ * skb the segmenter rewrites it per segment). Returns the UDP header, or
+ * NULL if the room is not there.
+ */
+static __always_inline struct udphdr *outer_write(void *data, void *end, const struct vxbpf_vni_cfg *cfg,
+						  const struct encap_plan *p, __u8 inner_ecn, __u32 ulen)
 {
-	void *data, *end;
-	struct ethhdr *eth;
+	struct ethhdr *eth = data;
 	struct udphdr *udph;
 	struct vxlanhdr *vxh;
-	__u32 ulen = sizeof(*udph) + VXLAN_HLEN + p->inner_len;
 	__u8 tos = (cfg->tos & ~INET_ECN_MASK) |
-		   (ii->ecn == INET_ECN_CE ? INET_ECN_ECT_0 : ii->ecn);
+		   (inner_ecn == INET_ECN_CE ? INET_ECN_ECT_0 : inner_ecn);
 
-	if (bpf_xdp_adjust_head(ctx, -(int)p->hdr_len))
-		return -1;
-	data = (void *)(long)ctx->data;
-	end = (void *)(long)ctx->data_end;
-	eth = data;
 	if ((void *)(eth + 1) > end)
-		return -1;
+		return NULL;
 	__builtin_memcpy(eth->h_dest, p->fib.dmac, ETH_ALEN);
 	__builtin_memcpy(eth->h_source, p->fib.smac, ETH_ALEN);
 
@@ -149,7 +166,7 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 		struct ipv6hdr *ip6h = (void *)(eth + 1);
 
 		if ((void *)(ip6h + 1) > end)
-			return -1;
+			return NULL;
 		eth->h_proto = bpf_htons(ETH_P_IPV6);
 		/* Flow label 0: the vxlan device's default `flowlabel 0`
 		 * sends it as is (auto flow labels do not apply). */
@@ -165,7 +182,7 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 		__u32 sum;
 
 		if ((void *)(iph + 1) > end)
-			return -1;
+			return NULL;
 		eth->h_proto = bpf_htons(ETH_P_IP);
 		iph->version = 4;
 		iph->ihl = 5;
@@ -190,26 +207,53 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 
 	vxh = (void *)(udph + 1);
 	if ((void *)(vxh + 1) > end)
-		return -1;
+		return NULL;
 	udph->source = p->be_sport;
 	udph->dest = p->be_port;
 	udph->len = bpf_htons(ulen);
 	udph->check = 0;
 	vxh->vx_flags = bpf_htonl(VXLAN_HF_VNI);
 	vxh->vx_vni = bpf_htonl(p->vni << 8);
+	return udph;
+}
 
-	if (p->csum) {
-		__u32 sum = csum_pseudo(&cfg->local, &p->dst, ulen, IPPROTO_UDP, p->v6);
+/* The outer UDP checksum, from the headers and the inner frame's sum. */
+static __always_inline void outer_csum(const struct vxbpf_vni_cfg *cfg, const struct encap_plan *p,
+				       struct udphdr *udph, const struct vxlanhdr *vxh, __u32 ulen)
+{
+	__u32 sum = csum_pseudo(&cfg->local, &p->dst, ulen, IPPROTO_UDP, p->v6);
 
-		sum = csum_add(sum, ((__u32 *)udph)[0]);
-		sum = csum_add(sum, ((__u32 *)udph)[1]); /* len, check = 0 */
-		sum = csum_add(sum, vxh->vx_flags);
-		sum = csum_add(sum, vxh->vx_vni);
-		sum = csum_add(sum, p->inner_sum);
-		udph->check = csum_fold(sum);
-		if (!udph->check)
-			udph->check = 0xffff; /* 0 means "no checksum" */
-	}
+	sum = csum_add(sum, ((__u32 *)udph)[0]);
+	sum = csum_add(sum, ((__u32 *)udph)[1]); /* len, check = 0 */
+	sum = csum_add(sum, vxh->vx_flags);
+	sum = csum_add(sum, vxh->vx_vni);
+	sum = csum_add(sum, p->inner_sum);
+	udph->check = csum_fold(sum);
+	if (!udph->check)
+		udph->check = 0xffff; /* 0 means "no checksum" */
+}
+
+/* Push the outer headers. The inner frame is final when this runs. */
+static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+				      const struct inner_info *ii, const struct encap_plan *p)
+{
+	__u32 ulen = sizeof(struct udphdr) + VXLAN_HLEN + p->inner_len;
+	struct vxlanhdr *vxh;
+	struct udphdr *udph;
+	void *end;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)p->hdr_len))
+		return -1;
+	end = (void *)(long)ctx->data_end;
+	udph = outer_write((void *)(long)ctx->data, end, cfg, p, ii->ecn, ulen);
+	if (!udph)
+		return -1;
+	vxh = (void *)(udph + 1);
+	if ((void *)(vxh + 1) > end)
+		return -1;
+
+	if (p->csum)
+		outer_csum(cfg, p, udph, vxh, ulen);
 	return 0;
 }
 

@@ -121,6 +121,14 @@ struct {
 	__type(value, __u32);
 } vxbpf_underlay SEC(".maps");
 
+/* Kernel vxlan devices whose host traffic the TC program carries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct vxbpf_hostdev);
+} vxbpf_hostdevs SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -87,6 +87,9 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	inner_parse(ctx, eth, &ii);
 
 	if (fdb->flags & VXBPF_FDB_LOCAL) {
+		/* The host's vxlan device takes no XDP frames. */
+		if (fdb->flags & VXBPF_FDB_HOST)
+			return verdict(ctx, VXBPF_R_TX_HOST_LOCAL, XDP_PASS);
 		if (fdb->ifindex == ifindex)
 			return verdict(ctx, VXBPF_R_TX_HAIRPIN, XDP_PASS);
 		inner_fix(ctx, &ii);

@@ -2,16 +2,28 @@
 #ifndef VXBPF_STATS_H
 #define VXBPF_STATS_H
 
-/* Every program exit goes through here: one reason, one per-CPU counter. */
-static __always_inline int verdict(struct xdp_md *ctx, enum vxbpf_reason reason, int action)
+static __always_inline void reason_count(enum vxbpf_reason reason, __u64 bytes)
 {
 	__u32 key = reason;
 	struct vxbpf_counter *c = bpf_map_lookup_elem(&vxbpf_stats, &key);
 
 	if (c) {
 		c->packets++;
-		c->bytes += ctx->data_end - ctx->data;
+		c->bytes += bytes;
 	}
+}
+
+/* Every program exit goes through here: one reason, one per-CPU counter. */
+static __always_inline int verdict(struct xdp_md *ctx, enum vxbpf_reason reason, int action)
+{
+	reason_count(reason, ctx->data_end - ctx->data);
+	return action;
+}
+
+/* The same for the TC programs; bytes are the skb's, paged part included. */
+static __always_inline int tc_verdict(struct __sk_buff *skb, enum vxbpf_reason reason, int action)
+{
+	reason_count(reason, skb->len);
 	return action;
 }
 

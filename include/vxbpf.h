@@ -83,7 +83,10 @@ enum vxbpf_fdb_flags {
 	VXBPF_FDB_MULTI = 1 << 1,   /* more remotes in the flood map: the kernel
 				     * replicates, so the fast path passes */
 	VXBPF_FDB_LEARNED = 1 << 2, /* learned from traffic (ages) */
-	VXBPF_FDB_MIRRORED = 1 << 3 /* copied from a kernel table by mirror */
+	VXBPF_FDB_MIRRORED = 1 << 3, /* copied from a kernel table by mirror */
+	VXBPF_FDB_HOST = 1 << 4	     /* with LOCAL: ifindex is a kernel vxlan
+				      * device attached by vxbpf, the MAC its
+				      * own (the host's traffic, through TC) */
 };
 
 struct vxbpf_fdb_val {
@@ -156,6 +159,29 @@ struct vxbpf_vtep_val {
 struct vxbpf_port_val {
 	__u32 vni;
 	__u32 flags;
+};
+
+/*
+ * hostdevs map: kernel vxlan device ifindex -> its VNI. `vxbpf attach` of a
+ * vxlan device puts it here; the TC program on its egress encapsulates what
+ * the host itself sends through it (routes via the device).
+ */
+struct vxbpf_hostdev {
+	__u32 vni;
+	__u32 flags;
+};
+
+/*
+ * XDP -> TC handover for frames to the host (VXBPF_FDB_HOST): XDP validates
+ * and decapsulates, then passes the inner frame with this in the metadata
+ * area; the TC ingress program of the underlay moves it to the vxlan
+ * device's ingress. An skb has no device to be redirected to from XDP.
+ */
+#define VXBPF_HOST_META_MAGIC 0x76786268U /* "vxbh" */
+
+struct vxbpf_host_meta {
+	__u32 magic;
+	__u32 ifindex; /* the kernel vxlan device */
 };
 
 /*
@@ -256,7 +282,12 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_PROXY_MISS, "tx_proxy_miss", "ARP/NS target unknown: passed")    \
 	X(RX_STATIC_MOVED, "rx_static_moved", "static MAC from another VTEP: drop") \
 	X(RX_LOCAL_MOVED, "rx_local_moved", "local port's MAC from a VTEP: passed") \
-	X(TX_NOT_UNDERLAY, "tx_not_underlay", "route not via an attached dev: passed")
+	X(TX_NOT_UNDERLAY, "tx_not_underlay", "route not via an attached dev: passed") \
+	X(RX_HOST, "rx_host", "decapsulated for the host's vxlan device")  \
+	X(TX_HOST_ENCAP, "tx_host_encap", "host traffic encapsulated (TC)")  \
+	X(TX_HOST_CSUM, "tx_host_csum", "host traffic needs an outer UDP checksum: passed") \
+	X(TX_HOST_PROTO, "tx_host_proto", "host frame not IP, or GSO not TCP: passed") \
+	X(TX_HOST_LOCAL, "tx_host_local", "between the host and a local port: passed")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,
