@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Commands that touch devices: attach/detach of the underlay program and
- * port add/del (ports map + xdp_port_rx). The map change of port add is
- * committed first so the program never sees a port it does not know, and
- * rolled back if the attachment fails.
+ * Commands that touch devices: attach/detach of the underlay programs
+ * (xdp_vxlan_rx, and tc_host_rx behind it), of a kernel vxlan device
+ * (tc_host_tx: the host's own traffic) and port add/del (ports map +
+ * xdp_port_rx). Map changes are committed first so a program never sees
+ * a device it does not know, and rolled back if the attachment fails.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "cmd.h"
 #include "veth.h"
 #include "sysctl.h"
+#include "nl.h"
+#include "tc.h"
 
 /* The ports map entry of ifindex: 1 found, 0 none, -errno. */
 static int port_get(struct vx_maps *m, int ifindex, struct vxbpf_port_val *v)
@@ -44,9 +47,111 @@ static int underlay_set(struct vx_maps *m, int ifindex, bool on)
 	return 0;
 }
 
+/* The hostdevs entry of ifindex: 1 found, 0 none, -errno. */
+static int hostdev_get(struct vx_maps *m, int ifindex, struct vxbpf_hostdev *v)
+{
+	__u32 key = ifindex;
+	int err = bpf_map_lookup_elem(m->fd[M_HOSTDEVS], &key, v);
+
+	if (err == -ENOENT)
+		return 0;
+	return err ? err : 1;
+}
+
+/*
+ * A kernel vxlan device: the host's traffic routed into it is sent by
+ * tc_host_tx, and what arrives for its MAC is handed to it by the
+ * underlay's programs (an fdb entry marked HOST).
+ */
+static int host_attach(struct vx_maps *m, const char *dev, int ifindex, const struct nl_link *nl)
+{
+	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_fdb_val fval = {}, old;
+	struct vxbpf_hostdev hd = {};
+	struct vxbpf_vni_cfg vc;
+	struct vx_cfg cfg;
+	__u32 key = ifindex;
+	int have, err;
+
+	if (!nl->has_vxlan_id || !nl->has_mac) {
+		vx_err("%s: the kernel did not report its VNI and MAC", dev);
+		return -EINVAL;
+	}
+	cfg_init(&cfg, m);
+	have = tbl_get(&cfg.vni, &nl->vxlan_id, &vc);
+	if (have <= 0) {
+		if (!have)
+			vx_err("vni %u of %s is not configured; run vxbpf mirror %s (or vni add) first",
+			       nl->vxlan_id, dev, dev);
+		err = have ? have : -ENOENT;
+		goto out;
+	}
+	fkey.vni = nl->vxlan_id;
+	memcpy(fkey.mac, nl->mac, 6);
+	have = tbl_get(&cfg.fdb, &fkey, &old);
+	if (have < 0) {
+		err = have;
+		goto out;
+	}
+	if (have && !((old.flags & VXBPF_FDB_HOST) && old.ifindex == (__u32)ifindex)) {
+		vx_err("vni %u already has an fdb entry for %s's MAC; fdb del it first",
+		       nl->vxlan_id, dev);
+		err = -EEXIST;
+		goto out;
+	}
+	fval.flags = VXBPF_FDB_LOCAL | VXBPF_FDB_HOST;
+	fval.ifindex = ifindex;
+	err = tbl_put(&cfg.fdb, &fkey, &fval);
+	if (!err)
+		err = cfg_commit(&cfg);
+	if (err)
+		goto out;
+	hd.vni = nl->vxlan_id;
+	if (bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &hd, BPF_ANY)) {
+		err = -errno;
+		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
+	}
+	if (!err)
+		err = tc_attach(m, dev, ifindex, P_HOST_TX, true);
+	if (err) {
+		bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key);
+		if (tbl_rollback(&cfg.fdb))
+			vx_err("could not remove %s's fdb entry", dev);
+		goto out;
+	}
+	fib_lookup_enable();
+out:
+	cfg_free(&cfg);
+	return err;
+}
+
+static int host_detach(struct vx_maps *m, const char *dev, int ifindex)
+{
+	struct vx_cfg cfg;
+	__u32 key = ifindex;
+	int err;
+
+	/* Program first: it must not outlive its map entry. */
+	err = tc_detach(m, dev, ifindex, true, true);
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key) && errno != ENOENT) {
+		err = -errno;
+		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
+		return err;
+	}
+	cfg_init(&cfg, m);
+	err = cfg_drop_port(&cfg, ifindex);
+	if (!err)
+		err = cfg_commit(&cfg);
+	cfg_free(&cfg);
+	return err;
+}
+
 int run_attach(const struct vx_cmd *c)
 {
 	struct vxbpf_port_val pv;
+	struct nl_link nl;
 	struct vx_maps m;
 	int ifindex, err;
 
@@ -63,9 +168,20 @@ int run_attach(const struct vx_cmd *c)
 		err = -EBUSY;
 		goto out;
 	}
+	if (!nl_link_get(ifindex, &nl) && !strcmp(nl.kind, "vxlan")) {
+		err = host_attach(&m, c->dev, ifindex, &nl);
+		goto out;
+	}
 	err = xdp_attach(&m, c->dev, ifindex, P_VXLAN_RX, c->mode);
-	if (!err)
-		err = underlay_set(&m, ifindex, true);
+	if (err)
+		goto out;
+	/* Behind XDP: frames it decapsulated for the host's vxlan devices. */
+	err = tc_attach(&m, c->dev, ifindex, P_HOST_RX, false);
+	if (err) {
+		xdp_detach(&m, c->dev, ifindex, true);
+		goto out;
+	}
+	err = underlay_set(&m, ifindex, true);
 	if (!err)
 		veth_ensure_delivery(ifindex, c->dev);
 out:
@@ -73,21 +189,48 @@ out:
 	return err;
 }
 
+static int underlay_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
+{
+	int err = xdp_detach(m, dev, ifindex, quiet);
+
+	/* XDP first: it must not mark frames nobody will move. */
+	if (!err)
+		err = tc_detach(m, dev, ifindex, false, true);
+	return err ? err : underlay_set(m, ifindex, false);
+}
+
 static int detach_one(const struct xdp_att *a, void *ctx)
 {
 	char name[IF_NAMESIZE];
 
-	int err;
-
 	if (!if_indextoname(a->ifindex, name))
 		snprintf(name, sizeof(name), "%d", a->ifindex);
-	err = xdp_detach(ctx, name, a->ifindex, true);
-	return err ? err : underlay_set(ctx, a->ifindex, false);
+	return underlay_detach(ctx, name, a->ifindex, true);
+}
+
+/* Every kernel vxlan device attached (detach --all). */
+static int host_detach_all(struct vx_maps *m)
+{
+	__u32 key, next, *prev = NULL;
+	char name[IF_NAMESIZE];
+	int err;
+
+	/* Deleting while walking restarts the walk from the first key. */
+	while (!bpf_map_get_next_key(m->fd[M_HOSTDEVS], prev, &next)) {
+		key = next;
+		if (!if_indextoname(key, name))
+			snprintf(name, sizeof(name), "%u", key);
+		err = host_detach(m, name, key);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int run_detach(const struct vx_cmd *c)
 {
 	struct vxbpf_port_val pv;
+	struct vxbpf_hostdev hd;
 	struct vx_maps m;
 	int ifindex, err;
 
@@ -101,8 +244,10 @@ int run_detach(const struct vx_cmd *c)
 	if (err)
 		return err;
 	if (c->all) {
-		/* Underlay only: ports are removed with port del. */
+		/* Underlay and vxlan devices: ports go with port del. */
 		err = xdp_walk(&m, detach_one, &m);
+		if (!err)
+			err = host_detach_all(&m);
 		goto out;
 	}
 	ifindex = dev_index(c->dev);
@@ -116,9 +261,11 @@ int run_detach(const struct vx_cmd *c)
 		err = -EBUSY;
 		goto out;
 	}
-	err = xdp_detach(&m, c->dev, ifindex, false);
-	if (!err)
-		err = underlay_set(&m, ifindex, false);
+	if (hostdev_get(&m, ifindex, &hd) > 0) {
+		err = host_detach(&m, c->dev, ifindex);
+		goto out;
+	}
+	err = underlay_detach(&m, c->dev, ifindex, false);
 out:
 	maps_close(&m);
 	return err;

@@ -117,6 +117,8 @@ static void fdb_print(const struct fdb_row *r)
 	out_open_array("flags");
 	if (v->flags & VXBPF_FDB_LOCAL)
 		out_elem(" local", "local");
+	if (v->flags & VXBPF_FDB_HOST)
+		out_elem(" host", "host");
 	if (v->flags & VXBPF_FDB_MULTI)
 		out_elem(NULL, "multi");
 	if (v->flags & VXBPF_FDB_MIRRORED)

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "tc.h"
 #include "cmd.h"
 #include "json.h"
 #include "pins.h"
@@ -175,6 +176,30 @@ static int att_cb(const struct xdp_att *a, void *ctx)
 	out_str("mode", " %s", a->mode);
 	out_u64("link_id", " link %llu", a->link_id);
 	out_u64("prog_id", " prog %llu", a->prog_id);
+	/* Underlay devices carry tc_host_rx behind XDP. */
+	if (a->prog[0] && !strcmp(a->prog, "xdp_vxlan_rx")) {
+		const char *tc = tc_attached(ctx, a->ifindex, false);
+
+		out_str("tc", ", tc_host_rx %s", tc ? tc : "missing");
+	}
+	out_close_obj();
+	out_nl();
+	return 0;
+}
+
+static int hostdevs_cb(const void *key, const void *val, void *ctx)
+{
+	__u32 ifindex = *(const __u32 *)key;
+	const char *tc = tc_attached(ctx, ifindex, true);
+	char name[IF_NAMESIZE];
+
+	if (!if_indextoname(ifindex, name))
+		snprintf(name, sizeof(name), "if%u", ifindex);
+	out_open_obj(NULL);
+	out_str("ifname", "  %s", name);
+	out_u64("ifindex", " (ifindex %llu)", ifindex);
+	out_u64("vni", " vni %llu", ((const struct vxbpf_hostdev *)val)->vni);
+	out_str("tc", " tc_host_tx %s", tc ? tc : "missing");
 	out_close_obj();
 	out_nl();
 	return 0;
@@ -218,7 +243,11 @@ int run_status(void)
 	out_nl();
 	out_text("attached:\n");
 	out_open_array("attached");
-	xdp_walk(&m, att_cb, NULL);
+	xdp_walk(&m, att_cb, &m);
+	out_close_array();
+	out_text("vxlan devices (host traffic):\n");
+	out_open_array("vxlan_devices");
+	map_walk(m.fd[M_HOSTDEVS], sizeof(__u32), sizeof(struct vxbpf_hostdev), hostdevs_cb, &m);
 	out_close_array();
 	out_text("ports:\n");
 	out_open_array("ports");

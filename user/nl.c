@@ -53,13 +53,32 @@ out:
 	return ret;
 }
 
+static int vxlan_info_cb(const struct nlattr *a, void *data)
+{
+	struct nl_link *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_VXLAN_ID && mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {
+		l->has_vxlan_id = true;
+		l->vxlan_id = mnl_attr_get_u32(a);
+	}
+	return MNL_CB_OK;
+}
+
 static int link_info_cb(const struct nlattr *a, void *data)
 {
 	struct nl_link *l = data;
 
-	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
-	    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
-		snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(a));
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_INFO_KIND:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
+			snprintf(l->kind, sizeof(l->kind), "%s", mnl_attr_get_str(a));
+		break;
+	case IFLA_INFO_DATA:
+		/* The kernel sends the kind first; the data is the kind's. */
+		if (!strcmp(l->kind, "vxlan") && mnl_attr_validate(a, MNL_TYPE_NESTED) >= 0)
+			mnl_attr_parse_nested(a, vxlan_info_cb, l);
+		break;
+	}
 	return MNL_CB_OK;
 }
 
@@ -89,6 +108,12 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) >= 0)
 			snprintf(l->name, sizeof(l->name), "%s",
 				 mnl_attr_get_str(a));
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == 6) {
+			l->has_mac = true;
+			memcpy(l->mac, mnl_attr_get_payload(a), 6);
+		}
 		break;
 	case IFLA_LINK:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) >= 0) {

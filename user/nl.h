@@ -15,6 +15,10 @@ struct nl_link {
 	int link;	    /* IFLA_LINK: a veth's peer ifindex */
 	bool has_link_nsid;
 	int link_nsid;	    /* IFLA_LINK_NETNSID: the peer's netns id */
+	bool has_mac;
+	__u8 mac[6];	    /* IFLA_ADDRESS of an Ethernet device */
+	bool has_vxlan_id;
+	__u32 vxlan_id;	    /* IFLA_VXLAN_ID of a vxlan device */
 	__u8 xdp_attached;  /* XDP_ATTACHED_* */
 	__u32 xdp_prog_id;
 };

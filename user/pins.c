@@ -32,12 +32,17 @@ const char *const vx_map_names[M__NR] = {
 	[M_NEIGH] = "neigh", [M_VTEP] = "vtep",	  [M_PORTS] = "ports",
 	[M_STATS] = "stats", [M_VNI_STATS] = "vni_stats",
 	[M_DSTPORTS] = "dstports", [M_EVENTS] = "events", [M_MISS_SEEN] = "miss_seen",
-	[M_UNDERLAY] = "underlay", [M_META] = "meta",
+	[M_UNDERLAY] = "underlay", [M_META] = "meta", [M_HOSTDEVS] = "hostdevs",
+};
+
+static const char *const prog_names[P__NR] = {
+	[P_VXLAN_RX] = "xdp_vxlan_rx", [P_PORT_RX] = "xdp_port_rx",
+	[P_HOST_TX] = "tc_host_tx",    [P_HOST_RX] = "tc_host_rx",
 };
 
 const char *prog_name(enum vx_prog_id which)
 {
-	return which == P_VXLAN_RX ? "xdp_vxlan_rx" : "xdp_port_rx";
+	return which < P__NR ? prog_names[which] : "?";
 }
 
 #define PROC_NET_INIT_INO 0xEFFFFFF9U
@@ -412,22 +417,30 @@ out:
 
 int prog_load(struct vx_maps *m, enum vx_prog_id which)
 {
-	struct bpf_program *want, *other;
+	struct bpf_program *prog, *want = NULL;
 	struct vxbpf *skel = NULL;
 	int err, fd;
 
 	err = skel_open(m->dir, &skel);
 	if (err < 0)
 		return err;
-	want = which == P_VXLAN_RX ? skel->progs.xdp_vxlan_rx :
-				     skel->progs.xdp_port_rx;
-	other = which == P_VXLAN_RX ? skel->progs.xdp_port_rx :
-				      skel->progs.xdp_vxlan_rx;
-	bpf_program__set_autoload(other, false);
+	/* Only the wanted program is verified: each load is one attach. */
+	bpf_object__for_each_program(prog, skel->obj) {
+		bool it = !strcmp(bpf_program__name(prog), prog_name(which));
+
+		bpf_program__set_autoload(prog, it);
+		if (it)
+			want = prog;
+	}
+	if (!want) {
+		vx_err("the BPF object has no program \"%s\"", prog_name(which));
+		err = -ENOENT;
+		goto out;
+	}
 	err = skel_load(skel, m->dir);
 	if (err)
 		goto out;
-	/* The fd outlives the skeleton: the XDP link holds the program. */
+	/* The fd outlives the skeleton: the link holds the program. */
 	fd = dup(bpf_program__fd(want));
 	err = fd < 0 ? -errno : fd;
 out:

@@ -24,6 +24,7 @@ enum vx_map_id {
 	M_MISS_SEEN,
 	M_UNDERLAY,
 	M_META,
+	M_HOSTDEVS,
 	M__NR
 };
 
@@ -39,6 +40,9 @@ struct vx_maps {
 enum vx_prog_id {
 	P_VXLAN_RX, /* xdp_vxlan_rx: underlay NIC */
 	P_PORT_RX,  /* xdp_port_rx: local ports */
+	P_HOST_TX,  /* tc_host_tx: a kernel vxlan device's egress */
+	P_HOST_RX,  /* tc_host_rx: underlay NIC's ingress */
+	P__NR
 };
 
 /* The pin directory of the current netns (VXBPF_PIN_DIR overrides). */
@@ -64,7 +68,7 @@ void maps_close(struct vx_maps *m);
  */
 int prog_load(struct vx_maps *m, enum vx_prog_id which);
 
-/* "xdp_vxlan_rx" / "xdp_port_rx". */
+/* The program's name in the object: "xdp_vxlan_rx", ... */
 const char *prog_name(enum vx_prog_id which);
 
 #endif
