@@ -27,7 +27,7 @@ struct vxbpf;
 
 struct harness {
 	struct vxbpf *skel;
-	int rx_fd, port_fd;
+	int rx_fd, port_fd, host_tx_fd, host_rx_fd;
 	int vni_fd, fdb_fd, vtep_fd, neigh_fd, ports_fd, stats_fd, vni_stats_fd, dstports_fd;
 	int if_ul0, if_ulp, if_vm0, if_vm0p;
 };
@@ -60,7 +60,8 @@ void stats_read_bytes(uint64_t out[VXBPF_R_MAX], uint64_t bytes[VXBPF_R_MAX]);
 const char *reason_name(int r);
 const char *verdict_name(int v);
 
-/* One BPF_PROG_TEST_RUN; returns the bpf() result (0 or -errno). */
+/* One BPF_PROG_TEST_RUN (an skb for the TC programs: ifindex is then its
+ * device); returns the bpf() result (0 or -errno). */
 int prog_run(int prog_fd, int ifindex, const struct pkt *in, struct pkt *out, uint32_t *retval);
 
 /*
@@ -70,5 +71,13 @@ int prog_run(int prog_fd, int ifindex, const struct pkt *in, struct pkt *out, ui
  */
 void expect_run(const char *name, int prog_fd, int ifindex, const struct pkt *in, int verdict,
 		int reason, const struct pkt *expect, struct pkt *out);
+
+/*
+ * An encapsulation compared with Linux's (want), field by field: the
+ * fields that legitimately differ (IPv4 ID and header checksum, UDP source
+ * port and checksum) are checked for validity instead. See harness.c.
+ */
+void expect_encap(const char *name, const struct pkt *out, const struct pkt *want,
+		  bool zero_csum, uint16_t pmin, uint16_t pmax);
 
 #endif

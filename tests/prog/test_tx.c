@@ -27,61 +27,6 @@ static void tx_config(bool v6, uint32_t flags)
 	map_port(H.if_vm0, 100);
 }
 
-/*
- * Linux vs vxbpf, field by field (tests/fixtures/README.md, "Fields that
- * legitimately differ"). Compared byte for byte: the whole frame, except
- *
- *  - IPv4 Identification: Linux's ip_select_ident() is a randomly seeded
- *    per-destination counter, not reproducible. Because of it also
- *  - the IPv4 header checksum: checked correct for the header as sent;
- *  - UDP source port: both hash the inner flow into [min, max), Linux
- *    with a key seeded at boot. Checked: within the VNI's range (and, in
- *    other tests, stable per flow and spread over flows);
- *  - UDP checksum: depends on the source port. Checked: correct by an
- *    independent recomputation and non-zero, or exactly 0 when the VNI
- *    says noudpcsum / udp6zerocsumtx;
- *
- * MACs, TTL/hop limit, TOS/traffic class, IPv6 flow label (0, as the
- * device's default `flowlabel 0`), DF, lengths, UDP destination
- * port, the VXLAN header and the inner frame must be identical.
- */
-static void expect_encap(const char *name, const struct pkt *out, const struct pkt *want,
-			 bool zero_csum, uint16_t pmin, uint16_t pmax)
-{
-	static struct pkt a, b;
-	bool v6;
-	size_t ip = 14, udp;
-	uint16_t sport;
-
-	cr_assert_eq(out->len, want->len, "%s: length %zu, Linux %zu", name, out->len, want->len);
-	v6 = get16(want->b + 12) == 0x86dd;
-	cr_assert(out->len >= 14 + (v6 ? 40u : 20u) + 16, "%s: short output", name);
-	udp = v6 ? ip + 40 : ip + 20;
-	pkt_copy(&a, out);
-	pkt_copy(&b, want);
-	if (!v6) {
-		for (struct pkt *p = &a; p; p = p == &a ? &b : NULL)
-			memset(p->b + ip + 4, 0, 2), memset(p->b + ip + 10, 0, 2);
-		cr_expect(ck_ip4_ok(out->b + ip), "%s: outer IPv4 header checksum wrong", name);
-	}
-	for (struct pkt *p = &a; p; p = p == &a ? &b : NULL)
-		memset(p->b + udp, 0, 2), memset(p->b + udp + 6, 0, 2);
-	cr_expect(!memcmp(a.b, b.b, a.len), "%s: differs from Linux: %s", name,
-		  pkt_diff(a.b, a.len, b.b, b.len));
-
-	sport = get16(out->b + udp);
-	cr_expect(sport >= pmin && sport < pmax, "%s: source port %u not in [%u, %u)", name, sport,
-		  pmin, pmax);
-	if (zero_csum) {
-		cr_expect_eq(get16(out->b + udp + 6), 0, "%s: UDP checksum 0x%04x, want 0", name,
-			     get16(out->b + udp + 6));
-	} else {
-		cr_expect_neq(get16(out->b + udp + 6), 0, "%s: UDP checksum missing", name);
-		cr_expect(ck_l4_ok(out->b + ip, v6, out->b + udp, out->len - udp, 17),
-			  "%s: outer UDP checksum 0x%04x wrong", name, get16(out->b + udp + 6));
-	}
-}
-
 /* ---- the fixtures: Linux's own encapsulation of the same frames -------- */
 
 
