@@ -61,19 +61,26 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
  * without ndo_xdp_xmit, so decapsulate here (validation, learning and
  * counters stay in one place) and pass the inner frame up with a note in
  * the metadata; tc_host_rx on this device moves it to the vxlan device's
- * ingress. Without metadata support the frame goes up untouched, and the
- * kernel's vxlan socket takes it as before.
+ * ingress. Without metadata support, or without tc_host_rx on this device,
+ * the frame goes up untouched, and the kernel's vxlan socket takes it.
  */
 static __always_inline int host_deliver(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 host,
 					__u32 outer_len, __u32 ulen, struct inner_info *ii)
 {
+	__u32 ifindex = ctx->ingress_ifindex, *ul = bpf_map_lookup_elem(&vxbpf_underlay, &ifindex);
 	struct vxbpf_host_meta *meta;
 
+	/* Only where `attach` put tc_host_rx: else the inner frame would
+	 * land on this device, for a MAC it does not have. */
+	if (!ul || !(*ul & VXBPF_UNDERLAY_TC_RX))
+		return verdict(ctx, VXBPF_R_RX_HOST_NO_TC, XDP_PASS);
 	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*meta)))
-		return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+		return verdict(ctx, VXBPF_R_RX_HOST_NO_TC, XDP_PASS);
 	meta = (void *)(long)ctx->data_meta;
+	/* (Never true after adjust_meta; the verifier wants to see it.) The
+	 * area holds no magic yet, so tc_host_rx leaves the frame alone. */
 	if ((void *)(meta + 1) > (void *)(long)ctx->data)
-		return XDP_DROP;
+		return verdict(ctx, VXBPF_R_RX_HOST_NO_TC, XDP_PASS);
 	meta->magic = VXBPF_HOST_META_MAGIC;
 	meta->ifindex = host;
 	vni_count(cfg->slot, true, ulen - sizeof(struct udphdr) - VXLAN_HLEN);

@@ -12,6 +12,7 @@
 #define ETH_P_IPV6 0x86DD
 
 #define IPPROTO_HOPOPTS 0
+#define IPPROTO_ICMP 1
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define IPPROTO_ROUTING 43
@@ -41,7 +42,9 @@
 #define ND_OPT_SOURCE_LL_ADDR 1
 #define ND_OPT_TARGET_LL_ADDR 2
 
-#define TC_ACT_OK 0
+/* "Not mine": the next tcx program or tc filter, then the default. (0,
+ * TC_ACT_OK, would end the chain and skip every filter after ours.) */
+#define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
 
 /* The length of the inner L2 header, for bpf_skb_adjust_room's flags. */

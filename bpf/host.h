@@ -9,8 +9,8 @@
  *   tc_host_rx  on the underlay device's ingress: move what XDP
  *               decapsulated for the vxlan device (host_deliver()) to
  *               that device's ingress.
- * Anything else goes on untouched (TC_ACT_OK): the kernel's vxlan device
- * does what it always did.
+ * Anything else goes on untouched (TC_ACT_UNSPEC: to the next program or
+ * filter): the kernel's vxlan device does what it always did.
  */
 #ifndef VXBPF_HOST_H
 #define VXBPF_HOST_H
@@ -24,12 +24,23 @@ static __always_inline int host_rx(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	struct vxbpf_host_meta *meta = (void *)(long)skb->data_meta;
 
+	__u32 ifindex;
+
 	/* Not counted: every frame of the underlay passes here. */
 	if ((void *)(meta + 1) > data)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	if (meta->magic != VXBPF_HOST_META_MAGIC)
-		return TC_ACT_OK;
-	return bpf_redirect(meta->ifindex, BPF_F_INGRESS);
+		return TC_ACT_UNSPEC;
+	/* The note outlives the redirect (metadata stays in the headroom):
+	 * spend it, and trust only devices attached here. */
+	meta->magic = 0;
+	ifindex = meta->ifindex;
+	if (!bpf_map_lookup_elem(&vxbpf_hostdevs, &ifindex))
+		return TC_ACT_UNSPEC;
+	/* A NIC's CHECKSUM_UNNECESSARY vouched for the outer UDP checksum
+	 * only; the inner checksums are the host's to verify. */
+	bpf_csum_level(skb, BPF_CSUM_LEVEL_DEC);
+	return bpf_redirect(ifindex, BPF_F_INGRESS);
 }
 
 /* What host_tx needs to know of the inner frame. */
@@ -122,8 +133,8 @@ static __always_inline bool host_inner(void *end, struct ethhdr *eth, __u32 len,
  * The inner frame's sum for the outer UDP checksum. An skb cannot hand a
  * CHECKSUM_PARTIAL outer checksum made in BPF to the device, so it is
  * computed here: from the headers for TCP/UDP (local checksum offload),
- * else over the whole frame (ICMP and the like, small and computed by the
- * stack already). A GSO skb would need one per segment: the kernel's.
+ * over the whole frame for ICMP (small, and summed by the stack already).
+ * A GSO skb would need one per segment: the kernel's.
  */
 static __always_inline bool host_inner_sum(struct __sk_buff *skb, const struct host_inner *hi,
 					   __u32 *sum)
@@ -137,9 +148,10 @@ static __always_inline bool host_inner_sum(struct __sk_buff *skb, const struct h
 		*sum = hi->frame_sum;
 		return true;
 	}
-	/* A TCP/UDP frame not summable from its headers may hold a seed
-	 * that a device finishes later: the sum would be wrong. */
-	if (hi->l4 == IPPROTO_TCP || hi->l4 == IPPROTO_UDP || len > 512 * 18)
+	/* Anything but ICMP may hold a CHECKSUM_PARTIAL seed (TCP/UDP with
+	 * IPv4 options, behind IPv6 extension headers, padded) that a device
+	 * finishes later: the sum would be wrong. ICMP is summed by the stack. */
+	if ((hi->l4 != IPPROTO_ICMP && hi->l4 != IPPROTO_ICMPV6) || len > 512 * 18)
 		return false;
 	if (bpf_skb_pull_data(skb, len))
 		return false;
@@ -167,22 +179,26 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 
 	hd = bpf_map_lookup_elem(&vxbpf_hostdevs, &ifindex);
 	if (!hd)
-		return tc_verdict(skb, VXBPF_R_TX_NOT_PORT, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_NOT_PORT, TC_ACT_UNSPEC);
 	vni = hd->vni;
 	cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
 	if (!cfg)
-		return tc_verdict(skb, VXBPF_R_TX_NO_VNI, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_NO_VNI, TC_ACT_UNSPEC);
 
 	pull = len < HOST_PULL_LEN ? len : HOST_PULL_LEN;
 	if (bpf_skb_pull_data(skb, pull))
-		return tc_verdict(skb, VXBPF_R_TX_MALFORMED, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_MALFORMED, TC_ACT_UNSPEC);
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;
 	eth = data;
 	if ((void *)(eth + 1) > end)
-		return tc_verdict(skb, VXBPF_R_TX_MALFORMED, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_MALFORMED, TC_ACT_UNSPEC);
 	if (mac_is_multicast(eth->h_dest))
-		return tc_verdict(skb, VXBPF_R_TX_BUM, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_BUM, TC_ACT_UNSPEC);
+	/* A tag the device would insert after TC egress: it would end up on
+	 * the outer frame. */
+	if (skb->vlan_present)
+		return tc_verdict(skb, VXBPF_R_TX_HOST_VLAN, TC_ACT_UNSPEC);
 
 	fkey.vni = vni;
 	mac_copy(fkey.mac, eth->h_dest);
@@ -193,13 +209,13 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 	}
 	/* No l2miss here: the vxlan device raises its own. */
 	if (!fdb)
-		return tc_verdict(skb, VXBPF_R_TX_UNKNOWN_DST, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_UNKNOWN_DST, TC_ACT_UNSPEC);
 	if (fdb->flags & VXBPF_FDB_MULTI)
-		return tc_verdict(skb, VXBPF_R_TX_MULTI_DST, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_MULTI_DST, TC_ACT_UNSPEC);
 	if (fdb->flags & VXBPF_FDB_LOCAL)
-		return tc_verdict(skb, VXBPF_R_TX_HOST_LOCAL, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_HOST_LOCAL, TC_ACT_UNSPEC);
 	if (!host_inner(end, eth, len, skb->gso_size, &hi))
-		return tc_verdict(skb, VXBPF_R_TX_HOST_PROTO, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_HOST_PROTO, TC_ACT_UNSPEC);
 	__builtin_memcpy(&ieth, eth, sizeof(ieth));
 
 	plan.dst = fdb->dst;
@@ -212,13 +228,13 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 	plan.csum = plan.v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX)
 			    : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
 	if (plan.csum && !host_inner_sum(skb, &hi, &plan.inner_sum))
-		return tc_verdict(skb, VXBPF_R_TX_HOST_CSUM, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_HOST_CSUM, TC_ACT_UNSPEC);
 
 	/* A GSO skb is checked by the size of the segments it becomes. */
 	r = outer_fib(skb, cfg, &plan, vni,
 		      plan.hdr_len + (hi.seg_len ? hi.seg_len : len - ETH_HLEN), ifindex);
 	if (r != VXBPF_R_TX_ENCAP)
-		return tc_verdict(skb, r, TC_ACT_OK);
+		return tc_verdict(skb, r, TC_ACT_UNSPEC);
 	/* The kernel's own choice: udp_flow_src_port() of skb_get_hash(). */
 	plan.be_sport = encap_sport(cfg, bpf_get_hash_recalc(skb));
 
@@ -229,7 +245,7 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 		BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN) | BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
 		(plan.v6 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 : BPF_F_ADJ_ROOM_ENCAP_L3_IPV4);
 	if (bpf_skb_adjust_room(skb, plan.hdr_len, BPF_ADJ_ROOM_MAC, flags))
-		return tc_verdict(skb, VXBPF_R_TX_NO_ROOM, TC_ACT_OK);
+		return tc_verdict(skb, VXBPF_R_TX_NO_ROOM, TC_ACT_UNSPEC);
 
 	data = (void *)(long)skb->data;
 	end = (void *)(long)skb->data_end;

@@ -155,6 +155,12 @@ struct vxbpf_vtep_val {
 	__u32 pad;
 };
 
+/* underlay map: ifindex -> these bits (an entry means XDP is attached). */
+enum vxbpf_underlay_flags {
+	VXBPF_UNDERLAY_XDP = 1 << 0,	/* encapsulated frames may go there */
+	VXBPF_UNDERLAY_TC_RX = 1 << 1,	/* tc_host_rx is behind XDP there */
+};
+
 /* ports map: ifindex -> the VNI this local (access) port belongs to. */
 struct vxbpf_port_val {
 	__u32 vni;
@@ -287,7 +293,9 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_HOST_ENCAP, "tx_host_encap", "host traffic encapsulated (TC)")  \
 	X(TX_HOST_CSUM, "tx_host_csum", "host traffic needs an outer UDP checksum: passed") \
 	X(TX_HOST_PROTO, "tx_host_proto", "host frame not IP, or GSO not TCP: passed") \
-	X(TX_HOST_LOCAL, "tx_host_local", "between the host and a local port: passed")
+	X(TX_HOST_LOCAL, "tx_host_local", "between the host and a local port: passed") \
+	X(RX_HOST_NO_TC, "rx_host_no_tc", "for the host, no metadata or tc_host_rx: passed") \
+	X(TX_HOST_VLAN, "tx_host_vlan", "host frame with an offloaded VLAN tag: passed")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -31,15 +31,19 @@ static int port_get(struct vx_maps *m, int ifindex, struct vxbpf_port_val *v)
 	return err ? err : 1;
 }
 
-/* The encap program redirects only to devices recorded here. */
-static int underlay_set(struct vx_maps *m, int ifindex, bool on)
+/*
+ * The underlay map: the encap program redirects only to devices recorded
+ * there, and XDP hands frames to the host's vxlan devices only where
+ * tc_host_rx stands behind it. bits 0: remove the entry.
+ */
+static int underlay_set(struct vx_maps *m, int ifindex, __u32 bits)
 {
-	__u32 key = ifindex, one = 1;
+	__u32 key = ifindex;
 	int err;
 
-	err = on ? bpf_map_update_elem(m->fd[M_UNDERLAY], &key, &one, BPF_ANY)
-		 : bpf_map_delete_elem(m->fd[M_UNDERLAY], &key);
-	if (err && !(errno == ENOENT && !on)) {
+	err = bits ? bpf_map_update_elem(m->fd[M_UNDERLAY], &key, &bits, BPF_ANY)
+		   : bpf_map_delete_elem(m->fd[M_UNDERLAY], &key);
+	if (err && !(errno == ENOENT && !bits)) {
 		err = -errno;
 		vx_err("cannot update the underlay map: %s", vx_strerror(err));
 		return err;
@@ -61,51 +65,50 @@ static int hostdev_get(struct vx_maps *m, int ifindex, struct vxbpf_hostdev *v)
 /*
  * A kernel vxlan device: the host's traffic routed into it is sent by
  * tc_host_tx, and what arrives for its MAC is handed to it by the
- * underlay's programs (an fdb entry marked HOST).
+ * underlay's programs (an fdb entry marked HOST). Attaching again
+ * replaces the program; a failure leaves what was there.
  */
-static int host_attach(struct vx_maps *m, const char *dev, int ifindex, const struct nl_link *nl)
+static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, int ifindex,
+		       const struct nl_link *nl)
 {
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_fdb_val fval = {}, old;
-	struct vxbpf_hostdev hd = {};
+	struct vxbpf_hostdev hd = {}, old_hd;
 	struct vxbpf_vni_cfg vc;
-	struct vx_cfg cfg;
 	__u32 key = ifindex;
-	int have, err;
+	int have, had_hd, err;
 
 	if (!nl->has_vxlan_id || !nl->has_mac) {
 		vx_err("%s: the kernel did not report its VNI and MAC", dev);
 		return -EINVAL;
 	}
-	cfg_init(&cfg, m);
-	have = tbl_get(&cfg.vni, &nl->vxlan_id, &vc);
+	have = tbl_get(&cfg->vni, &nl->vxlan_id, &vc);
 	if (have <= 0) {
 		if (!have)
 			vx_err("vni %u of %s is not configured; run vxbpf mirror %s (or vni add) first",
 			       nl->vxlan_id, dev, dev);
-		err = have ? have : -ENOENT;
-		goto out;
+		return have ? have : -ENOENT;
 	}
 	fkey.vni = nl->vxlan_id;
 	memcpy(fkey.mac, nl->mac, 6);
-	have = tbl_get(&cfg.fdb, &fkey, &old);
-	if (have < 0) {
-		err = have;
-		goto out;
-	}
+	have = tbl_get(&cfg->fdb, &fkey, &old);
+	if (have < 0)
+		return have;
 	if (have && !((old.flags & VXBPF_FDB_HOST) && old.ifindex == (__u32)ifindex)) {
 		vx_err("vni %u already has an fdb entry for %s's MAC; fdb del it first",
 		       nl->vxlan_id, dev);
-		err = -EEXIST;
-		goto out;
+		return -EEXIST;
 	}
+	had_hd = hostdev_get(m, ifindex, &old_hd);
+	if (had_hd < 0)
+		return had_hd;
 	fval.flags = VXBPF_FDB_LOCAL | VXBPF_FDB_HOST;
 	fval.ifindex = ifindex;
-	err = tbl_put(&cfg.fdb, &fkey, &fval);
+	err = tbl_put(&cfg->fdb, &fkey, &fval);
 	if (!err)
-		err = cfg_commit(&cfg);
+		err = cfg_commit(cfg);
 	if (err)
-		goto out;
+		return err;
 	hd.vni = nl->vxlan_id;
 	if (bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &hd, BPF_ANY)) {
 		err = -errno;
@@ -114,20 +117,20 @@ static int host_attach(struct vx_maps *m, const char *dev, int ifindex, const st
 	if (!err)
 		err = tc_attach(m, dev, ifindex, P_HOST_TX, true);
 	if (err) {
-		bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key);
-		if (tbl_rollback(&cfg.fdb))
-			vx_err("could not remove %s's fdb entry", dev);
-		goto out;
+		if (had_hd)
+			bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &old_hd, BPF_ANY);
+		else
+			bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key);
+		if (tbl_rollback(&cfg->fdb))
+			vx_err("could not restore %s's fdb entry", dev);
+		return err;
 	}
 	fib_lookup_enable();
-out:
-	cfg_free(&cfg);
-	return err;
+	return 0;
 }
 
-static int host_detach(struct vx_maps *m, const char *dev, int ifindex)
+static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, int ifindex)
 {
-	struct vx_cfg cfg;
 	__u32 key = ifindex;
 	int err;
 
@@ -140,12 +143,37 @@ static int host_detach(struct vx_maps *m, const char *dev, int ifindex)
 		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
 		return err;
 	}
-	cfg_init(&cfg, m);
-	err = cfg_drop_port(&cfg, ifindex);
+	err = cfg_drop_port(cfg, ifindex);
+	return err ? err : cfg_commit(cfg);
+}
+
+/*
+ * The underlay: tc_host_rx first, then XDP, then the map entry that lets
+ * XDP hand frames to tc_host_rx, so XDP never marks a frame nobody moves.
+ * A failure removes only what this call added.
+ */
+static int underlay_attach(struct vx_maps *m, const struct vx_cmd *c, int ifindex)
+{
+	bool had_tc = tc_attached(m, ifindex, false, false);
+	struct xdp_att a;
+	bool had_xdp = xdp_attached(m, ifindex, &a) > 0;
+	int err;
+
+	err = tc_attach(m, c->dev, ifindex, P_HOST_RX, false);
+	if (err)
+		return err;
+	err = xdp_attach(m, c->dev, ifindex, P_VXLAN_RX, c->mode);
 	if (!err)
-		err = cfg_commit(&cfg);
-	cfg_free(&cfg);
-	return err;
+		err = underlay_set(m, ifindex, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
+	if (err) {
+		if (!had_xdp)
+			xdp_detach(m, c->dev, ifindex, true);
+		if (!had_tc)
+			tc_detach(m, c->dev, ifindex, false, true);
+		return err;
+	}
+	veth_ensure_delivery(ifindex, c->dev);
+	return 0;
 }
 
 int run_attach(const struct vx_cmd *c)
@@ -153,50 +181,46 @@ int run_attach(const struct vx_cmd *c)
 	struct vxbpf_port_val pv;
 	struct nl_link nl;
 	struct vx_maps m;
+	struct vx_cfg cfg;
 	int ifindex, err;
 
 	ifindex = dev_index(c->dev);
 	if (ifindex < 0)
 		return ifindex;
+	err = nl_link_get(ifindex, &nl);
+	if (err) {
+		vx_err("cannot query %s: %s", c->dev, vx_strerror(err));
+		return err;
+	}
 	err = maps_open(&m, true);
 	if (err)
 		return err;
+	cfg_init(&cfg, &m); /* the pin-dir lock, for every map written here */
 	err = port_get(&m, ifindex, &pv);
 	if (err > 0) {
 		vx_err("%s is a vxbpf port (vni %u); port del %s first", c->dev,
 		       pv.vni, c->dev);
 		err = -EBUSY;
-		goto out;
+	} else if (!strcmp(nl.kind, "vxlan")) {
+		err = host_attach(&m, &cfg, c->dev, ifindex, &nl);
+	} else {
+		err = underlay_attach(&m, c, ifindex);
 	}
-	if (!nl_link_get(ifindex, &nl) && !strcmp(nl.kind, "vxlan")) {
-		err = host_attach(&m, c->dev, ifindex, &nl);
-		goto out;
-	}
-	err = xdp_attach(&m, c->dev, ifindex, P_VXLAN_RX, c->mode);
-	if (err)
-		goto out;
-	/* Behind XDP: frames it decapsulated for the host's vxlan devices. */
-	err = tc_attach(&m, c->dev, ifindex, P_HOST_RX, false);
-	if (err) {
-		xdp_detach(&m, c->dev, ifindex, true);
-		goto out;
-	}
-	err = underlay_set(&m, ifindex, true);
-	if (!err)
-		veth_ensure_delivery(ifindex, c->dev);
-out:
+	cfg_free(&cfg);
 	maps_close(&m);
 	return err;
 }
 
 static int underlay_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
 {
-	int err = xdp_detach(m, dev, ifindex, quiet);
+	/* The entry first: XDP must not mark frames nobody will move. */
+	int err = underlay_set(m, ifindex, 0);
 
-	/* XDP first: it must not mark frames nobody will move. */
+	if (!err)
+		err = xdp_detach(m, dev, ifindex, quiet);
 	if (!err)
 		err = tc_detach(m, dev, ifindex, false, true);
-	return err ? err : underlay_set(m, ifindex, false);
+	return err;
 }
 
 static int detach_one(const struct xdp_att *a, void *ctx)
@@ -209,18 +233,18 @@ static int detach_one(const struct xdp_att *a, void *ctx)
 }
 
 /* Every kernel vxlan device attached (detach --all). */
-static int host_detach_all(struct vx_maps *m)
+static int host_detach_all(struct vx_maps *m, struct vx_cfg *cfg)
 {
-	__u32 key, next, *prev = NULL;
+	__u32 key, next;
 	char name[IF_NAMESIZE];
 	int err;
 
-	/* Deleting while walking restarts the walk from the first key. */
-	while (!bpf_map_get_next_key(m->fd[M_HOSTDEVS], prev, &next)) {
+	/* Deleting while walking: always restart from the first key. */
+	while (!bpf_map_get_next_key(m->fd[M_HOSTDEVS], NULL, &next)) {
 		key = next;
 		if (!if_indextoname(key, name))
 			snprintf(name, sizeof(name), "%u", key);
-		err = host_detach(m, name, key);
+		err = host_detach(m, cfg, name, key);
 		if (err)
 			return err;
 	}
@@ -232,6 +256,7 @@ int run_detach(const struct vx_cmd *c)
 	struct vxbpf_port_val pv;
 	struct vxbpf_hostdev hd;
 	struct vx_maps m;
+	struct vx_cfg cfg;
 	int ifindex, err;
 
 	err = maps_open(&m, false);
@@ -243,11 +268,12 @@ int run_detach(const struct vx_cmd *c)
 	}
 	if (err)
 		return err;
+	cfg_init(&cfg, &m);
 	if (c->all) {
 		/* Underlay and vxlan devices: ports go with port del. */
 		err = xdp_walk(&m, detach_one, &m);
 		if (!err)
-			err = host_detach_all(&m);
+			err = host_detach_all(&m, &cfg);
 		goto out;
 	}
 	ifindex = dev_index(c->dev);
@@ -262,11 +288,12 @@ int run_detach(const struct vx_cmd *c)
 		goto out;
 	}
 	if (hostdev_get(&m, ifindex, &hd) > 0) {
-		err = host_detach(&m, c->dev, ifindex);
+		err = host_detach(&m, &cfg, c->dev, ifindex);
 		goto out;
 	}
 	err = underlay_detach(&m, c->dev, ifindex, false);
 out:
+	cfg_free(&cfg);
 	maps_close(&m);
 	return err;
 }

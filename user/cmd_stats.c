@@ -178,7 +178,7 @@ static int att_cb(const struct xdp_att *a, void *ctx)
 	out_u64("prog_id", " prog %llu", a->prog_id);
 	/* Underlay devices carry tc_host_rx behind XDP. */
 	if (a->prog[0] && !strcmp(a->prog, "xdp_vxlan_rx")) {
-		const char *tc = tc_attached(ctx, a->ifindex, false);
+		const char *tc = tc_attached(ctx, a->ifindex, false, false);
 
 		out_str("tc", ", tc_host_rx %s", tc ? tc : "missing");
 	}
@@ -190,7 +190,7 @@ static int att_cb(const struct xdp_att *a, void *ctx)
 static int hostdevs_cb(const void *key, const void *val, void *ctx)
 {
 	__u32 ifindex = *(const __u32 *)key;
-	const char *tc = tc_attached(ctx, ifindex, true);
+	const char *tc = tc_attached(ctx, ifindex, true, false);
 	char name[IF_NAMESIZE];
 
 	if (!if_indextoname(ifindex, name))

@@ -25,8 +25,8 @@ static void tc_link_path(struct vx_maps *m, int ifindex, bool egress, char *buf,
 	snprintf(buf, len, "%s/links/tc_%s_%d", m->dir, egress ? "out" : "in", ifindex);
 }
 
-/* 1: a live tcx link on ifindex, 0: none or stale (pin removed). */
-static int tcx_get(struct vx_maps *m, int ifindex, bool egress, int *lfd_out)
+/* 1: a live tcx link on ifindex, 0: none or stale (pin removed if tidy). */
+static int tcx_get(struct vx_maps *m, int ifindex, bool egress, int *lfd_out, bool tidy)
 {
 	struct bpf_link_info li = {};
 	__u32 len = sizeof(li);
@@ -42,7 +42,8 @@ static int tcx_get(struct vx_maps *m, int ifindex, bool egress, int *lfd_out)
 	if (bpf_obj_get_info_by_fd(lfd, &li, &len) || li.type != VX_BPF_LINK_TYPE_TCX ||
 	    *(__u32 *)&li.raw_tracepoint != (__u32)ifindex) {
 		close(lfd);
-		unlink(path);
+		if (tidy)
+			unlink(path);
 		return 0;
 	}
 	if (lfd_out)
@@ -103,7 +104,7 @@ int tc_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_prog_id w
 	prog_fd = prog_load(m, which);
 	if (prog_fd < 0)
 		return prog_fd;
-	if (tcx_get(m, ifindex, egress, &lfd)) {
+	if (tcx_get(m, ifindex, egress, &lfd, true)) {
 		/* Swap the program; the link and its place stay. */
 		err = bpf_link_update(lfd, prog_fd, NULL);
 		if (err)
@@ -142,7 +143,7 @@ int tc_detach(struct vx_maps *m, const char *dev, int ifindex, bool egress, bool
 	char path[PATH_MAX];
 	int lfd, err;
 
-	if (tcx_get(m, ifindex, egress, &lfd)) {
+	if (tcx_get(m, ifindex, egress, &lfd, true)) {
 		err = bpf_link_detach(lfd);
 		close(lfd);
 		if (err && err != -ENOLINK && err != -EINVAL) {
@@ -168,9 +169,9 @@ int tc_detach(struct vx_maps *m, const char *dev, int ifindex, bool egress, bool
 	return 0;
 }
 
-const char *tc_attached(struct vx_maps *m, int ifindex, bool egress)
+const char *tc_attached(struct vx_maps *m, int ifindex, bool egress, bool tidy)
 {
-	if (tcx_get(m, ifindex, egress, NULL))
+	if (tcx_get(m, ifindex, egress, NULL, tidy))
 		return "tcx";
 	return cls_present(ifindex, egress) ? "cls_bpf" : NULL;
 }

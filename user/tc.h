@@ -16,7 +16,8 @@
 int tc_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_prog_id which, bool egress);
 /* quiet: no error when nothing is attached. */
 int tc_detach(struct vx_maps *m, const char *dev, int ifindex, bool egress, bool quiet);
-/* "tcx", "cls_bpf" or NULL: how vxbpf's program is attached there. */
-const char *tc_attached(struct vx_maps *m, int ifindex, bool egress);
+/* "tcx", "cls_bpf" or NULL: how vxbpf's program is attached there. tidy:
+ * remove a pin whose link is gone (attach/detach; not for status). */
+const char *tc_attached(struct vx_maps *m, int ifindex, bool egress, bool tidy);
 
 #endif

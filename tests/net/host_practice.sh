@@ -114,7 +114,7 @@ host_pings()
 # fast path carry GSO skbs (no outer UDP checksum), 0 when the kernel must.
 t_practice_host()
 {
-	local fam=$1 gso=$2 name msg tx0 rx0 bytes0 bytes1 passed0
+	local fam=$1 gso=$2 name msg tx0 rx0 bytes0 bytes1 passed0 pins
 	shift 2
 
 	name="practice ul$fam: the host's own traffic via vxlan100 carried by TC+XDP${*:+ ($*)}"
@@ -155,8 +155,14 @@ t_practice_host()
 		check_err 1 "tx_host_encap grew after detach"
 	vxbpf_run "$A" fdb show | grep -qi "$A_VXMAC" &&
 		check_err 1 "the host entry outlived detach: $(vxbpf_run "$A" fdb show | tr '\n' ';')"
-	tc -n "$A" filter show dev vxlan$VNI egress 2>/dev/null | grep -q tc_host_tx &&
-		check_err 1 "tc_host_tx still attached"
+	vxbpf_run "$A" -j status | jq -e '.vxlan_devices | length == 0' >/dev/null ||
+		check_err 1 "status still lists vxlan$VNI"
+	pins=$(vxbpf_run "$A" -j status | jq -r .pin_dir)
+	[[ -e $pins/links/tc_out_$(ip -n "$A" -j link show vxlan$VNI | jq '.[0].ifindex') ]] &&
+		check_err 1 "the tc_host_tx link pin outlived detach"
+	# The underlay keeps its programs and passes what is not ours.
+	vxbpf_run "$A" -j status | jq -e '.attached[0].tc == "tcx" or .attached[0].tc == "cls_bpf"' >/dev/null ||
+		check_err 1 "tc_host_rx missing on ul0: $(vxbpf_run "$A" status | tr '\n' ';')"
 	log_test "$name"
 }
 

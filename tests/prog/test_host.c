@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <linux/pkt_cls.h> /* TC_ACT_UNSPEC: not mine, the next program or filter */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
@@ -21,8 +22,6 @@
 #include "harness.h"
 #include "vxbpf.skel.h"
 
-#define TC_ACT_OK	0
-#define TC_ACT_REDIRECT 7
 
 static void hostdev(int ifindex, uint32_t vni)
 {
@@ -97,6 +96,43 @@ Test(host, seed_lco, .init = h_setup, .fini = h_teardown)
 	}
 }
 
+/* The same for an IPv6 inner frame. */
+Test(host, seed_lco_inner6, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out, inner;
+	size_t l4 = 14 + 20;
+
+	tx_config(false, 0);
+	build_tcp6(&in, MAC_VM2, MAC_VM1, 40000);
+	l4_make_seed(&in);
+	expect_run("seed6", H.host_tx_fd, H.if_vm0, &in, TC_ACT_REDIRECT, VXBPF_R_TX_HOST_ENCAP,
+		   NULL, &out);
+	cr_assert(out.len == in.len + l4 + 16, "seed6: output %zu bytes", out.len);
+	inner.len = 0;
+	pkt_put(&inner, out.b + l4 + 16, in.len);
+	l4_complete(&inner);
+	memcpy(out.b + l4 + 16, inner.b, inner.len);
+	cr_expect(ck_l4_ok(out.b + 14, false, out.b + l4, out.len - l4, 17),
+		  "seed6: outer UDP checksum 0x%04x wrong", get16(out.b + l4 + 6));
+}
+
+/* A TCP frame whose sum does not follow from its headers (padding after
+ * the IP packet) may hold a seed: the kernel must checksum it. */
+Test(host, csum_to_kernel, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in;
+
+	tx_config(false, 0);
+	build_tcp4(&in, MAC_VM2, MAC_VM1, 40000, 0);
+	pkt_put(&in, (const uint8_t[]){ 0, 0, 0, 0 }, 4);
+	expect_run("padded TCP", H.host_tx_fd, H.if_vm0, &in, TC_ACT_UNSPEC,
+		   VXBPF_R_TX_HOST_CSUM, &in, NULL);
+	/* Without an outer checksum nothing needs summing. */
+	tx_config(false, VXBPF_VNI_NOUDPCSUM);
+	expect_run("padded TCP, noudpcsum", H.host_tx_fd, H.if_vm0, &in, TC_ACT_REDIRECT,
+		   VXBPF_R_TX_HOST_ENCAP, NULL, NULL);
+}
+
 Test(host, noudpcsum, .init = h_setup, .fini = h_teardown)
 {
 	static struct pkt in, out;
@@ -117,12 +153,12 @@ Test(host, passed, .init = h_setup, .fini = h_teardown)
 	tx_config(false, 0);
 	memcpy(other, MAC_OTHER, 6);
 	build_udp4(&in, MAC_BCAST, MAC_VM1, "10.0.0.255", 9, 10);
-	expect_run("broadcast", H.host_tx_fd, H.if_vm0, &in, TC_ACT_OK, VXBPF_R_TX_BUM, &in, NULL);
+	expect_run("broadcast", H.host_tx_fd, H.if_vm0, &in, TC_ACT_UNSPEC, VXBPF_R_TX_BUM, &in, NULL);
 	build_tcp4(&in, other, MAC_VM1, 40000, 0);
-	expect_run("unknown dst", H.host_tx_fd, H.if_vm0, &in, TC_ACT_OK, VXBPF_R_TX_UNKNOWN_DST,
+	expect_run("unknown dst", H.host_tx_fd, H.if_vm0, &in, TC_ACT_UNSPEC, VXBPF_R_TX_UNKNOWN_DST,
 		   &in, NULL);
 	build_tcp4(&in, MAC_VM2, MAC_VM1, 40000, 0);
-	expect_run("not a host device", H.host_tx_fd, H.if_vm0p, &in, TC_ACT_OK,
+	expect_run("not a host device", H.host_tx_fd, H.if_vm0p, &in, TC_ACT_UNSPEC,
 		   VXBPF_R_TX_NOT_PORT, &in, NULL);
 	/* A unicast ARP reply: bpf_skb_adjust_room takes IP only. */
 	arp.len = 0;
@@ -133,11 +169,11 @@ Test(host, passed, .init = h_setup, .fini = h_teardown)
 	pkt_put(&arp, (const uint8_t[]){10, 0, 0, 1}, 4);
 	pkt_put(&arp, MAC_VM2, 6);
 	pkt_put(&arp, (const uint8_t[]){10, 0, 0, 2}, 4);
-	expect_run("unicast ARP", H.host_tx_fd, H.if_vm0, &arp, TC_ACT_OK, VXBPF_R_TX_HOST_PROTO,
+	expect_run("unicast ARP", H.host_tx_fd, H.if_vm0, &arp, TC_ACT_UNSPEC, VXBPF_R_TX_HOST_PROTO,
 		   &arp, NULL);
 	map_fdb_local(100, MAC_VM2, H.if_ulp);
 	build_tcp4(&in, MAC_VM2, MAC_VM1, 40000, 0);
-	expect_run("to a local port", H.host_tx_fd, H.if_vm0, &in, TC_ACT_OK, VXBPF_R_TX_HOST_LOCAL,
+	expect_run("to a local port", H.host_tx_fd, H.if_vm0, &in, TC_ACT_UNSPEC, VXBPF_R_TX_HOST_LOCAL,
 		   &in, NULL);
 }
 
@@ -153,6 +189,9 @@ Test(host, rx_handover, .init = h_setup, .fini = h_teardown)
 	struct vxbpf_fdb_val v = {.flags = VXBPF_FDB_LOCAL | VXBPF_FDB_HOST, .ifindex = 4242};
 	struct vx_opts o = {};
 
+	__u32 ul = H.if_ul0, bits = VXBPF_UNDERLAY_XDP;
+	int ul_fd = bpf_map__fd(H.skel->maps.vxbpf_underlay);
+
 	map_vni(100, "192.0.2.2", 0);
 	map_vtep(100, "192.0.2.1");
 	map_dstport(4789, 1);
@@ -160,6 +199,13 @@ Test(host, rx_handover, .init = h_setup, .fini = h_teardown)
 	cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0);
 	build_tcp4(&inner, MAC_VM2, MAC_VM1, 40000, 0);
 	build_vxlan(&in, &o, &inner);
+
+	/* No tc_host_rx behind XDP on this device: the kernel's job. */
+	cr_assert_eq(bpf_map_update_elem(ul_fd, &ul, &bits, BPF_ANY), 0);
+	expect_run("rx host, no tc", H.rx_fd, H.if_ul0, &in, XDP_PASS, VXBPF_R_RX_HOST_NO_TC, NULL,
+		   NULL);
+	bits |= VXBPF_UNDERLAY_TC_RX;
+	cr_assert_eq(bpf_map_update_elem(ul_fd, &ul, &bits, BPF_ANY), 0);
 	{
 		struct vxbpf_host_meta m = {.magic = VXBPF_HOST_META_MAGIC, .ifindex = 4242};
 
