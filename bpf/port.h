@@ -78,8 +78,14 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		fdb = NULL;
 	}
 	if (!fdb) {
-		if (cfg->flags & VXBPF_VNI_L2MISS)
-			event_miss(VXBPF_EV_L2MISS, vni, ifindex, fkey.mac, NULL);
+		/* As vxlan_xmit(): a miss only where no default destination
+		 * (the all-zero MAC's entry) would take the frame. */
+		if (cfg->flags & VXBPF_VNI_L2MISS) {
+			struct vxbpf_fdb_key zkey = { .vni = vni };
+
+			if (!bpf_map_lookup_elem(&vxbpf_fdb, &zkey))
+				event_miss(VXBPF_EV_L2MISS, vni, ifindex, fkey.mac, NULL);
+		}
 		return verdict(ctx, VXBPF_R_TX_UNKNOWN_DST, XDP_PASS);
 	}
 	if (fdb->flags & VXBPF_FDB_MULTI)

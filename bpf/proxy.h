@@ -18,6 +18,21 @@ struct arp_eth {
 	__be32 tpa;
 } __attribute__((packed));
 
+/*
+ * A neighbour whose MAC lives on a local port answers for itself, as the
+ * kernel's arp_reduce()/neigh_reduce() leave a "bridge-local neighbor" to
+ * the bridge: the request goes on to the kernel, which floods it there.
+ */
+static __always_inline bool neigh_is_local(__u32 vni, const __u8 *mac)
+{
+	struct vxbpf_fdb_key k = { .vni = vni };
+	struct vxbpf_fdb_val *f;
+
+	mac_copy(k.mac, mac);
+	f = bpf_map_lookup_elem(&vxbpf_fdb, &k);
+	return f && (f->flags & VXBPF_FDB_LOCAL);
+}
+
 /* Returns a reason; VXBPF_R_TX_ARP_REPLY means the frame is now the reply. */
 /* On VXBPF_R_TX_PROXY_MISS, *miss is the address nobody could answer for. */
 static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni,
@@ -48,6 +63,8 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 		*miss = key.ip;
 		return VXBPF_R_TX_PROXY_MISS;
 	}
+	if (neigh_is_local(vni, n->mac))
+		return VXBPF_R_TX_PROXY_LOCAL;
 
 	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
 	mac_copy(arp->tha, arp->sha);
@@ -108,6 +125,8 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 		*miss = tgt;
 		return VXBPF_R_TX_PROXY_MISS;
 	}
+	if (neigh_is_local(vni, n->mac))
+		return VXBPF_R_TX_PROXY_LOCAL;
 	mac_copy(mac, n->mac);
 	nflags = n->flags;
 	mac_copy(req_mac, eth->h_source);

@@ -295,7 +295,8 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_HOST_PROTO, "tx_host_proto", "host frame not IP, or GSO not TCP: passed") \
 	X(TX_HOST_LOCAL, "tx_host_local", "between the host and a local port: passed") \
 	X(RX_HOST_NO_TC, "rx_host_no_tc", "for the host, no metadata or tc_host_rx: passed") \
-	X(TX_HOST_VLAN, "tx_host_vlan", "host frame with an offloaded VLAN tag: passed")
+	X(TX_HOST_VLAN, "tx_host_vlan", "host frame with an offloaded VLAN tag: passed") \
+	X(TX_PROXY_LOCAL, "tx_proxy_local", "ARP/NS for a local port's address: passed")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

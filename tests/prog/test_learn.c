@@ -224,6 +224,23 @@ Test(events, l2miss_once_per_interval, .init = h_setup, .fini = h_teardown)
 	cr_expect_eq(log.n, 1, "%d events for a second MAC", log.n);
 }
 
+/* A default destination (the all-zero MAC's entry) takes unknown unicast:
+ * the kernel raises no l2miss then, nor do we. */
+Test(events, no_l2miss_with_a_default_destination, .init = h_setup, .fini = h_teardown)
+{
+	static const uint8_t zero[6];
+	static struct pkt in, out;
+	struct ev_log log;
+
+	map_vni(100, LOCAL4, VXBPF_VNI_L2MISS);
+	map_port(H.if_vm0, 100);
+	map_fdb_remote(100, zero, "192.0.2.2", 0);
+	build_tcp4(&in, MAC_OTHER, MAC_VM1, 40000, false);
+	expect_run("miss", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
+	events_read(&log);
+	cr_expect_eq(log.n, 0, "%d events with a default destination", log.n);
+}
+
 Test(events, no_l2miss_without_the_flag, .init = h_setup, .fini = h_teardown)
 {
 	static struct pkt in, out;

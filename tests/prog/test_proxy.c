@@ -21,6 +21,7 @@
 enum proxy_setup {
 	PS_NO_PROXY = 1 << 0, /* VNI 100 without VXBPF_VNI_PROXY */
 	PS_ROUTER = 1 << 1,   /* fd00::2 has VXBPF_NEIGH_ROUTER */
+	PS_LOCAL = 1 << 2,    /* bb:01 (10.0.0.2, fd00::2) is on a local port */
 };
 
 #define NONE {0}, 0 /* no exact output: PASS/DROP keep the input */
@@ -75,6 +76,11 @@ static struct proxy_case proxy_cases[] = {
 	{ "NS for a multicast target", NS_MCAST_TGT, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	{ "NS, VNI without proxy", NS_SLL, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	{ "multicast echo request", MLD_ECHO, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	/* A neighbour on a local port answers for itself (the kernel's
+	 * "bridge-local neighbor"): passed, no reply, no miss. */
+	{ "ARP request, neighbour on a local port", ARP_REQ, PS_LOCAL, XDP_PASS,
+	  VXBPF_R_TX_PROXY_LOCAL, NONE },
+	{ "NS, neighbour on a local port", NS_SLL, PS_LOCAL, XDP_PASS, VXBPF_R_TX_PROXY_LOCAL, NONE },
 };
 /* clang-format on */
 
@@ -90,7 +96,10 @@ ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h
 
 	map_vni(100, "192.0.2.1", c->setup & PS_NO_PROXY ? 0 : VXBPF_VNI_PROXY);
 	map_port(H.if_vm0, 100);
-	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
+	if (c->setup & PS_LOCAL)
+		map_fdb_local(100, MAC_VM2, H.if_ulp);
+	else
+		map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
 	map_neigh(100, "10.0.0.2", MAC_VM2, 0);
 	map_neigh(100, "fd00::2", MAC_VM2, c->setup & PS_ROUTER ? VXBPF_NEIGH_ROUTER : 0);
 	map_neigh(101, "10.0.0.3", MAC_OTHER, 0);
