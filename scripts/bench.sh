@@ -92,6 +92,7 @@ fi
 [[ -d /sys/devices/system/cpu/cpu$GEN_CPU && -d /sys/devices/system/cpu/cpu$DUT_CPU ]] ||
 	die "need CPUs $GEN_CPU and $DUT_CPU"
 FLOWS=${BENCH_FLOWS:-1024} # inner flows (source IP and port) cycled by the generator
+BATCH=${BENCH_BATCH:-64}   # frames per BPF_PROG_RUN batch (the live-frames page pool's size)
 OUT_DIR=${BENCH_OUT:-$REPO_ROOT/bench}
 RAW=$VXT_TMP/raw.tsv
 : >"$RAW"
@@ -263,7 +264,7 @@ measure()
 
 	# shellcheck disable=SC2046
 	out=$("$VXBENCH" gen "$(ns_name "$tag-g")" g0 $(gen_args "$tag" "$dir" "$fam") \
-		--size "$size" --flows "$FLOWS" --seconds "$SECS" --cpu "$GEN_CPU" \
+		--size "$size" --flows "$FLOWS" --seconds "$SECS" --cpu "$GEN_CPU" --batch "$BATCH" \
 		--sink "$BPIN/$tag-sink" ${TAG_PIDS[$tag]:+--pids ${TAG_PIDS[$tag]}} "$@") ||
 		die "generator failed ($key)"
 	set -- $out
