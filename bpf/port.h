@@ -55,8 +55,10 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 			verdict(ctx, r, 0);
 			return bpf_redirect(ifindex, 0);
 		}
+		/* The NS could not be grown into the NA (no tailroom): still
+		 * as it came, so the kernel's proxy answers it. */
 		if (r == VXBPF_R_TX_NO_ROOM)
-			return verdict(ctx, r, XDP_DROP);
+			return verdict(ctx, r, XDP_PASS);
 		if (r != PROXY_NOT_REQUEST)
 			return verdict(ctx, r, XDP_PASS);
 		/* Not a request: nothing was written, carry on. */

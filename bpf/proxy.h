@@ -103,7 +103,7 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 	struct vxbpf_neigh_val *n;
 	struct nd_opt_lladdr *opt;
 	struct vxbpf_addr src, tgt;
-	__u8 req_mac[ETH_ALEN], mac[ETH_ALEN];
+	__u8 req_mac[ETH_ALEN], mac[ETH_ALEN], prio;
 	__u16 nflags;
 	__u32 sum;
 	__u64 s;
@@ -130,6 +130,9 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 	mac_copy(mac, n->mac);
 	nflags = n->flags;
 	mac_copy(req_mac, eth->h_source);
+	/* vxlan_na_create() copies the request's priority (the traffic
+	 * class's high nibble), nothing else of it. */
+	prio = *(__u8 *)ip6h & 0x0f;
 	/* As vxlan_na_create(): to the source link-layer option if the NS
 	 * has one. Only the first option is looked at: it is where every
 	 * stack puts it. */
@@ -137,7 +140,8 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 	if ((void *)(opt + 1) <= end && opt->type == ND_OPT_SOURCE_LL_ADDR && opt->len == 1)
 		mac_copy(req_mac, opt->mac);
 
-	/* Decided. The NA is built in place, sized exactly. */
+	/* Decided. The NA is built in place, sized exactly. (No tailroom to
+	 * grow a short NS into it: the frame is untouched, see port_rx.) */
 	delta = (int)NA_FRAME_LEN - (int)(end - data);
 	if (delta && bpf_xdp_adjust_tail(ctx, delta))
 		return VXBPF_R_TX_NO_ROOM;
@@ -152,7 +156,7 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 
 	mac_copy(eth->h_dest, req_mac);
 	mac_copy(eth->h_source, mac);
-	*(__be32 *)ip6h = bpf_htonl(6U << 28);
+	*(__be32 *)ip6h = bpf_htonl(6U << 28 | (__u32)prio << 24);
 	ip6h->payload_len = bpf_htons(sizeof(*ns) + sizeof(*opt));
 	ip6h->nexthdr = IPPROTO_ICMPV6;
 	ip6h->hop_limit = 255;

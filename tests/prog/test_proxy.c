@@ -135,3 +135,29 @@ ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h
 		cr_expect(out.len == in.len + 50 && !memcmp(out.b + 50, in.b, in.len),
 			  "%s: not the frame encapsulated", c->name);
 }
+
+/* The NA carries the request's priority (the high nibble of its traffic
+ * class) and nothing else of it, as vxlan_na_create(); the ICMPv6
+ * checksum does not cover it. */
+Test(proxy, na_priority, .init = h_setup, .fini = h_teardown)
+{
+	static const struct {
+		uint8_t b[96];
+		size_t len;
+	} ns = { NS_SLL }, na = { NA };
+	static struct pkt in, want, out;
+
+	map_vni(100, "192.0.2.1", VXBPF_VNI_PROXY);
+	map_port(H.if_vm0, 100);
+	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
+	map_neigh(100, "fd00::2", MAC_VM2, 0);
+	in.len = 0;
+	pkt_put(&in, ns.b, ns.len);
+	in.b[14] = 0x6b; /* traffic class 0xb8: priority 0xb, low nibble 8 */
+	in.b[15] = 0x80;
+	want.len = 0;
+	pkt_put(&want, na.b, na.len);
+	want.b[14] = 0x6b;
+	expect_run("NS tc 0xb8", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, &want,
+		   &out);
+}
