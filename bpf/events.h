@@ -57,4 +57,18 @@ static __always_inline bool fdb_expired(const struct vxbpf_fdb_val *f, const str
 	return (f->flags & VXBPF_FDB_LEARNED) && bpf_ktime_get_ns() - f->updated_ns > ageing;
 }
 
+/* The fdb entry of key, or NULL; an aged-out one is deleted where met:
+ * nobody else sweeps the map. */
+static __always_inline struct vxbpf_fdb_val *fdb_find(struct vxbpf_fdb_key *key,
+						      const struct vxbpf_vni_cfg *cfg)
+{
+	struct vxbpf_fdb_val *f = bpf_map_lookup_elem(&vxbpf_fdb, key);
+
+	if (f && fdb_expired(f, cfg)) {
+		bpf_map_delete_elem(&vxbpf_fdb, key);
+		return NULL;
+	}
+	return f;
+}
+
 #endif /* VXBPF_EVENTS_H */

@@ -202,11 +202,7 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 
 	fkey.vni = vni;
 	mac_copy(fkey.mac, eth->h_dest);
-	fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
-	if (fdb && fdb_expired(fdb, cfg)) {
-		bpf_map_delete_elem(&vxbpf_fdb, &fkey);
-		fdb = NULL;
-	}
+	fdb = fdb_find(&fkey, cfg);
 	/* No l2miss here: the vxlan device raises its own. */
 	if (!fdb)
 		return tc_verdict(skb, VXBPF_R_TX_UNKNOWN_DST, TC_ACT_UNSPEC);

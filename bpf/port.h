@@ -73,12 +73,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 
 	fkey.vni = vni;
 	mac_copy(fkey.mac, eth->h_dest);
-	fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
-	if (fdb && fdb_expired(fdb, cfg)) {
-		/* Aged out: forget it here, nobody else sweeps the map. */
-		bpf_map_delete_elem(&vxbpf_fdb, &fkey);
-		fdb = NULL;
-	}
+	fdb = fdb_find(&fkey, cfg);
 	if (!fdb) {
 		/* As vxlan_xmit(): a miss only where no default destination
 		 * (the all-zero MAC's entry) would take the frame. */

@@ -117,13 +117,7 @@ int xdp_attach(struct vx_maps *m, const char *dev, int ifindex,
 	struct xdp_att a;
 	int prog_fd, lfd = -1, err;
 
-	snprintf(path, sizeof(path), "%s/links", m->dir);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		err = -errno;
-		vx_err("cannot create %s: %s", path, vx_strerror(err));
-		return err;
-	}
-	prog_fd = prog_load(m, which);
+	prog_fd = prog_load_for_link(m, which);
 	if (prog_fd < 0)
 		return prog_fd;
 	link_path(m, ifindex, path, sizeof(path));

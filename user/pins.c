@@ -415,6 +415,20 @@ out:
 	return err;
 }
 
+int prog_load_for_link(struct vx_maps *m, enum vx_prog_id which)
+{
+	char path[PATH_MAX];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/links", m->dir);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		err = -errno;
+		vx_err("cannot create %s: %s", path, vx_strerror(err));
+		return err;
+	}
+	return prog_load(m, which);
+}
+
 int prog_load(struct vx_maps *m, enum vx_prog_id which)
 {
 	struct bpf_program *prog, *want = NULL;

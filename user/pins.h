@@ -67,6 +67,8 @@ void maps_close(struct vx_maps *m);
  * fd (caller closes) or -errno with the error printed.
  */
 int prog_load(struct vx_maps *m, enum vx_prog_id which);
+/* The same, after making sure <pin dir>/links exists for its link. */
+int prog_load_for_link(struct vx_maps *m, enum vx_prog_id which);
 
 /* The program's name in the object: "xdp_vxlan_rx", ... */
 const char *prog_name(enum vx_prog_id which);

@@ -95,13 +95,7 @@ int tc_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_prog_id w
 	char path[PATH_MAX];
 	int prog_fd, lfd, err;
 
-	snprintf(path, sizeof(path), "%s/links", m->dir);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		err = -errno;
-		vx_err("cannot create %s: %s", path, vx_strerror(err));
-		return err;
-	}
-	prog_fd = prog_load(m, which);
+	prog_fd = prog_load_for_link(m, which);
 	if (prog_fd < 0)
 		return prog_fd;
 	if (tcx_get(m, ifindex, egress, &lfd, true)) {
