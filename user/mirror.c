@@ -553,7 +553,7 @@ static bool link_changed(const struct mdev *d, const struct mlink *l)
 	       o->udp6zerocsumrx != l->udp6zerocsumrx ||
 	       o->ageing != l->ageing || o->external != l->external ||
 	       o->vnifilter != l->vnifilter || o->label != l->label ||
-	       o->gbp != l->gbp || o->gpe != l->gpe || o->remcsum != l->remcsum ||
+	       o->gbp != l->gbp || o->gpe != l->gpe || o->remcsum != l->remcsum || o->rsc != l->rsc ||
 	       strcmp(o->kind, l->kind);
 }
 

@@ -42,7 +42,7 @@ struct mlink {
 	bool udp6zerocsumtx, udp6zerocsumrx;
 	bool has_ageing;
 	__u32 ageing;
-	bool external, vnifilter, gbp, gpe, remcsum;
+	bool external, vnifilter, gbp, gpe, remcsum, rsc;
 	__u32 label;
 };
 

@@ -153,6 +153,7 @@ static int vxlan_data_cb(const struct nlattr *a, void *data)
 	U8(IFLA_VXLAN_COLLECT_METADATA, external);
 	U8(IFLA_VXLAN_VNIFILTER, vnifilter);
 	U8(IFLA_VXLAN_TTL_INHERIT, ttl_inherit);
+	U8(IFLA_VXLAN_RSC, rsc);
 	case IFLA_VXLAN_REMCSUM_TX:
 	case IFLA_VXLAN_REMCSUM_RX:
 		if (check(a, MNL_TYPE_U8))
@@ -362,6 +363,8 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 		why = "has no local address; vxbpf needs \"local IP\" to know its VTEP";
 	else if (l->gbp || l->gpe || l->remcsum)
 		why = "uses gbp, gpe or remcsum, which the fast path does not speak";
+	else if (l->rsc)
+		why = "has rsc (route short-circuit), which the fast path does not do";
 	else if (l->ttl_inherit)
 		why = "has ttl inherit, which the fast path does not reproduce";
 	else if (l->tos == 1)

@@ -163,6 +163,36 @@ Test(mirror_parse, link_refusals)
 	cr_assert_eq(mirror_link_cmd(&l, &c, err, sizeof(err)), -EINVAL);
 }
 
+/* rsc rewrites inner MACs of routed frames in the kernel's xmit: refused. */
+Test(mirror_parse, link_rsc)
+{
+	struct nlmsghdr *h = MSG(link_vxlan100);
+	struct nlattr *li, *data = NULL, *a;
+	struct mlink l;
+	struct vx_cmd c;
+	char err[256];
+	size_t off;
+
+	cr_assert_eq(mirror_parse_link(h, &l), 0);
+	cr_assert(!l.rsc, "the recorded device has rsc off");
+	li = find_attr(h, sizeof(struct ifinfomsg), IFLA_LINKINFO);
+	for (off = NLA_HDRLEN; off < li->nla_len; off += NLA_ALIGN(a->nla_len)) {
+		a = (struct nlattr *)((char *)li + off);
+		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_INFO_DATA)
+			data = a;
+	}
+	cr_assert_not_null(data);
+	for (off = NLA_HDRLEN; off < data->nla_len; off += NLA_ALIGN(a->nla_len)) {
+		a = (struct nlattr *)((char *)data + off);
+		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_VXLAN_RSC)
+			*((__u8 *)a + NLA_HDRLEN) = 1;
+	}
+	cr_assert_eq(mirror_parse_link(h, &l), 0);
+	cr_assert(l.rsc, "IFLA_VXLAN_RSC 1 not seen");
+	cr_assert_eq(mirror_link_cmd(&l, &c, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "rsc"), "%s", err);
+}
+
 Test(mirror_parse, fdb_entries)
 {
 	struct mneigh n;
