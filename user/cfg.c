@@ -871,9 +871,11 @@ static void resolve_new_vteps(struct vx_cfg *c)
 		struct tbl_ent *e = t->list[i];
 		const struct vxbpf_vtep_key *k = tbl_key(t, e);
 
+		struct vxbpf_vni_cfg vc;
+
 		if (e->orig_present || !e->cur_present)
 			continue;
-		underlay_resolve(&k->ip);
+		underlay_resolve(&k->ip, tbl_get(&c->vni, &k->vni, &vc) > 0 ? &vc.local : NULL);
 		n++;
 	}
 }

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
@@ -33,6 +34,7 @@ static void on_signal(int sig)
 struct mon {
 	const struct vx_cmd *cmd;
 	__u32 seen;
+	int vni_fd; /* the VTEP's source address for `resolve` */
 };
 
 static const char *event_name(__u32 type)
@@ -121,7 +123,10 @@ static int on_event(void *ctx, void *data, size_t len)
 	 * kernel to resolve it, as a first packet would have. Handled here,
 	 * shown with -v only, never passed to PROG. */
 	if (ev->type == VXBPF_EV_RESOLVE) {
-		int err = underlay_resolve(&ev->ip);
+		struct vxbpf_vni_cfg vc;
+		__u32 vni = ev->vni;
+		bool known = !bpf_map_lookup_elem(mon->vni_fd, &vni, &vc);
+		int err = underlay_resolve(&ev->ip, known ? &vc.local : NULL);
 
 		if (vx_verbose)
 			event_print(ev, ifname);
@@ -154,6 +159,7 @@ int run_monitor(const struct vx_cmd *c)
 	err = maps_open(&m, true);
 	if (err)
 		return err;
+	mon.vni_fd = m.fd[M_VNI];
 	rb = ring_buffer__new(m.fd[M_EVENTS], on_event, &mon, NULL);
 	if (!rb) {
 		err = -errno;

@@ -87,7 +87,7 @@ out:
 	return err;
 }
 
-int underlay_resolve(const struct vxbpf_addr *vtep)
+int underlay_resolve(const struct vxbpf_addr *vtep, const struct vxbpf_addr *local)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct route_hop hop = { 0 };
@@ -107,6 +107,10 @@ int underlay_resolve(const struct vxbpf_addr *vtep)
 	rtm->rtm_family = hop.family;
 	rtm->rtm_dst_len = alen * 8;
 	mnl_attr_put(nlh, RTA_DST, alen, dst);
+	if (local && addr_is_v4(local) == v4) {
+		rtm->rtm_src_len = alen * 8;
+		mnl_attr_put(nlh, RTA_SRC, alen, v4 ? (const void *)&local->b[12] : local->b);
+	}
 	err = nl_talk(nlh, route_cb, &hop);
 	if (err)
 		return err;

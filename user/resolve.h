@@ -11,7 +11,9 @@
 
 #include "common.h"
 
-/* Best effort: 0, or -errno (no route, no netlink). Never blocks. */
-int underlay_resolve(const struct vxbpf_addr *vtep);
+/* Best effort: 0, or -errno (no route, no netlink). Never blocks. local:
+ * the VNI's VTEP address, the route's source as the fast path asks the FIB
+ * (policy routing may choose by it); NULL if unknown. */
+int underlay_resolve(const struct vxbpf_addr *vtep, const struct vxbpf_addr *local);
 
 #endif
