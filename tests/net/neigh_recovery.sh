@@ -52,7 +52,47 @@ neigh_recovery()
 	log_test "$name"
 }
 
-ALL_TESTS="neigh_recovery"
+# Priming asks the route as the fast path does, from the VNI's VTEP
+# address: with policy routing by source, the next hop of that route gets
+# the neighbour resolution, not the main table's.
+#
+#   hostA: ul0 192.0.2.1/24, ul1 198.51.100.1/24 (veth to hostB, which only
+#   answers nothing: the probes are what is checked)
+#   table main: 203.0.113.0/24 via 198.51.100.254 dev ul1
+#   rule "from 192.0.2.1 lookup 100": 203.0.113.0/24 via 192.0.2.254 dev ul0
+resolve_policy()
+{
+	local name="a new VTEP's next hop is primed by the route from the VTEP address"
+	local A B out
+
+	A=$(ns_name hostA) B=$(ns_name hostB)
+	vxbpf_available || { check_err 1 "$VXBPF not built"; log_test "$name"; return; }
+	ns_add hostA && ns_add hostB || { check_err 1 "namespace creation failed"; log_test "$name"; return; }
+	veth_add "$A" ul0 "$B" ul0 && veth_add "$A" ul1 "$B" ul1 &&
+		ip -n "$A" addr add 192.0.2.1/24 dev ul0 &&
+		ip -n "$A" addr add 198.51.100.1/24 dev ul1 &&
+		ip -n "$A" link set ul0 up && ip -n "$A" link set ul1 up &&
+		ip -n "$B" link set ul0 up && ip -n "$B" link set ul1 up &&
+		ip -n "$A" route add 203.0.113.0/24 via 198.51.100.254 dev ul1 &&
+		ip -n "$A" route add 203.0.113.0/24 via 192.0.2.254 dev ul0 table 100 &&
+		ip -n "$A" rule add from 192.0.2.1 lookup 100 ||
+		{ check_err 1 "setup failed"; log_test "$name"; return; }
+	out=$(vxbpf_run "$A" vni add $VNI local 192.0.2.1 2>&1) &&
+		out=$(vxbpf_run "$A" fdb add 02:00:00:00:bb:01 vni $VNI dst 203.0.113.2 2>&1) ||
+		{ check_err 1 "vxbpf: $out"; log_test "$name"; return; }
+	wait_neigh() { ip -n "$A" neigh show "$1" dev "$2" | grep -q .; }
+	for ((i = 0; i < 20; i++)); do
+		wait_neigh 192.0.2.254 ul0 && break
+		sleep 0.1
+	done
+	wait_neigh 192.0.2.254 ul0 ||
+		check_err 1 "no neighbour entry for 192.0.2.254 on ul0: $(ip -n "$A" neigh show | tr '\n' ';')"
+	wait_neigh 198.51.100.254 ul1 &&
+		check_err 1 "the main table's next hop was primed instead"
+	log_test "$name"
+}
+
+ALL_TESTS="neigh_recovery resolve_policy"
 
 require_root
 require_cmd ip bridge ping
