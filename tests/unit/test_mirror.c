@@ -71,6 +71,30 @@ static struct nlattr *find_attr(struct nlmsghdr *nlh, size_t hdrlen, int t)
 	return NULL;
 }
 
+/* The first attribute of type t nested in attribute nest. */
+static struct nlattr *find_nested(struct nlattr *nest, int t)
+{
+	size_t off = NLA_HDRLEN;
+
+	while (off + sizeof(struct nlattr) <= nest->nla_len) {
+		struct nlattr *a = (struct nlattr *)((char *)nest + off);
+
+		if ((a->nla_type & NLA_TYPE_MASK) == t)
+			return a;
+		if (a->nla_len < sizeof(*a))
+			break;
+		off += NLA_ALIGN(a->nla_len);
+	}
+	cr_assert_fail("nested attribute %d not found", t);
+	return NULL;
+}
+
+/* IFLA_INFO_DATA of a link message: the vxlan attributes. */
+static struct nlattr *vxlan_data(struct nlmsghdr *h)
+{
+	return find_nested(find_attr(h, sizeof(struct ifinfomsg), IFLA_LINKINFO), IFLA_INFO_DATA);
+}
+
 /* ---- parsing --------------------------------------------------------- */
 
 Test(mirror_parse, link_vxlan_v4)
@@ -167,26 +191,13 @@ Test(mirror_parse, link_refusals)
 Test(mirror_parse, link_rsc)
 {
 	struct nlmsghdr *h = MSG(link_vxlan100);
-	struct nlattr *li, *data = NULL, *a;
 	struct mlink l;
 	struct vx_cmd c;
 	char err[256];
-	size_t off;
 
 	cr_assert_eq(mirror_parse_link(h, &l), 0);
 	cr_assert(!l.rsc, "the recorded device has rsc off");
-	li = find_attr(h, sizeof(struct ifinfomsg), IFLA_LINKINFO);
-	for (off = NLA_HDRLEN; off < li->nla_len; off += NLA_ALIGN(a->nla_len)) {
-		a = (struct nlattr *)((char *)li + off);
-		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_INFO_DATA)
-			data = a;
-	}
-	cr_assert_not_null(data);
-	for (off = NLA_HDRLEN; off < data->nla_len; off += NLA_ALIGN(a->nla_len)) {
-		a = (struct nlattr *)((char *)data + off);
-		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_VXLAN_RSC)
-			*((__u8 *)a + NLA_HDRLEN) = 1;
-	}
+	*((__u8 *)find_nested(vxlan_data(h), IFLA_VXLAN_RSC) + NLA_HDRLEN) = 1;
 	cr_assert_eq(mirror_parse_link(h, &l), 0);
 	cr_assert(l.rsc, "IFLA_VXLAN_RSC 1 not seen");
 	cr_assert_eq(mirror_link_cmd(&l, &c, err, sizeof(err)), -EINVAL);
@@ -322,22 +333,11 @@ Test(mirror_malformed, wrong_attribute_lengths)
 Test(mirror_malformed, vxlan_id_wrong_type)
 {
 	struct nlmsghdr *h = MSG(link_vxlan100);
-	struct nlattr *li, *data, *a;
+	struct nlattr *a;
 	struct mlink l;
-	size_t off;
 
-	/* Inside IFLA_LINKINFO: find IFLA_INFO_DATA, then IFLA_VXLAN_ID. */
-	li = find_attr(h, sizeof(struct ifinfomsg), IFLA_LINKINFO);
-	for (off = NLA_HDRLEN, data = NULL; off < li->nla_len;) {
-		a = (struct nlattr *)((char *)li + off);
-		if ((a->nla_type & NLA_TYPE_MASK) == IFLA_INFO_DATA) {
-			data = a;
-			break;
-		}
-		off += NLA_ALIGN(a->nla_len);
-	}
-	cr_assert_not_null(data);
-	a = (struct nlattr *)((char *)data + NLA_HDRLEN);
+	/* IFLA_VXLAN_ID is the first attribute of IFLA_INFO_DATA. */
+	a = (struct nlattr *)((char *)vxlan_data(h) + NLA_HDRLEN);
 	cr_assert_eq(a->nla_type & NLA_TYPE_MASK, IFLA_VXLAN_ID);
 	a->nla_len = NLA_HDRLEN + 1; /* a u8 where a u32 belongs */
 	cr_assert_eq(mirror_parse_link(h, &l), -EINVAL);
