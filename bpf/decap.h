@@ -56,16 +56,30 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 	return VXBPF_R_RX_DECAP;
 }
 
+/* The receive allow-list: a VTEP named by one of the VNI's fdb or flood
+ * entries (issue 2's rule, stricter than vxlan_rcv). */
+static __always_inline bool vtep_known(__u32 vni, const struct vxbpf_addr *ip)
+{
+	struct vxbpf_vtep_key k;
+
+	k.vni = vni;
+	k.ip = *ip;
+	return bpf_map_lookup_elem(&vxbpf_vtep, &k) != NULL;
+}
+
 /*
- * For the host's own vxlan device: XDP cannot hand a frame to a device
- * without ndo_xdp_xmit, so decapsulate here (validation, learning and
- * counters stay in one place) and pass the inner frame up with a note in
- * the metadata; tc_host_rx on this device moves it to the vxlan device's
- * ingress. Without metadata support, or without tc_host_rx on this device,
- * the frame goes up untouched, and the kernel's vxlan socket takes it.
+ * Hand a decapsulated frame to tc_host_rx, which does what XDP cannot:
+ * deliver to a device without ndo_xdp_xmit (the host's own vxlan device,
+ * magic HOST, arg its ifindex) or to several ports at once (a broadcast of
+ * a VNI without a kernel device, magic FLOOD, arg the VNI). Validation,
+ * learning and counters stay here, in one place; the inner frame goes up
+ * with {magic, arg} in the metadata. Without metadata support, or without
+ * tc_host_rx on this device, the frame goes up untouched instead (the
+ * kernel's vxlan socket takes it, if there is one).
  */
-static __always_inline int host_deliver(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 host,
-					__u32 outer_len, __u32 ulen, struct inner_info *ii)
+static __always_inline int xdp_handover(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 magic,
+					__u32 arg, enum vxbpf_reason reason, __u32 outer_len, __u32 ulen,
+					struct inner_info *ii)
 {
 	__u32 ifindex = ctx->ingress_ifindex, *ul = bpf_map_lookup_elem(&vxbpf_underlay, &ifindex);
 	struct vxbpf_host_meta *meta;
@@ -81,90 +95,57 @@ static __always_inline int host_deliver(struct xdp_md *ctx, const struct vxbpf_v
 	 * area holds no magic yet, so tc_host_rx leaves the frame alone. */
 	if ((void *)(meta + 1) > (void *)(long)ctx->data)
 		return verdict(ctx, VXBPF_R_RX_HOST_NO_TC, XDP_PASS);
-	meta->magic = VXBPF_HOST_META_MAGIC;
-	meta->ifindex = host;
+	meta->magic = magic;
+	meta->ifindex = arg;
 	vni_count(cfg->slot, true, ulen - sizeof(struct udphdr) - VXLAN_HLEN);
-	verdict(ctx, VXBPF_R_RX_HOST, 0);
+	verdict(ctx, reason, 0);
 	if (bpf_xdp_adjust_head(ctx, outer_len))
 		return XDP_DROP;
 	inner_fix(ctx, ii);
 	return XDP_PASS;
 }
 
-static __always_inline int vxlan_rx(struct xdp_md *ctx)
+/*
+ * Broadcast, multicast or unknown unicast of a VNI that vxbpf runs on its
+ * own: to every local port of the VNI (tc_host_rx replicates), never back
+ * to a VTEP.
+ */
+static __always_inline int rx_flood(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 vni,
+				    __u32 outer_len, __u32 ulen, struct inner_info *ii)
 {
-	struct vxbpf_addr saddr, daddr;
-	struct vxbpf_vtep_key vkey;
+	struct vxbpf_vni_ports *ports = bpf_map_lookup_elem(&vxbpf_vni_ports, &vni);
+
+	if (!ports || !ports->n)
+		return verdict(ctx, VXBPF_R_RX_FLOOD_NONE, XDP_DROP);
+	return xdp_handover(ctx, cfg, VXBPF_FLOOD_META_MAGIC, vni, VXBPF_R_RX_FLOOD, outer_len, ulen, ii);
+}
+
+/*
+ * From the UDP header at off on: is it VXLAN for us, then check, learn and
+ * deliver. A global function, verified once for every outer layout (a
+ * VLAN tag, IPv4 options, IPv6 extension headers move off); inlined, the
+ * verifier would walk all of this again for each.
+ */
+__noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
+{
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_vni_cfg *cfg;
 	struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
+	struct outer o;
 	struct cursor c;
-	struct ethhdr *eth, *ieth;
+	struct ethhdr *ieth;
 	struct udphdr *udph;
 	struct vxlanhdr *vxh;
-	__u32 *port_users, port, vni, outer_len, ip_len, ulen, pseudo;
-	__u16 proto;
-	__u8 tos;
-	bool v6;
+	__u32 *port_users, port, vni, outer_len, ulen, pseudo;
+	bool kernel;
 
+	if (!op || off > 1100)
+		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+	o = *op;
+	asm volatile("%0 &= 0x7ff" : "+r"(off)); /* for the verifier */
 	cursor_init(&c, ctx);
-	eth = cursor_pull(&c, struct ethhdr);
-	if (!eth)
-		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
-	proto = eth->h_proto;
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		struct vlan_hdr *vh = cursor_pull(&c, struct vlan_hdr);
-
-		if (!vh)
-			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
-		proto = vh->h_vlan_encapsulated_proto;
-	}
-
-	if (proto == bpf_htons(ETH_P_IP)) {
-		struct iphdr *iph = cursor_pull(&c, struct iphdr);
-
-		if (!iph || iph->protocol != IPPROTO_UDP)
-			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
-		if (iph->ihl != 5)
-			return verdict(ctx, VXBPF_R_RX_IP_OPTIONS, XDP_PASS);
-		if (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET))
-			return verdict(ctx, VXBPF_R_RX_FRAGMENT, XDP_PASS);
-		/* ip_rcv() drops a wrong version or header checksum before
-		 * vxlan_rcv() runs; leave such frames to it. */
-		if (iph->version != 4 ||
-		    csum_fold(csum_add(csum_add(csum_add(((__u32 *)iph)[0], ((__u32 *)iph)[1]),
-						csum_add(((__u32 *)iph)[2], ((__u32 *)iph)[3])),
-				       ((__u32 *)iph)[4])) != 0)
-			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
-		addr_from_v4(&saddr, iph->saddr);
-		addr_from_v4(&daddr, iph->daddr);
-		ip_len = bpf_ntohs(iph->tot_len);
-		if (ip_len < sizeof(*iph))
-			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
-		ip_len -= sizeof(*iph);
-		tos = iph->tos;
-		v6 = false;
-	} else if (proto == bpf_htons(ETH_P_IPV6)) {
-		struct ipv6hdr *ip6h = cursor_pull(&c, struct ipv6hdr);
-
-		if (!ip6h)
-			return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
-		if (ip6h->version != 6) /* ipv6_rcv() drops it */
-			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
-		if (ip6h->nexthdr != IPPROTO_UDP)
-			return verdict(ctx, ipv6_is_ext(ip6h->nexthdr) ? VXBPF_R_RX_IPV6_EXT
-								       : VXBPF_R_RX_NOT_VXLAN,
-				       XDP_PASS);
-		addr_from_v6(&saddr, &ip6h->saddr);
-		addr_from_v6(&daddr, &ip6h->daddr);
-		ip_len = bpf_ntohs(ip6h->payload_len);
-		tos = (bpf_ntohs(*(__be16 *)ip6h) >> 4) & 0xff;
-		v6 = true;
-	} else {
-		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
-	}
-
+	c.pos += off;
 	udph = cursor_pull(&c, struct udphdr);
 	if (!udph)
 		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
@@ -182,8 +163,15 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VNI, XDP_PASS);
 	if (vxh->vx_flags != bpf_htonl(VXLAN_HF_VNI) || (vxh->vx_vni & bpf_htonl(0xff)))
 		return verdict(ctx, VXBPF_R_RX_BAD_FLAGS, XDP_DROP);
-	if (!addr_equal(&daddr, &cfg->local))
+	if (!addr_equal(&o.daddr, &cfg->local))
 		return verdict(ctx, VXBPF_R_RX_NOT_LOCAL, XDP_PASS);
+	/* A first fragment: the kernel reassembles, but only what the
+	 * allow-list admits (the other fragments alone are never whole). */
+	if (o.first_fragment) {
+		if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
+			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
+		return verdict(ctx, VXBPF_R_RX_FRAGMENT, XDP_PASS);
+	}
 
 	/* Lengths: the UDP datagram must fill the packet exactly, so the
 	 * checksum below covers what is decapsulated. Padded or truncated
@@ -194,7 +182,7 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 	 * and refuses it as a packet offset; the mask (which the compiler
 	 * would drop as redundant) restores them. */
 	asm volatile("%0 &= 0xffff" : "+r"(ulen));
-	if (ulen != ip_len || (void *)udph + ulen != c.end)
+	if (ulen != o.ip_len || (void *)udph + ulen != c.end)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	if (ulen < sizeof(*udph) + VXLAN_HLEN + ETH_HLEN)
 		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
@@ -205,7 +193,7 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 	inner_parse(ctx, ieth, &ii);
 
 	if (udph->check == 0) {
-		if (v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
+		if (o.v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
 			return verdict(ctx, VXBPF_R_RX_ZERO_CSUM6, XDP_DROP);
 	} else {
 		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data);
@@ -213,7 +201,7 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 
 		if (sum & CSUM_ERR)
 			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
-		pseudo = csum_pseudo(&saddr, &daddr, ulen, IPPROTO_UDP, v6);
+		pseudo = csum_pseudo(&o.saddr, &o.daddr, ulen, IPPROTO_UDP, o.v6);
 		s = csum_add(pseudo, (__u32)sum);
 		/* A Linux sender on a veth computes the outer checksum as if
 		 * it had finished the inner one (LCO): finish it virtually. */
@@ -230,38 +218,55 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 
 	/* The allow-list holds on VNIs that do not learn; a learning VNI
 	 * accepts any VTEP, as the kernel's does. */
-	if (!(cfg->flags & VXBPF_VNI_LEARNING)) {
-		vkey.vni = vni;
-		vkey.ip = saddr;
-		if (!bpf_map_lookup_elem(&vxbpf_vtep, &vkey))
-			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
-	}
+	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
+		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 
+	/* Where a kernel vxlan device and bridge carry the VNI, what the fast
+	 * path cannot finish is theirs; else vxbpf does it, as the bridge. */
+	kernel = cfg->flags & VXBPF_VNI_KERNEL_BUM;
 	if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
 		return verdict(ctx, VXBPF_R_RX_BAD_SMAC, XDP_DROP);
 	if (cfg->flags & VXBPF_VNI_LEARNING) {
-		enum vxbpf_reason lr = fdb_learn(ctx, vni, cfg, ieth->h_source, &saddr);
+		enum vxbpf_reason lr = fdb_learn(ctx, vni, cfg, ieth->h_source, &o.saddr);
 
 		if (lr == VXBPF_R_RX_STATIC_MOVED)
 			return verdict(ctx, lr, XDP_DROP);
-		if (lr == VXBPF_R_RX_LEARN || lr == VXBPF_R_RX_LOCAL_MOVED)
+		/* With a kernel device, its bridge and its learning decide.
+		 * Without: a local port's MAC is static (dropped as any
+		 * static one), and a full fdb only means not learning, as
+		 * vxlan_snoop() failing still delivers. */
+		if (kernel && (lr == VXBPF_R_RX_LEARN || lr == VXBPF_R_RX_LOCAL_MOVED))
 			return verdict(ctx, lr, XDP_PASS);
+		if (lr == VXBPF_R_RX_LOCAL_MOVED)
+			return verdict(ctx, lr, XDP_DROP);
 	}
-	if (mac_is_multicast(ieth->h_dest))
-		return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
+	if (mac_is_multicast(ieth->h_dest)) {
+		if (kernel)
+			return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
+		return rx_flood(ctx, cfg, vni, outer_len, ulen, &ii);
+	}
 	/* Outer CE needs the RFC 6040 dance on the inner header: the
 	 * kernel's job, it is rare. */
-	if ((tos & INET_ECN_MASK) == INET_ECN_CE)
+	if ((o.tos & INET_ECN_MASK) == INET_ECN_CE)
 		return verdict(ctx, VXBPF_R_RX_ECN_CE, XDP_PASS);
 
 	fkey.vni = vni;
 	mac_copy(fkey.mac, ieth->h_dest);
-	fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
-	if (!fdb || !(fdb->flags & VXBPF_FDB_LOCAL))
-		return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+	fdb = fdb_find(&fkey, cfg);
+	if (!fdb) {
+		if (kernel)
+			return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+		return rx_flood(ctx, cfg, vni, outer_len, ulen, &ii);
+	}
+	/* Behind a VTEP: a bridge does not send a frame back out of the
+	 * port it came in by (split horizon). */
+	if (!(fdb->flags & VXBPF_FDB_LOCAL))
+		return verdict(ctx, kernel ? VXBPF_R_RX_INNER_UNKNOWN : VXBPF_R_RX_REMOTE_DST,
+			       kernel ? XDP_PASS : XDP_DROP);
 
 	if (fdb->flags & VXBPF_FDB_HOST)
-		return host_deliver(ctx, cfg, fdb->ifindex, outer_len, ulen, &ii);
+		return xdp_handover(ctx, cfg, VXBPF_HOST_META_MAGIC, fdb->ifindex, VXBPF_R_RX_HOST,
+				    outer_len, ulen, &ii);
 
 	/* Decided: from here on the packet is ours to rewrite. */
 	vni_count(cfg->slot, true, ulen - sizeof(*udph) - VXLAN_HLEN);
@@ -270,6 +275,20 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 		return XDP_DROP;
 	inner_fix(ctx, &ii);
 	return bpf_redirect(fdb->ifindex, 0);
+}
+
+static __always_inline int vxlan_rx(struct xdp_md *ctx)
+{
+	enum vxbpf_reason r;
+	struct outer o;
+	struct cursor c;
+	__u32 off;
+
+	cursor_init(&c, ctx);
+	r = outer_parse(ctx, &c, &o, &off);
+	if (r != OUTER_OK)
+		return verdict(ctx, r, XDP_PASS);
+	return vxlan_rx_udp(ctx, off, &o);
 }
 
 #endif /* VXBPF_DECAP_H */

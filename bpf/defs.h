@@ -46,6 +46,7 @@
  * TC_ACT_OK, would end the chain and skip every filter after ours.) */
 #define TC_ACT_UNSPEC (-1)
 #define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
 
 /* The length of the inner L2 header, for bpf_skb_adjust_room's flags. */
 #define BPF_F_ADJ_ROOM_ENCAP_L2(len) (((__u64)(len) & 0xff) << BPF_ADJ_ROOM_ENCAP_L2_SHIFT)

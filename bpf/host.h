@@ -29,6 +29,10 @@ static __always_inline int host_rx(struct __sk_buff *skb)
 	/* Not counted: every frame of the underlay passes here. */
 	if ((void *)(meta + 1) > data)
 		return TC_ACT_UNSPEC;
+	if (meta->magic == VXBPF_FLOOD_META_MAGIC) {
+		meta->magic = 0; /* spent, as below */
+		return flood_rx(skb, meta->ifindex);
+	}
 	if (meta->magic != VXBPF_HOST_META_MAGIC)
 		return TC_ACT_UNSPEC;
 	/* The note outlives the redirect (metadata stays in the headroom):

@@ -41,21 +41,34 @@ static __always_inline __u32 hash_mix(__u32 h, __u32 v)
 }
 
 /*
- * frame: the inner Ethernet header, already bounds-checked by the caller.
- * Never writes.
+ * What the headers of an inner frame say, read by the XDP programs and
+ * by the TC replication alike, so both hash a flow to the same UDP source
+ * port and sum a frame the same way. Never writes.
  */
-static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, struct inner_info *ii)
+struct inner_view {
+	void *l4;	 /* TCP/UDP header, when seedable */
+	__u16 *check;	 /* its checksum field, when seedable */
+	__u32 pseudo;	 /* its pseudo-header sum, when seedable */
+	__u32 frame_sum; /* lco: the frame's sum from its headers */
+	__u32 hash;	 /* flow hash: addresses, protocol, ports */
+	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
+	__u8 proto;	 /* IP protocol, 0 if not IP */
+	__u8 lco;	 /* frame_sum is valid */
+	__u8 seedable;	 /* a TCP/UDP checksum that may be a CHECKSUM_PARTIAL
+			  * seed: the segment ends the frame, checksum not 0 */
+};
+
+/* eth: the inner Ethernet header, bounds-checked by the caller. */
+static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inner_view *v)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
 	struct vxbpf_addr src, dst;
 	void *l3 = eth + 1, *l4;
-	__u32 l4_len, pseudo, hdr_sum, l2_sum, *e = (void *)eth;
+	__u32 l4_len, hdr_sum, l2_sum, *e = (void *)eth;
 	__be16 l3_proto;
 	__u8 proto;
 	bool v6, hdr_ok = false;
 
-	__builtin_memset(ii, 0, sizeof(*ii));
+	__builtin_memset(v, 0, sizeof(*v));
 	if ((void *)(eth + 1) > end)
 		return;
 	/* The Ethernet header's sum, for local checksum offload; one 802.1Q
@@ -80,11 +93,12 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		if ((void *)(iph + 1) > end)
 			goto l2_hash;
 		hdr_sum = csum_add(csum_add(csum_add(csum_add(w[0], w[1]), w[2]), w[3]), w[4]);
-		ii->ecn = iph->tos & INET_ECN_MASK;
+		v->ecn = iph->tos & INET_ECN_MASK;
 		addr_from_v4(&src, iph->saddr);
 		addr_from_v4(&dst, iph->daddr);
 		proto = iph->protocol;
-		ii->hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
+		v->proto = proto;
+		v->hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
 		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 			return;
 		l4 = (void *)iph + iph->ihl * 4;
@@ -101,12 +115,13 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 			goto l2_hash;
 		hdr_sum = csum_add(0, (__u32)bpf_csum_diff(0, 0, (void *)ip6h, sizeof(*ip6h), 0));
 		hdr_ok = true;
-		ii->ecn = (bpf_ntohl(*(__be32 *)ip6h) >> 20) & INET_ECN_MASK;
+		v->ecn = (bpf_ntohl(*(__be32 *)ip6h) >> 20) & INET_ECN_MASK;
 		addr_from_v6(&src, &ip6h->saddr);
 		addr_from_v6(&dst, &ip6h->daddr);
 		proto = ip6h->nexthdr;
-		ii->hash = hash_mix(hash_mix(0, addr_fold(&src)), addr_fold(&dst));
-		ii->hash = hash_mix(ii->hash, proto);
+		v->proto = proto;
+		v->hash = hash_mix(hash_mix(0, addr_fold(&src)), addr_fold(&dst));
+		v->hash = hash_mix(v->hash, proto);
 		l4 = ip6h + 1;
 		l4_len = bpf_ntohs(ip6h->payload_len);
 		v6 = true;
@@ -118,14 +133,13 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		return;
 	if (l4 + 4 > end)
 		return;
-	ii->hash = hash_mix(ii->hash, *(__u32 *)l4);
+	v->hash = hash_mix(v->hash, *(__u32 *)l4);
 
 	/* The checksum seed test needs the segment to end the frame. */
 	if (l4 + l4_len != end)
 		return;
 	{
 		__u16 *check = l4 + (proto == IPPROTO_TCP ? 16 : 6);
-		__u64 seg;
 
 		if ((void *)(check + 1) > end)
 			return;
@@ -133,33 +147,66 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		 * IPv6): no seed to finish, and no sum to derive from it. */
 		if (proto == IPPROTO_UDP && *check == 0)
 			return;
-		pseudo = csum_pseudo(&src, &dst, l4_len, proto, v6);
+		v->pseudo = csum_pseudo(&src, &dst, l4_len, proto, v6);
 		/* Ethernet header, IP header, and the segment as its checksum
-		 * (valid, or made valid below) says it sums. */
+		 * (valid, or made valid by whoever finishes it) says it sums. */
 		if (hdr_ok) {
-			ii->frame_sum = csum_add(csum_add(hdr_sum, l2_sum), csum_fold(pseudo));
-			ii->lco = 1;
+			v->frame_sum = csum_add(csum_add(hdr_sum, l2_sum), csum_fold(v->pseudo));
+			v->lco = 1;
 		}
-		if (*check != (__u16)~csum_fold(pseudo))
-			return; /* not the seed: leave it alone */
-		ii->fix_off = (void *)check - (void *)eth;
-		ii->old_check = *check;
-		seg = csum_to_end(ctx, l4 - data);
-		if (seg & CSUM_ERR)
-			return;
-		if (csum_fold(csum_add(pseudo, (__u32)seg)) == 0)
-			return; /* complete after all, by coincidence */
-		ii->fix = 1;
-		/* Finish what the device would: sum from the L4 header, seed
-		 * included, to the end. */
-		ii->new_check = csum_fold((__u32)seg);
-		if (proto == IPPROTO_UDP && ii->new_check == 0)
-			ii->new_check = 0xffff;
+		v->l4 = l4;
+		v->check = check;
+		v->seedable = 1;
 	}
 	return;
 
 l2_hash:
-	ii->hash = hash_mix(hash_mix(0, *(__u32 *)eth->h_dest), *(__u32 *)eth->h_source);
+	v->hash = hash_mix(hash_mix(0, *(__u32 *)eth->h_dest), *(__u32 *)eth->h_source);
+}
+
+/* Is the checksum at v->check the CHECKSUM_PARTIAL seed? (Only "could
+ * be": the caller sums the segment to tell a seed from a coincidence.) */
+static __always_inline bool inner_seed_maybe(const struct inner_view *v, void *end)
+{
+	__u16 *check = v->check;
+
+	if (!v->seedable || !check || (void *)(check + 1) > end)
+		return false;
+	return *check == (__u16)~csum_fold(v->pseudo);
+}
+
+/*
+ * frame: the inner Ethernet header, already bounds-checked by the caller.
+ * Never writes.
+ */
+static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, struct inner_info *ii)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct inner_view v;
+	__u64 seg;
+
+	__builtin_memset(ii, 0, sizeof(*ii));
+	inner_view(eth, end, &v);
+	ii->hash = v.hash;
+	ii->ecn = v.ecn;
+	ii->lco = v.lco;
+	ii->frame_sum = v.frame_sum;
+	if (!inner_seed_maybe(&v, end))
+		return; /* not the seed: leave it alone */
+	ii->fix_off = (void *)v.check - (void *)eth;
+	ii->old_check = *v.check;
+	seg = csum_to_end(ctx, v.l4 - data);
+	if (seg & CSUM_ERR)
+		return;
+	if (csum_fold(csum_add(v.pseudo, (__u32)seg)) == 0)
+		return; /* complete after all, by coincidence */
+	ii->fix = 1;
+	/* Finish what the device would: sum from the L4 header, seed
+	 * included, to the end. */
+	ii->new_check = csum_fold((__u32)seg);
+	if (v.proto == IPPROTO_UDP && ii->new_check == 0)
+		ii->new_check = 0xffff;
 }
 
 /* Write the finished checksum; the inner frame now starts at ctx->data. */

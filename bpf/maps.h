@@ -32,6 +32,24 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } vxbpf_flood SEC(".maps");
 
+/* Flood lists and multi-remote MACs as one value each (include/vxbpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_FLOOD); /* every list holds a flood entry */
+	__type(key, struct vxbpf_fdb_key);
+	__type(value, struct vxbpf_remotes);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_remotes SEC(".maps");
+
+/* The local ports of each VNI, for replication. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct vxbpf_vni_ports);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_vni_ports SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VXBPF_MAX_NEIGH);
@@ -68,6 +86,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct vxbpf_vni_stats);
 } vxbpf_vni_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXBPF_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct vxbpf_vni_flood);
+} vxbpf_vni_flood SEC(".maps");
 
 /*
  * UDP destination ports in use by some VNI (value: how many VNIs), indexed

@@ -2,7 +2,10 @@
 /*
  * Receive on a local port (a VM's tap, a container's veth): answer ARP/ND
  * for the proxy, switch to another local port, or encapsulate towards the
- * remote VTEP of the destination MAC.
+ * remote VTEP of the destination MAC. What needs copies (broadcast,
+ * unknown unicast, several remotes) or the kernel's help (no outer
+ * neighbour yet) is passed: to tc_port_rx (flood.h) on a VNI that vxbpf
+ * runs alone, to the kernel's bridge where a kernel device carries it.
  */
 #ifndef VXBPF_PORT_H
 #define VXBPF_PORT_H
@@ -61,12 +64,16 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 			return verdict(ctx, r, XDP_PASS);
 		if (r != PROXY_NOT_REQUEST)
 			return verdict(ctx, r, XDP_PASS);
-		/* Not a request: nothing was written, carry on. */
+		/* Nothing was written. Any other ARP or NS is the proxy's
+		 * too, never a VTEP's: to the local ports only, by TC or by
+		 * the kernel's bridge (where its proxy consumes it). */
 		data = (void *)(long)ctx->data;
 		end = (void *)(long)ctx->data_end;
 		eth = data;
 		if ((void *)(eth + 1) > end)
 			return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+		if (is_arp_or_ns(eth, end))
+			return verdict(ctx, VXBPF_R_TX_PROXY_SKIP, XDP_PASS);
 	}
 	if (mac_is_multicast(eth->h_dest))
 		return verdict(ctx, VXBPF_R_TX_BUM, XDP_PASS);
@@ -93,8 +100,11 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		/* The host's vxlan device takes no XDP frames. */
 		if (fdb->flags & VXBPF_FDB_HOST)
 			return verdict(ctx, VXBPF_R_TX_HOST_LOCAL, XDP_PASS);
+		/* Not sent back where it came from, as by a bridge (whose
+		 * job it is where a kernel device carries the VNI). */
 		if (fdb->ifindex == ifindex)
-			return verdict(ctx, VXBPF_R_TX_HAIRPIN, XDP_PASS);
+			return verdict(ctx, VXBPF_R_TX_HAIRPIN,
+				       (cfg->flags & VXBPF_VNI_KERNEL_BUM) ? XDP_PASS : XDP_DROP);
 		inner_fix(ctx, &ii);
 		verdict(ctx, VXBPF_R_TX_LOCAL, 0);
 		return bpf_redirect(fdb->ifindex, 0);

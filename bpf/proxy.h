@@ -18,19 +18,35 @@ struct arp_eth {
 	__be32 tpa;
 } __attribute__((packed));
 
+/* ARP, or an IPv6 neighbour solicitation: all that a `proxy` VNI keeps
+ * from the underlay, as vxlan_xmit() hands both to the proxy. */
+static __always_inline bool is_arp_or_ns(struct ethhdr *eth, void *end)
+{
+	struct ipv6hdr *ip6h = (void *)(eth + 1);
+	struct icmp6hdr *icmp = (void *)(ip6h + 1);
+
+	if ((void *)(eth + 1) > end)
+		return false;
+	if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		return true;
+	if (eth->h_proto != bpf_htons(ETH_P_IPV6) || (void *)(icmp + 1) > end)
+		return false;
+	return ip6h->nexthdr == IPPROTO_ICMPV6 && icmp->icmp6_type == NDISC_NEIGHBOUR_SOLICITATION &&
+	       icmp->icmp6_code == 0;
+}
+
 /*
- * A neighbour whose MAC lives on a local port answers for itself, as the
- * kernel's arp_reduce()/neigh_reduce() leave a "bridge-local neighbor" to
- * the bridge: the request goes on to the kernel, which floods it there.
+ * The fdb entry of a neighbour's MAC. One whose MAC lives on a local port
+ * answers for itself, as the kernel's arp_reduce()/neigh_reduce() leave a
+ * "bridge-local neighbor" to the bridge; a remote one's NTF_ROUTER is the
+ * NA's R flag.
  */
-static __always_inline bool neigh_is_local(__u32 vni, const __u8 *mac)
+static __always_inline struct vxbpf_fdb_val *neigh_fdb(__u32 vni, const __u8 *mac)
 {
 	struct vxbpf_fdb_key k = { .vni = vni };
-	struct vxbpf_fdb_val *f;
 
 	mac_copy(k.mac, mac);
-	f = bpf_map_lookup_elem(&vxbpf_fdb, &k);
-	return f && (f->flags & VXBPF_FDB_LOCAL);
+	return bpf_map_lookup_elem(&vxbpf_fdb, &k);
 }
 
 /* Returns a reason; VXBPF_R_TX_ARP_REPLY means the frame is now the reply. */
@@ -44,6 +60,7 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 	struct arp_eth *arp = (void *)(eth + 1);
 	struct vxbpf_neigh_key key = { .vni = vni };
 	struct vxbpf_neigh_val *n;
+	struct vxbpf_fdb_val *f;
 	__be32 sip, tip;
 
 	if ((void *)(arp + 1) > end)
@@ -54,16 +71,19 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 		return PROXY_NOT_REQUEST;
 	sip = arp->spa;
 	tip = arp->tpa;
-	/* Gratuitous ARP and probes announce, they ask nobody. */
-	if (sip == tip || sip == 0)
-		return PROXY_NOT_REQUEST;
+	/* As arp_reduce(): probes (sender 0.0.0.0) and gratuitous requests
+	 * are answered like any other, loopback and multicast targets never. */
+	if ((tip & bpf_htonl(0xff000000)) == bpf_htonl(0x7f000000) ||
+	    (tip & bpf_htonl(0xf0000000)) == bpf_htonl(0xe0000000))
+		return VXBPF_R_TX_PROXY_SKIP;
 	addr_from_v4(&key.ip, tip);
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
 	if (!n) {
 		*miss = key.ip;
 		return VXBPF_R_TX_PROXY_MISS;
 	}
-	if (neigh_is_local(vni, n->mac))
+	f = neigh_fdb(vni, n->mac);
+	if (f && (f->flags & VXBPF_FDB_LOCAL))
 		return VXBPF_R_TX_PROXY_LOCAL;
 
 	arp->hdr.ar_op = bpf_htons(ARPOP_REPLY);
@@ -101,6 +121,7 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 	struct nd_msg6 *ns = (void *)(ip6h + 1);
 	struct vxbpf_neigh_key key = { .vni = vni };
 	struct vxbpf_neigh_val *n;
+	struct vxbpf_fdb_val *f;
 	struct nd_opt_lladdr *opt;
 	struct vxbpf_addr src, tgt;
 	__u8 req_mac[ETH_ALEN], mac[ETH_ALEN], prio;
@@ -116,19 +137,29 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 		return PROXY_NOT_REQUEST;
 	addr_from_v6(&src, &ip6h->saddr);
 	addr_from_v6(&tgt, &ns->target);
-	/* DAD probes (source ::) and multicast targets: the kernel's. */
-	if (addr_is_zero(&src) || tgt.b[0] == 0xff)
-		return PROXY_NOT_REQUEST;
+	/* As neigh_reduce(): never for a multicast target or a loopback
+	 * destination. DAD probes (source ::) are not answered either: the
+	 * NA would go to ::. */
+	if (tgt.b[0] == 0xff || (ip6h->daddr.in6_u.u6_addr32[0] == 0 &&
+				 ip6h->daddr.in6_u.u6_addr32[1] == 0 &&
+				 ip6h->daddr.in6_u.u6_addr32[2] == 0 &&
+				 ip6h->daddr.in6_u.u6_addr32[3] == bpf_htonl(1)) ||
+	    addr_is_zero(&src))
+		return VXBPF_R_TX_PROXY_SKIP;
 	key.ip = tgt;
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
 	if (!n) {
 		*miss = tgt;
 		return VXBPF_R_TX_PROXY_MISS;
 	}
-	if (neigh_is_local(vni, n->mac))
+	f = neigh_fdb(vni, n->mac);
+	if (f && (f->flags & VXBPF_FDB_LOCAL))
 		return VXBPF_R_TX_PROXY_LOCAL;
 	mac_copy(mac, n->mac);
-	nflags = n->flags;
+	/* R from the fdb entry of the neighbour's MAC (NTF_ROUTER), as
+	 * vxlan_na_create() is told; or from the neigh entry, vxbpf's own
+	 * `neigh ... router`. */
+	nflags = n->flags | (f && (f->flags & VXBPF_FDB_ROUTER) ? VXBPF_NEIGH_ROUTER : 0);
 	mac_copy(req_mac, eth->h_source);
 	/* vxlan_na_create() copies the request's priority (the traffic
 	 * class's high nibble), nothing else of it. */

@@ -13,10 +13,25 @@ static __always_inline void reason_count(enum vxbpf_reason reason, __u64 bytes)
 	}
 }
 
+/*
+ * The frame's length. The loads are spelled out: clang may otherwise form
+ * the address of a field from a register that happens to hold its offset
+ * (a reason code of 4 on another path), and the verifier refuses any
+ * context access that is not base + constant.
+ */
+static __always_inline __u32 xdp_len(struct xdp_md *ctx)
+{
+	__u32 data, end;
+
+	asm volatile("%0 = *(u32 *)(%1 + 0)" : "=r"(data) : "r"(ctx)); /* ctx->data */
+	asm volatile("%0 = *(u32 *)(%1 + 4)" : "=r"(end) : "r"(ctx));  /* ctx->data_end */
+	return end - data;
+}
+
 /* Every program exit goes through here: one reason, one per-CPU counter. */
 static __always_inline int verdict(struct xdp_md *ctx, enum vxbpf_reason reason, int action)
 {
-	reason_count(reason, ctx->data_end - ctx->data);
+	reason_count(reason, xdp_len(ctx));
 	return action;
 }
 

@@ -4,10 +4,15 @@
  *   xdp_vxlan_rx  on the underlay NIC: VXLAN in, decapsulate, to a port;
  *   xdp_port_rx   on each local port: proxy ARP/ND, switch to another
  *                 port, or encapsulate towards a remote VTEP.
- * and the TC programs for the host's own traffic (host.h):
+ * and the TC programs for the host's own traffic (host.h) and for
+ * replication (flood.h):
  *   tc_host_tx    on a kernel vxlan device's egress;
- *   tc_host_rx    on the underlay NIC's ingress, after xdp_vxlan_rx.
- * What they cannot finish goes to the kernel untouched (XDP_PASS, TC_ACT_OK).
+ *   tc_host_rx    on the underlay NIC's ingress, after xdp_vxlan_rx: the
+ *                 host's frames, and broadcast copies to the VNI's ports;
+ *   tc_port_rx    on each local port's ingress, after xdp_port_rx: copies
+ *                 of broadcast and unknown unicast to ports and VTEPs.
+ * What none of them can finish goes to the kernel untouched (XDP_PASS,
+ * TC_ACT_UNSPEC): a kernel vxlan device, where there is one, does it.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -20,10 +25,12 @@
 #include "stats.h"
 #include "inner.h"
 #include "events.h"
+#include "outer.h"
 #include "decap.h"
 #include "encap.h"
 #include "proxy.h"
 #include "port.h"
+#include "flood.h"
 #include "host.h"
 
 /*
@@ -104,6 +111,12 @@ SEC("tc")
 int tc_host_rx(struct __sk_buff *skb)
 {
 	return host_rx(skb);
+}
+
+SEC("tc")
+int tc_port_rx(struct __sk_buff *skb)
+{
+	return port_tc_rx(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

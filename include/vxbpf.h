@@ -21,6 +21,8 @@
 #define VXBPF_MAX_VTEPS 65536	    /* (VNI, VTEP) pairs */
 #define VXBPF_MAX_PORTS 4096	    /* local ports */
 #define VXBPF_DEFAULT_PORT 4789	    /* IANA VXLAN port, as `ip link` defaults */
+#define VXBPF_FLOOD_REMOTES 256	    /* remotes in one flood list (per MAC) */
+#define VXBPF_FLOOD_PORTS 256	    /* local ports of one VNI */
 
 /* A plain byte array so bpftool prints it as the address's bytes. */
 struct vxbpf_addr {
@@ -43,7 +45,16 @@ enum vxbpf_vni_flags {
 	VXBPF_VNI_TTL_SET = 1 << 7,	   /* ttl given by the user (else auto) */
 	VXBPF_VNI_IPV6 = 1 << 8,	   /* local is an IPv6 address */
 	VXBPF_VNI_MIRRORED = 1 << 9,	   /* copied from a kernel vxlan device */
+	VXBPF_VNI_HOSTDEV = 1 << 10,	   /* a kernel vxlan device of this VNI is
+					    * attached (the host's traffic) */
 };
+
+/*
+ * A kernel vxlan device (and bridge) carries the VNI's broadcast, multicast
+ * and unknown unicast: the fast path passes them to it. Without one, vxbpf
+ * replicates them itself (bpf/flood.h).
+ */
+#define VXBPF_VNI_KERNEL_BUM (VXBPF_VNI_MIRRORED | VXBPF_VNI_HOSTDEV)
 
 #define VXBPF_DEFAULT_AGEING 300 /* seconds, as the kernel's vxlan */
 
@@ -84,9 +95,12 @@ enum vxbpf_fdb_flags {
 				     * replicates, so the fast path passes */
 	VXBPF_FDB_LEARNED = 1 << 2, /* learned from traffic (ages) */
 	VXBPF_FDB_MIRRORED = 1 << 3, /* copied from a kernel table by mirror */
-	VXBPF_FDB_HOST = 1 << 4	     /* with LOCAL: ifindex is a kernel vxlan
+	VXBPF_FDB_HOST = 1 << 4,     /* with LOCAL: ifindex is a kernel vxlan
 				      * device attached by vxbpf, the MAC its
 				      * own (the host's traffic, through TC) */
+	VXBPF_FDB_ROUTER = 1 << 5    /* `router`: the proxy's NA for an IPv6
+				      * neighbour with this MAC sets R, as
+				      * the kernel's NTF_ROUTER on the entry */
 };
 
 struct vxbpf_fdb_val {
@@ -103,8 +117,8 @@ _Static_assert(sizeof(struct vxbpf_fdb_val) == 40, "fdb_val layout");
 /*
  * flood map: every remote beyond the first one of a MAC. The all-zero MAC
  * holds the VNI's flood list (`fdb append 00:00:00:00:00:00 ... dst`).
- * The fast path never replicates: BUM and multi-remote MACs go to the
- * kernel, so this map exists for the allow-list and for `fdb show`.
+ * The source of truth for the allow-list and `fdb show`; what the data
+ * path replicates to is the remotes map below, derived from it.
  */
 struct vxbpf_flood_key {
 	__u32 vni;
@@ -120,6 +134,36 @@ struct vxbpf_flood_val {
 	__u32 remote_vni;
 };
 _Static_assert(sizeof(struct vxbpf_flood_val) == 8, "flood_val layout");
+
+/*
+ * remotes map: (VNI, MAC) -> every remote of a MAC that has several (the
+ * fdb entry's remote first, then the flood map's), and for the all-zero
+ * MAC the VNI's flood list. Written by user space from the fdb and flood
+ * maps on every change, as one value, so the replication never sees half
+ * a list. Keyed like the fdb (struct vxbpf_fdb_key).
+ */
+struct vxbpf_remote {
+	struct vxbpf_addr dst;
+	__be16 be_port;	  /* 0 = the VNI's dstport */
+	__u16 pad;
+	__u32 remote_vni; /* 0 = the same VNI */
+};
+_Static_assert(sizeof(struct vxbpf_remote) == 24, "remote layout");
+
+struct vxbpf_remotes {
+	__u32 n;
+	__u32 pad;
+	struct vxbpf_remote r[VXBPF_FLOOD_REMOTES];
+};
+
+/*
+ * vni_ports map: VNI -> its local ports, where broadcast, multicast and
+ * unknown unicast of the VNI are delivered. Derived from the ports map.
+ */
+struct vxbpf_vni_ports {
+	__u32 n;
+	__u32 ifindex[VXBPF_FLOOD_PORTS];
+};
 
 /* neigh map: (VNI, IP) -> MAC. */
 struct vxbpf_neigh_key {
@@ -184,10 +228,14 @@ struct vxbpf_hostdev {
  * device's ingress. An skb has no device to be redirected to from XDP.
  */
 #define VXBPF_HOST_META_MAGIC 0x76786268U /* "vxbh" */
+/* The same handover for broadcast, multicast and unknown unicast of a
+ * VNI: the TC program replicates the inner frame to the VNI's ports,
+ * which XDP cannot (one frame, one destination). */
+#define VXBPF_FLOOD_META_MAGIC 0x76786266U /* "vxbf" */
 
 struct vxbpf_host_meta {
 	__u32 magic;
-	__u32 ifindex; /* the kernel vxlan device */
+	__u32 ifindex; /* HOST: the kernel vxlan device; FLOOD: the VNI */
 };
 
 /*
@@ -205,6 +253,15 @@ struct vxbpf_vni_stats {
 	__u64 rx_bytes;	  /* inner frame bytes */
 	__u64 tx_packets; /* encapsulated by the fast path */
 	__u64 tx_bytes;	  /* inner frame bytes */
+};
+
+/* vni_flood: per-CPU array indexed by vxbpf_vni_cfg.slot, the replication. */
+struct vxbpf_vni_flood {
+	__u64 tx_frames;       /* frames from local ports replicated */
+	__u64 tx_port_copies;  /* ... copies delivered to other local ports */
+	__u64 tx_vtep_copies;  /* ... copies encapsulated to VTEPs */
+	__u64 rx_frames;       /* decapsulated frames replicated */
+	__u64 rx_port_copies;  /* ... copies delivered to local ports */
 };
 
 /* stats: per-CPU array indexed by enum vxbpf_reason. */
@@ -256,20 +313,20 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_DECAP, "rx_decap", "decapsulated and redirected to a port")      \
 	X(RX_NOT_VXLAN, "rx_not_vxlan", "not VXLAN for a vxbpf port: passed") \
 	X(RX_MALFORMED, "rx_malformed", "truncated outer headers: passed")    \
-	X(RX_IP_OPTIONS, "rx_ip_options", "outer IPv4 options: passed")       \
-	X(RX_FRAGMENT, "rx_fragment", "outer fragment: passed")               \
-	X(RX_IPV6_EXT, "rx_ipv6_ext", "outer IPv6 extension header: passed")  \
+	X(RX_IP_OPTIONS, "rx_ip_options", "outer IPv4 source route: passed")\
+	X(RX_FRAGMENT, "rx_fragment", "outer fragment: passed for reassembly")\
+	X(RX_IPV6_EXT, "rx_ipv6_ext", "outer IPv6 ext. header for the kernel: passed")\
 	X(RX_UNKNOWN_VNI, "rx_unknown_vni", "VNI not configured: passed")     \
 	X(RX_NOT_LOCAL, "rx_not_local", "outer dst is not the VTEP: passed")  \
 	X(RX_BAD_FLAGS, "rx_bad_flags", "I flag clear or reserved bits: drop")\
 	X(RX_BAD_CSUM, "rx_bad_csum", "outer UDP checksum wrong: drop")       \
 	X(RX_ZERO_CSUM6, "rx_zero_csum6", "IPv6 UDP checksum 0: drop")        \
 	X(RX_UNKNOWN_VTEP, "rx_unknown_vtep", "source VTEP unknown: drop")    \
-	X(RX_LEARN, "rx_learn", "learning VNI, fdb full: passed")            \
+	X(RX_LEARN, "rx_learn", "learning VNI, fdb full: to the kernel")\
 	X(RX_SHORT_INNER, "rx_short_inner", "inner frame < 14 bytes: drop")   \
 	X(RX_BAD_SMAC, "rx_bad_smac", "inner source MAC not unicast: drop")   \
-	X(RX_INNER_BUM, "rx_inner_bum", "inner broadcast/multicast: passed")  \
-	X(RX_INNER_UNKNOWN, "rx_inner_unknown", "inner dst not local: passed")\
+	X(RX_INNER_BUM, "rx_inner_bum", "inner broadcast/multicast: to the kernel")\
+	X(RX_INNER_UNKNOWN, "rx_inner_unknown", "inner dst unknown: to the kernel")\
 	X(RX_ECN_CE, "rx_ecn_ce", "outer ECN CE: passed")                     \
 	X(TX_ENCAP, "tx_encap", "encapsulated and redirected to underlay")    \
 	X(TX_LOCAL, "tx_local", "switched to another local port")             \
@@ -277,26 +334,40 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_NA_REPLY, "tx_na_reply", "neighbour solicitation answered")      \
 	X(TX_NOT_PORT, "tx_not_port", "ingress is not a vxbpf port: passed")  \
 	X(TX_MALFORMED, "tx_malformed", "truncated frame: passed")            \
-	X(TX_BUM, "tx_bum", "broadcast/multicast: passed")                    \
-	X(TX_UNKNOWN_DST, "tx_unknown_dst", "no fdb entry: passed")           \
-	X(TX_MULTI_DST, "tx_multi_dst", "MAC with several remotes: passed")   \
-	X(TX_HAIRPIN, "tx_hairpin", "dst on the ingress port: passed")        \
+	X(TX_BUM, "tx_bum", "broadcast/multicast: to TC or the kernel")\
+	X(TX_UNKNOWN_DST, "tx_unknown_dst", "no fdb entry: to TC or the kernel")\
+	X(TX_MULTI_DST, "tx_multi_dst", "MAC with several remotes: to TC or the kernel")\
+	X(TX_HAIRPIN, "tx_hairpin", "dst on the ingress port: not sent back")\
 	X(TX_NO_VNI, "tx_no_vni", "port's VNI not configured: passed")        \
-	X(TX_FIB_MISS, "tx_fib_miss", "no outer route or neigh: passed")      \
-	X(TX_MTU, "tx_mtu", "too big for the underlay MTU: passed")           \
+	X(TX_FIB_MISS, "tx_fib_miss", "no outer route or neigh: to TC or the kernel")\
+	X(TX_MTU, "tx_mtu", "too big for the underlay MTU: to TC or the kernel")\
 	X(TX_NO_ROOM, "tx_no_room", "no headroom for the outer headers")      \
 	X(TX_PROXY_MISS, "tx_proxy_miss", "ARP/NS target unknown: passed")    \
 	X(RX_STATIC_MOVED, "rx_static_moved", "static MAC from another VTEP: drop") \
-	X(RX_LOCAL_MOVED, "rx_local_moved", "local port's MAC from a VTEP: passed") \
-	X(TX_NOT_UNDERLAY, "tx_not_underlay", "route not via an attached dev: passed") \
+	X(RX_LOCAL_MOVED, "rx_local_moved", "local port's MAC from a VTEP: to the kernel, else drop") \
+	X(TX_NOT_UNDERLAY, "tx_not_underlay", "route not via an attached dev: to TC or the kernel") \
 	X(RX_HOST, "rx_host", "decapsulated for the host's vxlan device")  \
 	X(TX_HOST_ENCAP, "tx_host_encap", "host traffic encapsulated (TC)")  \
 	X(TX_HOST_CSUM, "tx_host_csum", "host traffic needs an outer UDP checksum: passed") \
 	X(TX_HOST_PROTO, "tx_host_proto", "host frame not IP, or GSO not TCP: passed") \
 	X(TX_HOST_LOCAL, "tx_host_local", "between the host and a local port: passed") \
-	X(RX_HOST_NO_TC, "rx_host_no_tc", "for the host, no metadata or tc_host_rx: passed") \
+	X(RX_HOST_NO_TC, "rx_host_no_tc", "handover without metadata or tc_host_rx: passed") \
 	X(TX_HOST_VLAN, "tx_host_vlan", "host frame with an offloaded VLAN tag: passed") \
-	X(TX_PROXY_LOCAL, "tx_proxy_local", "ARP/NS for a local port's address: passed")
+	X(TX_PROXY_LOCAL, "tx_proxy_local", "ARP/NS for a local port's address: passed") \
+	X(RX_FLOOD, "rx_flood", "broadcast/unknown decapsulated for the VNI's ports (TC)") \
+	X(RX_FLOOD_NONE, "rx_flood_none", "broadcast/unknown, the VNI has no port: drop") \
+	X(RX_REMOTE_DST, "rx_remote_dst", "inner dst is behind a VTEP (split horizon): drop") \
+	X(RX_COPY_PORT, "rx_copy_port", "flood copy delivered to a local port (TC)") \
+	X(TX_COPY_PORT, "tx_copy_port", "flood copy to another local port (TC)") \
+	X(TX_COPY_VTEP, "tx_copy_vtep", "copy encapsulated to a VTEP (TC)") \
+	X(TX_FLOOD_NONE, "tx_flood_none", "no flood list and no other port: drop") \
+	X(TX_PROXY_CONSUMED, "tx_proxy_consumed", "ARP/NS on a proxy VNI, never to a VTEP: drop") \
+	X(TX_COPY_FIB, "tx_copy_fib", "copy to a VTEP: no outer route or neigh: drop") \
+	X(TX_COPY_MTU, "tx_copy_mtu", "copy to a VTEP too big for the underlay: drop") \
+	X(TX_COPY_GSO, "tx_copy_gso", "copy to a VTEP of a GSO frame: drop") \
+	X(TX_COPY_ERR, "tx_copy_err", "copy failed (no room, too long, no memory): drop") \
+	X(RX_COPY_ERR, "rx_copy_err", "flood copy to a port failed: drop") \
+	X(TX_PROXY_SKIP, "tx_proxy_skip", "ARP/NS the proxy never answers: to TC or the kernel")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -56,6 +56,10 @@ int cfg_init(struct vx_cfg *c, struct vx_maps *m)
 		 sizeof(struct vxbpf_port_val), MAX(M_PORTS, VXBPF_MAX_PORTS));
 	tbl_init(&c->dstports, "dstports", FD(M_DSTPORTS), sizeof(__u32),
 		 sizeof(__u32), MAX(M_DSTPORTS, 65536));
+	tbl_init(&c->remotes, "remotes", FD(M_REMOTES), sizeof(struct vxbpf_fdb_key),
+		 sizeof(struct vxbpf_remotes), MAX(M_REMOTES, VXBPF_MAX_FLOOD));
+	tbl_init(&c->vni_ports, "vni_ports", FD(M_VNI_PORTS), sizeof(__u32),
+		 sizeof(struct vxbpf_vni_ports), MAX(M_VNI_PORTS, VXBPF_MAX_VNIS));
 #undef FD
 #undef MAX
 	return 0;
@@ -73,6 +77,8 @@ void cfg_free(struct vx_cfg *c)
 	tbl_free(&c->vtep);
 	tbl_free(&c->ports);
 	tbl_free(&c->dstports);
+	tbl_free(&c->remotes);
+	tbl_free(&c->vni_ports);
 	free(c->new_slots);
 	c->new_slots = NULL;
 }
@@ -391,6 +397,7 @@ static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 			return err;
 		v.dst = cmd->ip;
 		v.be_port = htons(cmd->port);
+		v.flags = cmd->router ? VXBPF_FDB_ROUTER : 0;
 		CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
 		return 0;
 	}
@@ -404,6 +411,8 @@ static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 			       mac_fmt(cmd->mac, m), cmd->vni);
 			return -EINVAL;
 		}
+		if (cmd->router)
+			old.flags |= VXBPF_FDB_ROUTER;
 		if (!addr_cmp(&old.dst, &cmd->ip)) {
 			/* The primary already: only the port may change. */
 			old.be_port = htons(cmd->port);
@@ -457,7 +466,9 @@ static int fdb_remote_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	v.be_port = htons(cmd->port);
 	v.ifindex = 0;
 	v.updated_ns = 0;
-	v.flags &= ~(VXBPF_FDB_LOCAL | VXBPF_FDB_LEARNED | VXBPF_FDB_MIRRORED);
+	v.flags &= ~(VXBPF_FDB_LOCAL | VXBPF_FDB_LEARNED | VXBPF_FDB_MIRRORED | VXBPF_FDB_ROUTER);
+	if (cmd->router)
+		v.flags |= VXBPF_FDB_ROUTER;
 	CHK(&c->fdb, tbl_put(&c->fdb, &k, &v));
 	return 0;
 }
@@ -761,6 +772,8 @@ static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	}
 	if (have) {
 		v.slot = old.slot;
+		/* Not the user's to set: `attach` of a vxlan device says it. */
+		v.flags |= old.flags & VXBPF_VNI_HOSTDEV;
 		if ((old.flags ^ v.flags) & VXBPF_VNI_IPV6) {
 			err = vni_has_remotes(c, cmd->vni);
 			if (err < 0)
@@ -929,12 +942,16 @@ int cfg_drop_port(struct vx_cfg *c, __u32 ifindex)
 
 int cfg_commit(struct vx_cfg *c)
 {
-	/* Referenced before referencing: vni and vtep first, ports last. */
-	struct tbl *order[] = { &c->vni,   &c->dstports, &c->vtep, &c->flood,
-				&c->fdb,   &c->neigh,	 &c->ports };
+	/* Referenced before referencing: vni and vtep first, ports last;
+	 * each derived map right after its sources. */
+	struct tbl *order[] = { &c->vni, &c->dstports, &c->vtep,  &c->flood,	&c->fdb,
+				&c->remotes, &c->neigh, &c->ports, &c->vni_ports };
 	struct tbl *bad = NULL;
 	int i, n = ARRAY_SIZE(order), err, failed = 0;
 
+	err = cfg_derive(c, c->maps && c->maps->rebuild_derived);
+	if (err)
+		return err;
 	err = zero_slots(c);
 	if (err)
 		return err;
@@ -949,6 +966,8 @@ int cfg_commit(struct vx_cfg *c)
 			bad = order[i];
 	}
 	if (!bad) {
+		if (c->maps)
+			c->maps->rebuild_derived = false;
 		resolve_new_vteps(c);
 		return 0;
 	}

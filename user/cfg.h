@@ -15,6 +15,8 @@
 struct vx_cfg {
 	struct vx_maps *maps; /* NULL: memory only (unit tests) */
 	struct tbl vni, fdb, flood, neigh, vtep, ports;
+	/* Derived by cfg_commit for the replication (cfg_derive.c). */
+	struct tbl remotes, vni_ports;
 	struct tbl dstports; /* array: UDP port -> number of VNIs on it */
 	__u32 *new_slots; /* vni_stats slots to zero before commit */
 	size_t n_new_slots, cap_new_slots;
@@ -39,6 +41,14 @@ int cfg_drop_port(struct vx_cfg *c, __u32 ifindex);
 
 /* Write everything; on failure restore what was written. Prints errors. */
 int cfg_commit(struct vx_cfg *c);
+
+/*
+ * The derived maps for what the caches now say: the remotes list of every
+ * (vni, mac) whose fdb or flood entries changed, the port list of every
+ * VNI whose ports changed (all of them when `all`). Called by cfg_commit;
+ * fails (-E2BIG, printed) on a list longer than the data path replicates.
+ */
+int cfg_derive(struct vx_cfg *c, bool all);
 
 /*
  * The vtep reference count of (vni, ip), up (+1) or down (-1) by one. For

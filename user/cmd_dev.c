@@ -105,6 +105,11 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 	fval.flags = VXBPF_FDB_LOCAL | VXBPF_FDB_HOST;
 	fval.ifindex = ifindex;
 	err = tbl_put(&cfg->fdb, &fkey, &fval);
+	/* The device carries the VNI's broadcast: the fast path passes it
+	 * there instead of replicating it itself. */
+	vc.flags |= VXBPF_VNI_HOSTDEV;
+	if (!err)
+		err = tbl_put(&cfg->vni, &nl->vxlan_id, &vc);
 	if (!err)
 		err = cfg_commit(cfg);
 	if (err)
@@ -121,7 +126,7 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 			bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &old_hd, BPF_ANY);
 		else
 			bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key);
-		if (tbl_rollback(&cfg->fdb))
+		if (tbl_rollback(&cfg->fdb) + tbl_rollback(&cfg->vni))
 			vx_err("could not restore %s's fdb entry", dev);
 		return err;
 	}
@@ -129,11 +134,30 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 	return 0;
 }
 
+/* Is another kernel vxlan device of vni attached? */
+static bool vni_has_hostdev(struct vx_maps *m, __u32 vni, int except)
+{
+	struct vxbpf_hostdev hd;
+	__u32 key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(m->fd[M_HOSTDEVS], prev, &next)) {
+		key = next;
+		prev = &key;
+		if ((int)key != except && !bpf_map_lookup_elem(m->fd[M_HOSTDEVS], &key, &hd) &&
+		    hd.vni == vni)
+			return true;
+	}
+	return false;
+}
+
 static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, int ifindex)
 {
+	struct vxbpf_hostdev hd = {};
+	struct vxbpf_vni_cfg vc;
 	__u32 key = ifindex;
-	int err;
+	int err, had;
 
+	had = hostdev_get(m, ifindex, &hd);
 	/* Program first: it must not outlive its map entry. */
 	err = tc_detach(m, dev, ifindex, true, true);
 	if (err)
@@ -144,6 +168,12 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 		return err;
 	}
 	err = cfg_drop_port(cfg, ifindex);
+	/* The last such device of the VNI: vxbpf replicates again. */
+	if (!err && had > 0 && !vni_has_hostdev(m, hd.vni, ifindex) &&
+	    tbl_get(&cfg->vni, &hd.vni, &vc) > 0 && (vc.flags & VXBPF_VNI_HOSTDEV)) {
+		vc.flags &= ~VXBPF_VNI_HOSTDEV;
+		err = tbl_put(&cfg->vni, &hd.vni, &vc);
+	}
 	return err ? err : cfg_commit(cfg);
 }
 
@@ -305,6 +335,7 @@ int run_port_add(const struct vx_cmd *c)
 	struct vx_maps m;
 	struct vx_cfg cfg;
 	struct xdp_att a;
+	bool had_tc;
 	__u32 key;
 	int ifindex, have, err;
 
@@ -347,9 +378,16 @@ int run_port_add(const struct vx_cmd *c)
 		err = cfg_commit(&cfg);
 	if (err)
 		goto out;
-	err = xdp_attach(&m, c->dev, ifindex, P_PORT_RX, c->mode);
+	/* TC first: what XDP passes, TC replicates (flood.h). */
+	had_tc = tc_attached(&m, ifindex, false, false);
+	err = tc_attach(&m, c->dev, ifindex, P_PORT_TC, false);
+	if (!err) {
+		err = xdp_attach(&m, c->dev, ifindex, P_PORT_RX, c->mode);
+		if (err && !had_tc)
+			tc_detach(&m, c->dev, ifindex, false, true);
+	}
 	if (err) {
-		if (tbl_rollback(&cfg.ports))
+		if (tbl_rollback(&cfg.ports) + tbl_rollback(&cfg.vni_ports))
 			vx_err("could not remove %s from the ports map", c->dev);
 		goto out;
 	}
@@ -385,8 +423,10 @@ int run_port_del(const struct vx_cmd *c)
 		err = err ? err : -ENOENT;
 		goto out;
 	}
-	/* Detach first: the program must not outlive its port entry. */
+	/* Detach first: the programs must not outlive their port entry. */
 	err = xdp_detach(&m, c->dev, ifindex, true);
+	if (!err)
+		err = tc_detach(&m, c->dev, ifindex, false, true);
 	if (err)
 		goto out;
 	cfg_init(&cfg, &m);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "attach.h"
+#include "tc.h"
 #include "cmd.h"
 #include "json.h"
 #include "pins.h"
@@ -121,6 +122,8 @@ static void fdb_print(const struct fdb_row *r)
 		out_elem(" host", "host");
 	if (v->flags & VXBPF_FDB_MULTI)
 		out_elem(NULL, "multi");
+	if (v->flags & VXBPF_FDB_ROUTER)
+		out_elem(" router", "router");
 	if (v->flags & VXBPF_FDB_MIRRORED)
 		out_elem(" mirrored", "mirrored");
 	out_close_array();
@@ -350,6 +353,7 @@ void port_print(struct vx_maps *m, __u32 ifindex, __u32 vni,
 {
 	char name[IF_NAMESIZE];
 	struct xdp_att a;
+	const char *tc;
 	bool att;
 
 	if (!if_indextoname(ifindex, name))
@@ -365,6 +369,9 @@ void port_print(struct vx_maps *m, __u32 ifindex, __u32 vni,
 		out_str("mode", " xdp %s", a.mode);
 	else
 		out_text(" (not attached)");
+	/* The replication behind XDP. */
+	tc = tc_attached(m, ifindex, false, false);
+	out_str("tc", ", tc_port_rx %s", tc ? tc : "missing");
 	out_close_obj();
 	out_nl();
 }

@@ -76,11 +76,11 @@ static int slot_cmp(const void *a, const void *b)
 
 int run_stats(void)
 {
-	__u64 r[VXBPF_R_MAX][2], s[4];
+	__u64 r[VXBPF_R_MAX][2], s[4], (*f)[5] = NULL;
 	struct vni_slot *vs = NULL;
 	struct vx_maps m;
 	size_t i, n = 0;
-	bool any = false;
+	bool any = false, flooded = false;
 	int err;
 
 	err = maps_open(&m, false);
@@ -114,6 +114,11 @@ int run_stats(void)
 	while (vs[n].vni)
 		n++;
 	qsort(vs, n, sizeof(*vs), slot_cmp);
+	f = calloc(n + 1, sizeof(*f));
+	if (!f) {
+		err = -ENOMEM;
+		goto out;
+	}
 
 	out_open_obj(NULL);
 	out_open_array("reasons");
@@ -146,18 +151,42 @@ int run_stats(void)
 			       vx_strerror(err));
 			goto out;
 		}
+		err = percpu_sum(m.fd[M_VNI_FLOOD], vs[i].slot, f[i], 5);
+		if (err) {
+			vx_err("cannot read the vni_flood map: %s", vx_strerror(err));
+			goto out;
+		}
+		flooded |= f[i][0] || f[i][3];
 		out_open_obj(NULL);
 		out_u64("vni", "%-9llu", vs[i].vni);
 		out_u64("rx_packets", " %12llu", s[0]);
 		out_u64("rx_bytes", " %14llu", s[1]);
 		out_u64("tx_packets", " %12llu", s[2]);
 		out_u64("tx_bytes", " %14llu", s[3]);
+		out_u64("flood_tx_frames", NULL, f[i][0]);
+		out_u64("flood_tx_port_copies", NULL, f[i][1]);
+		out_u64("flood_tx_vtep_copies", NULL, f[i][2]);
+		out_u64("flood_rx_frames", NULL, f[i][3]);
+		out_u64("flood_rx_port_copies", NULL, f[i][4]);
 		out_close_obj();
 		out_nl();
 	}
 	out_close_array();
+	/* Replication (broadcast, multicast, unknown unicast, several
+	 * remotes) of the VNIs vxbpf floods itself, where anything was. */
+	if (!out_json() && flooded) {
+		out_text("\n%-9s %12s %12s %12s %12s %12s\n", "flood", "tx_frames", "port_copies",
+			 "vtep_copies", "rx_frames", "port_copies");
+		for (i = 0; i < n; i++)
+			if (f[i][0] || f[i][3])
+				out_text("%-9u %12llu %12llu %12llu %12llu %12llu\n", vs[i].vni,
+					 (unsigned long long)f[i][0], (unsigned long long)f[i][1],
+					 (unsigned long long)f[i][2], (unsigned long long)f[i][3],
+					 (unsigned long long)f[i][4]);
+	}
 	out_close_obj();
 out:
+	free(f);
 	free(vs);
 	maps_close(&m);
 	return err;
@@ -220,8 +249,8 @@ static int ports_cb(const void *key, const void *val, void *ctx)
 
 int run_status(void)
 {
-	static const enum vx_map_id hashes[] = { M_VNI, M_FDB, M_FLOOD,
-						 M_NEIGH, M_VTEP, M_PORTS };
+	static const enum vx_map_id hashes[] = { M_VNI,	 M_FDB,	  M_FLOOD,   M_NEIGH,
+						 M_VTEP, M_PORTS, M_REMOTES, M_VNI_PORTS };
 	struct bpf_map_info info;
 	struct vx_maps m;
 	__u32 len;
@@ -264,7 +293,7 @@ int run_status(void)
 		map_walk(m.fd[hashes[i]], info.key_size, info.value_size,
 			 count_cb, &cnt);
 		out_open_obj(NULL);
-		out_str("name", "  %-6s", vx_map_names[hashes[i]]);
+		out_str("name", "  %-9s", vx_map_names[hashes[i]]);
 		out_u64("entries", " %8llu", cnt);
 		out_u64("max_entries", " / %llu", m.max_entries[hashes[i]]);
 		out_close_obj();
@@ -311,6 +340,8 @@ int run_stats_reset(void)
 	err = percpu_zero(m.fd[M_STATS], VXBPF_R_MAX, sizeof(struct vxbpf_counter));
 	if (!err)
 		err = percpu_zero(m.fd[M_VNI_STATS], VXBPF_MAX_VNIS, sizeof(struct vxbpf_vni_stats));
+	if (!err)
+		err = percpu_zero(m.fd[M_VNI_FLOOD], VXBPF_MAX_VNIS, sizeof(struct vxbpf_vni_flood));
 	if (err)
 		vx_err("cannot reset the counters: %s", vx_strerror(err));
 	maps_close(&m);

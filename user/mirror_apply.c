@@ -279,7 +279,8 @@ int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 	unicast = !mac_is_zero(n->lladdr) && !(n->lladdr[0] & 1);
 	port = n->has_port ? n->port : 0;
 	rvni = n->has_vni && n->vni != vni ? n->vni : 0;
-	flags = VXBPF_FDB_MIRRORED | (dynamic && unicast ? VXBPF_FDB_LEARNED : 0);
+	flags = VXBPF_FDB_MIRRORED | (dynamic && unicast ? VXBPF_FDB_LEARNED : 0) |
+		(unicast && (n->flags & NTF_ROUTER) ? VXBPF_FDB_ROUTER : 0);
 
 	if (n->type == RTM_DELNEIGH)
 		return remote_del(a, vni, n->lladdr, &n->dst, unicast);
@@ -323,7 +324,8 @@ int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 	    !addr_cmp(&old.dst, &n->dst)) {
 		if ((old.flags & VXBPF_FDB_MIRRORED) &&
 		    old.be_port == htons(port) && old.remote_vni == rvni &&
-		    (old.flags & (VXBPF_FDB_MIRRORED | VXBPF_FDB_LEARNED)) == flags)
+		    (old.flags & (VXBPF_FDB_MIRRORED | VXBPF_FDB_LEARNED | VXBPF_FDB_ROUTER)) ==
+			    flags)
 			return mark(a, SEEN_REMOTE, vni, n->lladdr, &n->dst);
 	} else if (have && !unicast) {
 		have = flood_get(a, vni, n->lladdr, &n->dst, &fv);
@@ -498,7 +500,9 @@ int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 		 (n->state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE)) &&
 		 n->has_lladdr && !mac_is_zero(n->lladdr) &&
 		 !(n->lladdr[0] & 1);
-	router = n->flags & NTF_ROUTER;
+	/* The kernel's proxy takes the NA's router flag from the fdb entry
+	 * of the neighbour's MAC, never from the neighbour: neither do we. */
+	router = false;
 	memset(&k, 0, sizeof(k));
 	k.vni = vni;
 	k.ip = n->dst;

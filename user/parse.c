@@ -26,7 +26,7 @@ const char vx_usage[] =
 	"        [tos N] [ageing SECONDS] [proxy] [learning] [l2miss] [l3miss]\n"
 	"        [udpcsum|noudpcsum] [udp6zerocsumtx] [udp6zerocsumrx]\n"
 	"  vni del VNI\n"
-	"  fdb add|append|replace|del MAC vni VNI dst IP [port P]\n"
+	"  fdb add|append|replace|del MAC vni VNI dst IP [port P] [router]\n"
 	"  fdb add|replace MAC vni VNI dev PORT\n"
 	"  fdb del MAC vni VNI\n"
 	"  neigh add|replace IP lladdr MAC vni VNI [router]\n"
@@ -498,10 +498,15 @@ static int parse_fdb(struct pctx *p)
 		return parse_show_flush(p);
 	if (!(s = positional(p, "a MAC address")) || val_mac(p, s))
 		return -EINVAL;
-	if (parse_words(p, K_VNI | K_DST | K_PORT | K_DEV) || need_vni(p))
+	if (parse_words(p, K_VNI | K_DST | K_PORT | K_DEV | K_ROUTER) || need_vni(p))
 		return -EINVAL;
 	if (c->has_dev && c->has_ip)
 		return perr(p, "fdb entry takes either \"dst\" or \"dev\", not both");
+	/* As NTF_ROUTER on a vxlan fdb entry: the proxy's NA for a neighbour
+	 * with this MAC says "router". Meaningless on a local or flood entry. */
+	if (c->router && (c->verb == VERB_DEL || c->has_dev || mac_is_zero(c->mac) ||
+			  (c->mac[0] & 1)))
+		return perr(p, "\"router\" is for a remote unicast MAC (dst IP)");
 	if (c->has_dev && c->has_port)
 		return perr(p, "\"port\" needs \"dst\", not \"dev\"");
 	if (c->verb == VERB_DEL) {

@@ -33,11 +33,13 @@ const char *const vx_map_names[M__NR] = {
 	[M_STATS] = "stats", [M_VNI_STATS] = "vni_stats",
 	[M_DSTPORTS] = "dstports", [M_EVENTS] = "events", [M_MISS_SEEN] = "miss_seen",
 	[M_UNDERLAY] = "underlay", [M_META] = "meta", [M_HOSTDEVS] = "hostdevs",
+	[M_REMOTES] = "remotes", [M_VNI_PORTS] = "vni_ports", [M_VNI_FLOOD] = "vni_flood",
 };
 
 static const char *const prog_names[P__NR] = {
 	[P_VXLAN_RX] = "xdp_vxlan_rx", [P_PORT_RX] = "xdp_port_rx",
 	[P_HOST_TX] = "tc_host_tx",    [P_HOST_RX] = "tc_host_rx",
+	[P_PORT_TC] = "tc_port_rx",
 };
 
 const char *prog_name(enum vx_prog_id which)
@@ -343,6 +345,14 @@ static void pins_claim(const char *dir, int meta_fd)
 		close(fd);
 }
 
+static bool pin_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
 int maps_open(struct vx_maps *m, bool create)
 {
 	struct vxbpf *skel = NULL;
@@ -367,6 +377,8 @@ int maps_open(struct vx_maps *m, bool create)
 	if (err)
 		return err;
 	pins_claim(m->dir, -1);
+	m->rebuild_derived = pin_exists(m->dir, "fdb") &&
+			     !(pin_exists(m->dir, "remotes") && pin_exists(m->dir, "vni_ports"));
 	missing = skel_open(m->dir, &skel);
 	if (missing < 0)
 		return missing;

@@ -25,6 +25,9 @@ enum vx_map_id {
 	M_UNDERLAY,
 	M_META,
 	M_HOSTDEVS,
+	M_REMOTES,
+	M_VNI_PORTS,
+	M_VNI_FLOOD,
 	M__NR
 };
 
@@ -35,6 +38,9 @@ struct vx_maps {
 	char dir[512];
 	int fd[M__NR];
 	unsigned max_entries[M__NR];
+	/* The derived maps (remotes, vni_ports) were created next to pins
+	 * of an older vxbpf: the next commit computes them in full. */
+	bool rebuild_derived;
 };
 
 enum vx_prog_id {
@@ -42,6 +48,7 @@ enum vx_prog_id {
 	P_PORT_RX,  /* xdp_port_rx: local ports */
 	P_HOST_TX,  /* tc_host_tx: a kernel vxlan device's egress */
 	P_HOST_RX,  /* tc_host_rx: underlay NIC's ingress */
+	P_PORT_TC,  /* tc_port_rx: local ports' ingress (replication) */
 	P__NR
 };
 

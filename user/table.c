@@ -158,7 +158,7 @@ static struct tbl_ent *insert(struct tbl *t, const void *key,
 /* The cache entry of key, fetching it from the kernel on a miss. */
 static int lookup(struct tbl *t, const void *key, struct tbl_ent **ep)
 {
-	__u8 kbuf[64], val[256];
+	__u8 kbuf[64], small[256], *val = small;
 	struct tbl_ent *e;
 	int err;
 
@@ -179,10 +179,18 @@ static int lookup(struct tbl *t, const void *key, struct tbl_ent **ep)
 	if (t->full) {
 		e = insert(t, key, NULL);
 	} else {
+		/* The replication lists are kilobytes long. */
+		if (t->vsz > sizeof(small) && !(val = malloc(t->vsz)))
+			return -ENOMEM;
 		err = bpf_map_lookup_elem(t->fd, key, val);
-		if (err && err != -ENOENT)
+		if (err && err != -ENOENT) {
+			if (val != small)
+				free(val);
 			return err;
+		}
 		e = insert(t, key, err ? NULL : val);
+		if (val != small)
+			free(val);
 	}
 	if (!e)
 		return -ENOMEM;
@@ -265,6 +273,11 @@ static bool needs_update(struct tbl *t, struct tbl_ent *e)
 static bool needs_delete(struct tbl_ent *e)
 {
 	return e->orig_present && !e->cur_present;
+}
+
+bool tbl_changed(struct tbl *t, struct tbl_ent *e)
+{
+	return needs_update(t, e) || needs_delete(e);
 }
 
 /*
@@ -398,27 +411,33 @@ int tbl_rollback(struct tbl *t)
 static int walk_slow(int fd, __u32 ksz, __u32 vsz,
 		     int (*cb)(const void *, const void *, void *), void *ctx)
 {
-	__u8 key[64], next[64], val[256];
+	__u8 key[64], next[64], *val = malloc(vsz);
 	void *prev = NULL;
 	int err;
 
+	if (!val)
+		return -ENOMEM;
 	for (;;) {
 		err = bpf_map_get_next_key(fd, prev, next);
-		if (err == -ENOENT)
-			return 0;
+		if (err == -ENOENT) {
+			err = 0;
+			break;
+		}
 		if (err)
-			return err;
+			break;
 		memcpy(key, next, ksz);
 		prev = key;
 		err = bpf_map_lookup_elem(fd, key, val);
 		if (err == -ENOENT)
 			continue; /* deleted meanwhile */
 		if (err)
-			return err;
+			break;
 		err = cb(key, val, ctx);
 		if (err)
-			return err;
+			break;
 	}
+	free(val);
+	return err;
 }
 
 int map_walk(int fd, __u32 ksz, __u32 vsz,
@@ -431,8 +450,11 @@ int map_walk(int fd, __u32 ksz, __u32 vsz,
 	__u32 count, i, chunk = 4096;
 	int err = 0, err2;
 
-	if (ksz > 64 || vsz > 256)
+	if (ksz > 64)
 		return -EINVAL;
+	/* Batches of at most a few MiB: the replication lists are large. */
+	if ((size_t)chunk * vsz > (4U << 20))
+		chunk = (4U << 20) / vsz;
 	keys = malloc((size_t)chunk * ksz);
 	vals = malloc((size_t)chunk * vsz);
 	if (!keys || !vals) {

@@ -60,6 +60,9 @@ int tbl_del(struct tbl *t, const void *key);
 /* Bring every kernel entry into the cache (for flush and scans). */
 int tbl_load_all(struct tbl *t);
 
+/* Will commit write or delete e? */
+bool tbl_changed(struct tbl *t, struct tbl_ent *e);
+
 /* Entries present after commit, in the cache (after tbl_load_all: all). */
 size_t tbl_count(const struct tbl *t);
 

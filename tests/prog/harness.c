@@ -82,6 +82,7 @@ void h_setup(void)
 	H.port_fd = bpf_program__fd(H.skel->progs.xdp_port_rx);
 	H.host_tx_fd = bpf_program__fd(H.skel->progs.tc_host_tx);
 	H.host_rx_fd = bpf_program__fd(H.skel->progs.tc_host_rx);
+	H.port_tc_fd = bpf_program__fd(H.skel->progs.tc_port_rx);
 	H.vni_fd = bpf_map__fd(H.skel->maps.vxbpf_vni);
 	H.fdb_fd = bpf_map__fd(H.skel->maps.vxbpf_fdb);
 	H.vtep_fd = bpf_map__fd(H.skel->maps.vxbpf_vtep);
@@ -278,7 +279,7 @@ int prog_run(int prog_fd, int ifindex, const struct pkt *in, struct pkt *out, ui
 		    .data_out = out->b, .data_size_out = sizeof(out->b), .repeat = 1);
 	int err;
 
-	if (prog_fd == H.host_tx_fd || prog_fd == H.host_rx_fd) {
+	if (prog_fd == H.host_tx_fd || prog_fd == H.host_rx_fd || prog_fd == H.port_tc_fd) {
 		opts.ctx_in = &skb;
 		opts.ctx_size_in = sizeof(skb);
 	} else if (ifindex) {

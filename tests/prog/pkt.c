@@ -375,6 +375,7 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 			/* A minimal extension header: next = UDP, length 0
 			 * (8 bytes; for a fragment header: offset 0, M=0). */
 			ip[40] = 17;
+			memcpy(ip + 42, o->ext_b, sizeof(o->ext_b));
 			iplen += 8;
 		}
 	} else {
@@ -388,6 +389,12 @@ void build_vxlan(struct pkt *p, const struct vx_opts *o, const struct pkt *inner
 		ip4_parse(src, ip + 12);
 		ip4_parse(dst, ip + 16);
 		memset(ip + 20, 1, 4 * o->ip_opts); /* NOPs */
+		if (o->ip_opt && o->ip_opts >= 2) {
+			ip[20] = o->ip_opt;
+			ip[21] = 7;
+			ip[22] = 4;
+			ip4_parse("192.0.2.9", ip + 23);
+		}
 		put16(ip + 10, ck_fold(ck_add(0, ip, iplen)) ^ o->ip_ck_xor);
 	}
 	ipp = p->b + p->len;

@@ -108,8 +108,12 @@ struct vx_opts {
 	char src[40];	 /* outer source; "": the remote (A) */
 	char dst[40];	 /* outer destination; "": the local VTEP (B) */
 	uint8_t ip_opts; /* IPv4 option words (NOP padding) */
+	uint8_t ip_opt;	 /* nonzero: the first option is this type, 7 bytes
+			  * long (ptr 4, one address), NOPs after */
 	uint16_t frag;	 /* IPv4 frag_off, host order */
 	int ext;	 /* IPv6 extension header before UDP: its type + 1 */
+	uint8_t ext_b[6]; /* its bytes 2..7 (routing: type, segments left;
+			   * options: the option area; fragment: offset, id) */
 	enum ck_mode ck;
 	uint16_t dport;	    /* 0: 4789 */
 	uint8_t tos;	    /* outer TOS / traffic class */

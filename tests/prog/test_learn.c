@@ -167,10 +167,15 @@ Test(learn, local_mac_claimed_from_remote, .init = h_setup, .fini = h_teardown)
 {
 	static struct pkt in, inner, out;
 
-	learning_config(0);
+	/* The kernel's bridge decides whether the VM moved... */
+	learning_config(VXBPF_VNI_MIRRORED);
 	map_fdb_local(100, MAC_VM1, H.if_vm0);
 	vxlan_from("192.0.2.1", &in, &inner);
 	expect_run("local claimed", H.rx_fd, 0, &in, XDP_PASS, VXBPF_R_RX_LOCAL_MOVED, NULL, &out);
+	/* ...without one, a local entry is static: not moved, dropped. */
+	learning_config(0);
+	expect_run("local claimed, vxbpf alone", H.rx_fd, 0, &in, XDP_DROP,
+		   VXBPF_R_RX_LOCAL_MOVED, NULL, &out);
 }
 
 Test(learn, aged_entry_is_gone, .init = h_setup, .fini = h_teardown)

@@ -22,6 +22,7 @@ enum proxy_setup {
 	PS_NO_PROXY = 1 << 0, /* VNI 100 without VXBPF_VNI_PROXY */
 	PS_ROUTER = 1 << 1,   /* fd00::2 has VXBPF_NEIGH_ROUTER */
 	PS_LOCAL = 1 << 2,    /* bb:01 (10.0.0.2, fd00::2) is on a local port */
+	PS_FDB_ROUTER = 1 << 3, /* bb:01's fdb entry has VXBPF_FDB_ROUTER */
 };
 
 #define NONE {0}, 0 /* no exact output: PASS/DROP keep the input */
@@ -52,9 +53,20 @@ static struct proxy_case proxy_cases[] = {
 	{ "ARP request, unknown IP", ARP_REQ_UNKNOWN, 0, XDP_PASS, VXBPF_R_TX_PROXY_MISS, NONE },
 	{ "ARP request, IP of another VNI", ARP_REQ_OTHER_VNI, 0, XDP_PASS, VXBPF_R_TX_PROXY_MISS,
 	  NONE },
-	{ "gratuitous ARP", ARP_GRAT, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
-	{ "ARP probe (sender 0.0.0.0)", ARP_PROBE, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
-	{ "broadcast ARP reply", ARP_BCAST_REPLY, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	/* As arp_reduce(): a request is a request, whoever sends it; the
+	 * answer to a probe goes to 0.0.0.0 at the asker's MAC, the one to a
+	 * gratuitous request for someone else's address says whose it is. */
+	{ "gratuitous ARP for a known IP", ARP_GRAT, 0, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY,
+	  ARP_REP_GRAT },
+	{ "ARP probe (sender 0.0.0.0)", ARP_PROBE, 0, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY,
+	  ARP_REP_PROBE },
+	{ "ARP request, loopback target", ARP_REQ_LOOPBACK, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP,
+	  NONE },
+	{ "ARP request, multicast target", ARP_REQ_MCAST, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP,
+	  NONE },
+	/* Every other ARP stays off the underlay too (to TC or the kernel's
+	 * bridge, which deliver it locally). */
+	{ "broadcast ARP reply", ARP_BCAST_REPLY, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP, NONE },
 	{ "ARP request, VNI without proxy", ARP_REQ, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	/* Unicast ARP (a NUD re-probe) is proxied too, as the kernel's
 	 * arp_reduce() runs for any destination MAC: nothing crosses. */
@@ -70,10 +82,14 @@ static struct proxy_case proxy_cases[] = {
 	  VXBPF_R_TX_NA_REPLY, NA },
 	{ "NS for a router", NS_SLL, PS_ROUTER, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA_R },
 	{ "NS for a router, no lladdr", NS, PS_ROUTER, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA_R },
-	{ "DAD NS (source ::)", NS_DAD, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	/* The kernel's R flag: NTF_ROUTER on the fdb entry of the MAC. */
+	{ "NS, fdb entry says router", NS_SLL, PS_FDB_ROUTER, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY,
+	  NA_R },
+	{ "DAD NS (source ::)", NS_DAD, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP, NONE },
 	{ "NS, unknown target", NS_UNKNOWN, 0, XDP_PASS, VXBPF_R_TX_PROXY_MISS, NONE },
-	{ "NS with hop limit 64", NS_HLIM64, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
-	{ "NS for a multicast target", NS_MCAST_TGT, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
+	{ "NS with hop limit 64", NS_HLIM64, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP, NONE },
+	{ "NS for a multicast target", NS_MCAST_TGT, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP, NONE },
+	{ "NS to ::1", NS_TO_LOOPBACK, 0, XDP_PASS, VXBPF_R_TX_PROXY_SKIP, NONE },
 	{ "NS, VNI without proxy", NS_SLL, PS_NO_PROXY, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	{ "multicast echo request", MLD_ECHO, 0, XDP_PASS, VXBPF_R_TX_BUM, NONE },
 	/* A neighbour on a local port answers for itself (the kernel's
@@ -99,7 +115,8 @@ ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h
 	if (c->setup & PS_LOCAL)
 		map_fdb_local(100, MAC_VM2, H.if_ulp);
 	else
-		map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
+		map_fdb_remote(100, MAC_VM2, "192.0.2.2",
+			       c->setup & PS_FDB_ROUTER ? VXBPF_FDB_ROUTER : 0);
 	map_neigh(100, "10.0.0.2", MAC_VM2, 0);
 	map_neigh(100, "fd00::2", MAC_VM2, c->setup & PS_ROUTER ? VXBPF_NEIGH_ROUTER : 0);
 	map_neigh(101, "10.0.0.3", MAC_OTHER, 0);
@@ -122,7 +139,8 @@ ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h
 		cr_expect_eq(na[0], 136, "%s: ICMPv6 type %u", c->name, na[0]);
 		cr_expect_eq(na[4] & 0x60, 0x60, "%s: S and O flags not set (0x%02x)", c->name,
 			     na[4]);
-		cr_expect_eq(!!(na[4] & 0x80), !!(c->setup & PS_ROUTER), "%s: R flag 0x%02x",
+		cr_expect_eq(!!(na[4] & 0x80), !!(c->setup & (PS_ROUTER | PS_FDB_ROUTER)),
+			     "%s: R flag 0x%02x",
 			     c->name, na[4]);
 		cr_expect(na[24] == 2 && na[25] == 1 && !memcmp(na + 26, MAC_VM2, 6),
 			  "%s: no target link-layer option for bb:01", c->name);

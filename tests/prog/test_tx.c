@@ -90,6 +90,7 @@ enum tx_setup {
 	TS_REMOTE = 1 << 12,	/* bb:01 → remote_vni 5000, port 8472 */
 	TS_RANGE = 1 << 13,	/* VNI srcport 1000..1001 */
 	TS_PROXY = 1 << 14,	/* VNI proxy */
+	TS_KERNEL = 1 << 15,	/* VNI mirrored: a kernel device and bridge behind */
 };
 
 /* No pointers: see struct vx_opts. */
@@ -167,7 +168,9 @@ static struct tx_case tx_cases[] = {
 	{ "local fdb entry", TI_TCP4, TS_LOCAL, XDP_REDIRECT, VXBPF_R_TX_LOCAL, {}, false },
 	{ "local fdb entry, TCP seed", TI_TCP4_SEED, TS_LOCAL, XDP_REDIRECT, VXBPF_R_TX_LOCAL, {},
 	  false },
-	{ "hairpin", TI_TCP4, TS_HAIRPIN, XDP_PASS, VXBPF_R_TX_HAIRPIN, {}, false },
+	{ "hairpin: not sent back", TI_TCP4, TS_HAIRPIN, XDP_DROP, VXBPF_R_TX_HAIRPIN, {}, false },
+	{ "hairpin, kernel bridge", TI_TCP4, TS_HAIRPIN | TS_KERNEL, XDP_PASS, VXBPF_R_TX_HAIRPIN,
+	  {}, false },
 	{ "not a port", TI_TCP4, TS_NOT_PORT, XDP_PASS, VXBPF_R_TX_NOT_PORT, {}, false },
 	{ "port of an unconfigured VNI", TI_TCP4, TS_NO_VNI, XDP_PASS, VXBPF_R_TX_NO_VNI, {},
 	  false },
@@ -244,6 +247,8 @@ static void tx_case_setup(const struct tx_case *c)
 		flags |= VXBPF_VNI_UDP6ZEROCSUMTX;
 	if (c->setup & TS_PROXY)
 		flags |= VXBPF_VNI_PROXY;
+	if (c->setup & TS_KERNEL)
+		flags |= VXBPF_VNI_MIRRORED;
 	tx_config(v6, flags);
 	map_vni_get(100, &cfg);
 	if (c->setup & TS_TTL_TOS) {

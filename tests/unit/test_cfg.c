@@ -329,3 +329,98 @@ Test(cfg, neigh)
 	ok("neigh del 10.0.0.1 vni 100");
 	cr_assert_eq(run("neigh del 10.0.0.1 vni 100"), -ENOENT);
 }
+
+/* The lists the replication reads, derived from the fdb and flood maps:
+ * the flood list by address, a multi-remote MAC's with its primary first. */
+Test(cfg, derived_remotes)
+{
+	static struct vxbpf_remotes r;
+	struct vxbpf_fdb_key k = { .vni = 100 };
+
+	ok("vni add 100 local 192.0.2.1");
+	ok("fdb append 00:00:00:00:00:00 vni 100 dst 192.0.2.3");
+	ok("fdb append 00:00:00:00:00:00 vni 100 dst 192.0.2.2 port 8472");
+	ok("fdb add " MAC1 " vni 100 dst 192.0.2.4");
+	ok("fdb append " MAC1 " vni 100 dst 192.0.2.3");
+	ok("fdb append " MAC1 " vni 100 dst 192.0.2.2");
+	ok("fdb add 52:54:00:00:00:02 vni 100 dst 192.0.2.2");
+	cr_assert_eq(cfg_derive(&C, false), 0);
+
+	cr_assert_eq(tbl_get(&C.remotes, &k, &r), 1, "no flood list");
+	cr_assert_eq(r.n, 2);
+	cr_expect(same(&r.r[0].dst, "192.0.2.2") && ntohs(r.r[0].be_port) == 8472);
+	cr_expect(same(&r.r[1].dst, "192.0.2.3") && !r.r[1].be_port);
+	parse_mac(MAC1, k.mac);
+	cr_assert_eq(tbl_get(&C.remotes, &k, &r), 1, "no list for the multi-remote MAC");
+	cr_assert_eq(r.n, 3);
+	cr_expect(same(&r.r[0].dst, "192.0.2.4"), "the fdb entry's remote first");
+	cr_expect(same(&r.r[1].dst, "192.0.2.2") && same(&r.r[2].dst, "192.0.2.3"));
+	/* One remote is the fdb entry itself: no list. */
+	parse_mac("52:54:00:00:00:02", k.mac);
+	cr_expect_eq(tbl_get(&C.remotes, &k, NULL), 0);
+
+	/* Back to one remote: the list goes. (Memory tables never commit,
+	 * so every later derivation is the full one, as after an upgrade.) */
+	ok("fdb del " MAC1 " vni 100 dst 192.0.2.3");
+	ok("fdb del " MAC1 " vni 100 dst 192.0.2.2");
+	cr_assert_eq(cfg_derive(&C, true), 0);
+	parse_mac(MAC1, k.mac);
+	cr_expect_eq(tbl_get(&C.remotes, &k, NULL), 0, "a stale list");
+	ok("fdb del 00:00:00:00:00:00 vni 100");
+	cr_assert_eq(cfg_derive(&C, true), 0);
+	memset(k.mac, 0, 6);
+	cr_expect_eq(tbl_get(&C.remotes, &k, NULL), 0, "a stale flood list");
+}
+
+Test(cfg, derived_ports)
+{
+	static struct vxbpf_vni_ports p;
+	struct vxbpf_port_val a = { .vni = 100 }, b = { .vni = 200 };
+	__u32 i5 = 5, i3 = 3, i7 = 7, vni = 100;
+
+	tbl_put(&C.ports, &i5, &a);
+	tbl_put(&C.ports, &i3, &a);
+	tbl_put(&C.ports, &i7, &b);
+	cr_assert_eq(cfg_derive(&C, false), 0);
+	cr_assert_eq(tbl_get(&C.vni_ports, &vni, &p), 1);
+	cr_expect(p.n == 2 && p.ifindex[0] == 3 && p.ifindex[1] == 5, "vni 100: %u ports", p.n);
+	vni = 200;
+	cr_assert_eq(tbl_get(&C.vni_ports, &vni, &p), 1);
+	cr_expect(p.n == 1 && p.ifindex[0] == 7);
+	tbl_del(&C.ports, &i7);
+	cr_assert_eq(cfg_derive(&C, true), 0);
+	cr_expect_eq(tbl_get(&C.vni_ports, &vni, NULL), 0, "vni 200 has no port left");
+}
+
+/* Longer than the data path replicates: refused, with the numbers. */
+Test(cfg, derived_too_many_remotes)
+{
+	char line[128];
+
+	ok("vni add 100 local 10.0.0.1");
+	for (int i = 0; i <= VXBPF_FLOOD_REMOTES; i++) {
+		snprintf(line, sizeof(line), "fdb append 00:00:00:00:00:00 vni 100 dst 10.1.%d.%d",
+			 i / 250, 1 + i % 250);
+		ok(line);
+	}
+	cr_assert_eq(cfg_derive(&C, false), -E2BIG);
+}
+
+/* `router` on a remote entry, as NTF_ROUTER: the proxy's NA says R. */
+Test(cfg, fdb_router)
+{
+	struct vxbpf_fdb_val v;
+	char err[256], buf[128], *argv[16];
+	struct vx_cmd c;
+
+	ok("vni add 100 local 192.0.2.1");
+	ok("fdb add " MAC1 " vni 100 dst 192.0.2.2 router");
+	cr_assert_eq(fdb(100, MAC1, &v), 1);
+	cr_expect(v.flags & VXBPF_FDB_ROUTER);
+	ok("fdb replace " MAC1 " vni 100 dst 192.0.2.2");
+	cr_assert_eq(fdb(100, MAC1, &v), 1);
+	cr_expect(!(v.flags & VXBPF_FDB_ROUTER), "replace without router keeps it");
+	snprintf(buf, sizeof(buf), "fdb add 00:00:00:00:00:00 vni 100 dst 192.0.2.2 router");
+	cr_expect_neq(cmd_parse(tokenize(buf, argv, 16), argv, &c, err, sizeof(err)), 0,
+		      "router on the flood list accepted");
+}

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The maps the replication reads, derived from the ones the user writes:
+ *   remotes    (vni, mac) -> every remote of a MAC with several (the fdb
+ *              entry's first, then the flood map's by address), and for
+ *              the all-zero MAC the VNI's flood list;
+ *   vni_ports  vni -> its local ports, by ifindex.
+ * One value per list, so the data path reads a whole list or the previous
+ * one, never half of each. Recomputed for what a commit changes; nothing
+ * else writes them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "cfg.h"
+
+/* A memory-only set of keys (a tbl without a map behind it). */
+static void keyset_init(struct tbl *s, __u32 ksz)
+{
+	tbl_init(s, "dirty", -1, ksz, 0, 0xffffffffU);
+}
+
+static int keyset_add(struct tbl *s, const void *key)
+{
+	static const __u8 none;
+
+	return tbl_put(s, key, &none);
+}
+
+/* A flood-map remote of a dirty list, while the lists are built. */
+struct member {
+	struct vxbpf_fdb_key k;
+	struct vxbpf_remote r;
+};
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int d = memcmp(&x->k, &y->k, sizeof(x->k));
+
+	return d ? d : addr_cmp(&x->r.dst, &y->r.dst);
+}
+
+static int too_many(__u32 vni, const __u8 *mac, size_t n, unsigned max)
+{
+	char m[VX_MACSTRLEN];
+
+	if (!mac)
+		vx_err("vni %u has %zu ports; vxbpf replicates to at most %u", vni, n, max);
+	else if (mac_is_zero(mac))
+		vx_err("vni %u: the flood list has %zu remotes; vxbpf replicates to at most %u",
+		       vni, n, max);
+	else
+		vx_err("vni %u: %s has %zu remotes; vxbpf replicates to at most %u", vni,
+		       mac_fmt(mac, m), n, max);
+	return -E2BIG;
+}
+
+/*
+ * The list of (vni, mac) into rl (rl->n 0: none): the fdb entry's remote,
+ * then the flood map's (mem[0..n), sorted by address: the same
+ * configuration gives the same order).
+ */
+static int remotes_build(struct vx_cfg *c, const struct vxbpf_fdb_key *k, const struct member *mem,
+			 size_t n, struct vxbpf_remotes *rl)
+{
+	struct vxbpf_fdb_val fv;
+	size_t i, first = 0;
+	int have;
+
+	memset(rl, 0, sizeof(*rl));
+	if (!mac_is_zero(k->mac)) {
+		have = tbl_get(&c->fdb, k, &fv);
+		if (have < 0)
+			return have;
+		/* Only a MAC with several remotes has a list: one remote is
+		 * the fdb entry itself. */
+		if (!have || (fv.flags & VXBPF_FDB_LOCAL) || !(fv.flags & VXBPF_FDB_MULTI))
+			return 0;
+		rl->r[0].dst = fv.dst;
+		rl->r[0].be_port = fv.be_port;
+		rl->r[0].remote_vni = fv.remote_vni;
+		first = 1;
+	}
+	if (first + n > VXBPF_FLOOD_REMOTES)
+		return too_many(k->vni, k->mac, first + n, VXBPF_FLOOD_REMOTES);
+	for (i = 0; i < n; i++)
+		rl->r[first + i] = mem[i].r;
+	rl->n = first + n;
+	return 0;
+}
+
+/* The (vni, mac) lists that the changes in the fdb and flood caches touch. */
+static int dirty_lists(struct vx_cfg *c, struct tbl *dirty, bool all)
+{
+	struct vxbpf_fdb_key k;
+	size_t i;
+	int err;
+
+	if (all) {
+		err = tbl_load_all(&c->flood);
+		if (!err)
+			err = tbl_load_all(&c->remotes);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < c->flood.n; i++) {
+		struct tbl_ent *e = c->flood.list[i];
+		const struct vxbpf_flood_key *fk = tbl_key(&c->flood, e);
+
+		if (!all && !tbl_changed(&c->flood, e))
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.vni = fk->vni;
+		memcpy(k.mac, fk->mac, 6);
+		err = keyset_add(dirty, &k);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_val *o = tbl_orig(&c->fdb, e), *v = tbl_cur(&c->fdb, e);
+		bool multi = (e->orig_present && (o->flags & VXBPF_FDB_MULTI)) ||
+			     (e->cur_present && (v->flags & VXBPF_FDB_MULTI));
+
+		if (multi && tbl_changed(&c->fdb, e)) {
+			err = keyset_add(dirty, tbl_key(&c->fdb, e));
+			if (err)
+				return err;
+		}
+	}
+	/* A list whose sources all went is stale: look again at every one. */
+	for (i = 0; all && i < c->remotes.n; i++) {
+		err = keyset_add(dirty, tbl_key(&c->remotes, c->remotes.list[i]));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* The flood-map remotes of the dirty lists, sorted by list and address. */
+static int members_collect(struct vx_cfg *c, struct tbl *dirty, struct member **out, size_t *n_out)
+{
+	struct member *mem = NULL, *nm;
+	size_t i, n = 0, cap = 0;
+	struct vxbpf_fdb_key k;
+	int err, in;
+
+	*out = NULL;
+	*n_out = 0;
+	if (!dirty->n)
+		return 0;
+	err = tbl_load_all(&c->flood);
+	if (err)
+		return err;
+	for (i = 0; i < c->flood.n; i++) {
+		struct tbl_ent *e = c->flood.list[i];
+		const struct vxbpf_flood_key *fk = tbl_key(&c->flood, e);
+		const struct vxbpf_flood_val *v = tbl_cur(&c->flood, e);
+
+		if (!e->cur_present)
+			continue;
+		memset(&k, 0, sizeof(k));
+		k.vni = fk->vni;
+		memcpy(k.mac, fk->mac, 6);
+		in = tbl_get(dirty, &k, NULL);
+		if (in < 0) {
+			free(mem);
+			return in;
+		}
+		if (!in)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nm = realloc(mem, cap * sizeof(*mem));
+			if (!nm) {
+				free(mem);
+				return -ENOMEM;
+			}
+			mem = nm;
+		}
+		memset(&mem[n], 0, sizeof(mem[n]));
+		mem[n].k = k;
+		mem[n].r.dst = fk->dst;
+		mem[n].r.be_port = v->be_port;
+		mem[n].r.remote_vni = v->remote_vni;
+		n++;
+	}
+	qsort(mem, n, sizeof(*mem), member_cmp);
+	*out = mem;
+	*n_out = n;
+	return 0;
+}
+
+static int derive_remotes(struct vx_cfg *c, bool all)
+{
+	struct vxbpf_remotes *rl = malloc(sizeof(*rl));
+	struct member *mem = NULL;
+	size_t i, n_mem = 0, at;
+	struct tbl dirty;
+	int err;
+
+	if (!rl)
+		return -ENOMEM;
+	keyset_init(&dirty, sizeof(struct vxbpf_fdb_key));
+	err = dirty_lists(c, &dirty, all);
+	if (!err)
+		err = members_collect(c, &dirty, &mem, &n_mem);
+	for (i = 0; !err && i < dirty.n; i++) {
+		const struct vxbpf_fdb_key *k = tbl_key(&dirty, dirty.list[i]);
+		size_t lo = 0, hi = n_mem;
+		int have;
+
+		/* A lookup leaves an absent key in the set's cache. */
+		if (!dirty.list[i]->cur_present)
+			continue;
+
+		/* The first member of k: a binary search over the sorted run. */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (memcmp(&mem[mid].k, k, sizeof(*k)) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (at = lo; at < n_mem && !memcmp(&mem[at].k, k, sizeof(*k)); at++)
+			;
+		err = remotes_build(c, k, mem + lo, at - lo, rl);
+		if (err)
+			break;
+		if (rl->n) {
+			err = tbl_put(&c->remotes, k, rl);
+			continue;
+		}
+		have = tbl_get(&c->remotes, k, NULL);
+		if (have < 0)
+			err = have;
+		else if (have)
+			err = tbl_del(&c->remotes, k);
+	}
+	tbl_free(&dirty);
+	free(mem);
+	free(rl);
+	return err;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int ports_build(struct vx_cfg *c, __u32 vni, struct vxbpf_vni_ports *pl)
+{
+	size_t i, n = 0;
+
+	memset(pl, 0, sizeof(*pl));
+	for (i = 0; i < c->ports.n; i++) {
+		struct tbl_ent *e = c->ports.list[i];
+		const struct vxbpf_port_val *v = tbl_cur(&c->ports, e);
+
+		if (!e->cur_present || v->vni != vni)
+			continue;
+		if (n >= VXBPF_FLOOD_PORTS)
+			return too_many(vni, NULL, n + 1, VXBPF_FLOOD_PORTS);
+		pl->ifindex[n++] = *(const __u32 *)tbl_key(&c->ports, e);
+	}
+	qsort(pl->ifindex, n, sizeof(pl->ifindex[0]), u32_cmp);
+	pl->n = n;
+	return 0;
+}
+
+static int derive_ports(struct vx_cfg *c, bool all)
+{
+	struct vxbpf_vni_ports *pl = malloc(sizeof(*pl));
+	struct tbl dirty;
+	size_t i;
+	int err;
+
+	if (!pl)
+		return -ENOMEM;
+	keyset_init(&dirty, sizeof(__u32));
+	/* Nothing to do unless a port changed (the cache holds every entry
+	 * a command touched). */
+	for (i = 0; !all && i < c->ports.n; i++)
+		if (tbl_changed(&c->ports, c->ports.list[i]))
+			break;
+	if (!all && i == c->ports.n) {
+		free(pl);
+		return 0;
+	}
+	err = tbl_load_all(&c->ports);
+	if (!err && all)
+		err = tbl_load_all(&c->vni_ports);
+	for (i = 0; !err && i < c->ports.n; i++) {
+		struct tbl_ent *e = c->ports.list[i];
+		const struct vxbpf_port_val *o = tbl_orig(&c->ports, e), *v = tbl_cur(&c->ports, e);
+
+		if (!all && !tbl_changed(&c->ports, e))
+			continue;
+		if (e->orig_present)
+			err = keyset_add(&dirty, &o->vni);
+		if (!err && e->cur_present)
+			err = keyset_add(&dirty, &v->vni);
+	}
+	for (i = 0; !err && all && i < c->vni_ports.n; i++)
+		err = keyset_add(&dirty, tbl_key(&c->vni_ports, c->vni_ports.list[i]));
+	for (i = 0; !err && i < dirty.n; i++) {
+		const __u32 *vni = tbl_key(&dirty, dirty.list[i]);
+		int have;
+
+		if (!dirty.list[i]->cur_present)
+			continue;
+
+		err = ports_build(c, *vni, pl);
+		if (err)
+			break;
+		if (pl->n) {
+			err = tbl_put(&c->vni_ports, vni, pl);
+			continue;
+		}
+		have = tbl_get(&c->vni_ports, vni, NULL);
+		if (have < 0)
+			err = have;
+		else if (have)
+			err = tbl_del(&c->vni_ports, vni);
+	}
+	tbl_free(&dirty);
+	free(pl);
+	return err;
+}
+
+int cfg_derive(struct vx_cfg *c, bool all)
+{
+	int err = derive_remotes(c, all);
+
+	if (!err)
+		err = derive_ports(c, all);
+	if (err && err != -E2BIG)
+		vx_err("cannot derive the replication lists: %s", vx_strerror(err));
+	return err;
+}
