@@ -237,6 +237,51 @@ topo()
 	fi
 }
 
+# topo_flood TAG FAM CONT K: the encap topology, the VM's frames broadcast
+# and the VNI's flood list K VTEPs, all behind the sink (static
+# neighbours): every copy reaches the sink. CONT vxbpf (replicated in TC)
+# or linux (bridge + vxlan device). Method split.
+topo_flood()
+{
+	local tag=$1 fam=$2 cont=$3 k=$4 g d s i vtep
+
+	fam_addrs "$fam"
+	ns_add "$tag-g" && ns_add "$tag-d" && ns_add "$tag-s" || die "ns_add $tag"
+	g=$(ns_name "$tag-g") d=$(ns_name "$tag-d") s=$(ns_name "$tag-s")
+	veth_add "$g" g0 "$d" vm0 && veth_add "$d" ul0 "$s" ul0 || die "veth $tag"
+	ip -n "$g" link set g0 up
+	ip -n "$s" link set ul0 address $PEER_MAC up
+	"$VXBENCH" attach "$s" ul0 sink "$BPIN/$tag-sink" || die "sink $tag"
+	ip -n "$d" link set ul0 address $DUT_MAC up
+	ip -n "$d" addr add "$LA/$PLEN" dev ul0 nodad 2>/dev/null || ip -n "$d" addr add "$LA/$PLEN" dev ul0
+	ip -n "$d" link set vm0 up
+	if [[ $cont == linux ]]; then
+		ip -n "$d" link add vxlan$VNI type vxlan id $VNI local "$LA" dstport 4789 nolearning ||
+			die "vxlan $tag"
+		ip -n "$d" link add br0 type bridge || die "bridge $tag"
+		ip -n "$d" link set vxlan$VNI master br0 && ip -n "$d" link set vm0 master br0 || die "br $tag"
+		ip -n "$d" link set vxlan$VNI up && ip -n "$d" link set br0 up
+		ip netns exec "$d" ethtool -K vm0 gro on >/dev/null
+	else
+		"$VXBPF" -n "$d" vni add $VNI local "$LA" >/dev/null || die "vni add $tag"
+		"$VXBPF" -n "$d" port add vm0 vni $VNI >/dev/null 2>&1 || die "port add $tag"
+	fi
+	for ((i = 0; i < k; i++)); do
+		if [[ $fam == 4 ]]; then vtep=192.0.2.$((10 + i)); else vtep=2001:db8::$((10 + i)); fi
+		ip -n "$d" neigh replace "$vtep" lladdr $PEER_MAC dev ul0 nud permanent || die "neigh $tag"
+		if [[ $cont == linux ]]; then
+			bridge -n "$d" fdb append 00:00:00:00:00:00 dev vxlan$VNI dst "$vtep" || die "fdb $tag"
+		else
+			"$VXBPF" -n "$d" fdb append 00:00:00:00:00:00 vni $VNI dst "$vtep" >/dev/null ||
+				die "fdb $tag"
+		fi
+	done
+	[[ $cont == vxbpf ]] && { "$VXBPF" -n "$d" attach ul0 >/dev/null 2>&1 || die "attach $tag"; }
+	NAPI_PIDS=
+	napi_split "$d" vm0
+	TAG_PIDS[$tag]=$NAPI_PIDS$KSOFTIRQD
+}
+
 # gen_args TAG DIR FAM: the generator options for a topology.
 gen_args()
 {
@@ -381,6 +426,35 @@ if ((SWEEPS)); then
 		measure sweep/vni/decap/4096 v4k decap 4 64 --vnis 1
 	done
 	vxt_cleanup
+fi
+
+# ------------------------------------------------------------ flooding
+
+# Broadcast from a VM, replicated to K VTEPs: copies per second at the
+# sink, and the DUT CPU time per copy, vxbpf (TC clones) against Linux
+# (bridge + vxlan device), next to unicast encapsulation (the table above).
+FLOOD_KS=${BENCH_FLOOD:-$([[ $MODE == quick ]] && echo "1 8" || echo "1 4 16")}
+if [[ $FLOOD_KS != none ]]; then
+	log "flooding: broadcast to $FLOOD_KS VTEPs (IPv4, 64 bytes)"
+	for k in $FLOOD_KS; do
+		for c in vxbpf linux; do topo_flood "fl$k-$c" 4 $c "$k"; done
+	done
+	for ((r = 1; r <= REPS; r++)); do
+		for k in $FLOOD_KS; do
+			for c in vxbpf linux; do
+				measure "flood/$k/$c" "fl$k-$c" encap 4 64 --imac-dst ff:ff:ff:ff:ff:ff
+			done
+		done
+	done
+	# Every copy is accounted for: vxbpf counted K copies per frame.
+	for k in $FLOOD_KS; do
+		d=$(ns_name "fl$k-vxbpf-d")
+		printf 'flood/%s/check	%s	%s
+' "$k" "$(stat_reason "$d" tx_copy_vtep)" \
+			"$(stat_reason "$d" tx_bum)" >>"$RAW"
+	done
+	vxt_cleanup
+	log "flooding done ($((SECONDS - T_START))s)"
 fi
 
 # ------------------------------------------------------------ control plane
@@ -571,6 +645,25 @@ declare -A HEAD
 			sweep_row "FDB entries (traffic to 256 of them)" $dir sweep/fdb/$dir/10 10 sweep/fdb/$dir/1000000-hot256 1,000,000
 		done
 		sweep_row "VNIs configured (traffic to one: a port belongs to one VNI)" decap sweep/vni/decap/1 1 sweep/vni/decap/4096 4,096
+	fi
+	if [[ $FLOOD_KS != none ]]; then
+		echo
+		echo "## Flooding: a broadcast from a VM to K VTEPs (IPv4, 64 bytes, method split)"
+		echo
+		echo "vxbpf replicates in TC (\\`tc_port_rx\\`: one clone per copy, the last copy the original"
+		echo "skb, encapsulated in BPF); Linux in the bridge and the vxlan device. Mpps: copies per"
+		echo "second at the sink; ns/copy: DUT-CPU time per copy at the sink. Unicast: the encap"
+		echo "IPv4 64-byte row above (XDP, one frame, one copy)."
+		echo
+		echo "| K VTEPs | vxbpf copies Mpps | Linux copies Mpps | vxbpf / Linux | vxbpf ns/copy | Linux ns/copy | vxbpf unicast ns/pkt | copies counted / frames (vxbpf) |"
+		echo "|---|---|---|---|---|---|---|---|"
+		for k in $FLOOD_KS; do
+			x=$(median "flood/$k/vxbpf") l=$(median "flood/$k/linux")
+			cx=$(median "flood/$k/vxbpf" 4) cl=$(median "flood/$k/linux" 4)
+			chk=$(awk -F'\t' -v k="flood/$k/check" '$1 == k { if ($3 > 0) printf "%.2f", $2 / $3; else print "n/a" }' "$RAW")
+			echo "| $k | $(f2 "$x") | $(f2 "$l") | $(f1 "$(div "$x" "$l")")x | $(f1 "$cx") | $(f1 "$cl") |" \
+				"$(f1 "$(median encap/4/64/vxbpf 4)") | $chk |"
+		done
 	fi
 	if ((CP)); then
 		echo
