@@ -216,11 +216,13 @@ __noinline int flood_list(struct __sk_buff *skb, struct flood_plan *fp, struct v
 {
 	struct vxbpf_remotes *rl;
 	struct vxbpf_remote r;
+	struct vxbpf_fdb_key k;
 	__u32 i, n;
 
 	if (!fp || !key)
 		return 0;
-	rl = bpf_map_lookup_elem(&vxbpf_remotes, key);
+	k = *key; /* a helper's key must be on the stack (6.1) */
+	rl = bpf_map_lookup_elem(&vxbpf_remotes, &k);
 	if (!rl)
 		return 0;
 	n = rl->n;
