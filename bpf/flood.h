@@ -55,7 +55,9 @@ __noinline int flood_port_copy(struct __sk_buff *skb, __u32 ifindex, __u32 last,
 		bpf_redirect(ifindex, 0);
 	else
 		err = bpf_clone_redirect(skb, ifindex, 0);
-	if (err) {
+	/* Positive: the qdisc's congestion notice (NET_XMIT_CN), the copy
+	 * was queued all the same. */
+	if (err < 0) {
 		tc_verdict(skb, rx ? VXBPF_R_RX_COPY_ERR : VXBPF_R_TX_COPY_ERR, 0);
 		return 0;
 	}
@@ -123,6 +125,24 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 		tc_verdict(skb, VXBPF_R_TX_COPY_GSO, 0);
 		return 0;
 	}
+	/* An offloaded VLAN tag would be inserted by the underlay device,
+	 * on the outer frame. (The XDP path never sees one.) */
+	if (skb->vlan_present) {
+		tc_verdict(skb, VXBPF_R_TX_COPY_VLAN, 0);
+		return 0;
+	}
+	/* Only to a VTEP of the VNI: a list element freed by an update can
+	 * be reused for another list while we read it (bpf_mem_alloc). */
+	{
+		struct vxbpf_vtep_key vk;
+
+		vk.vni = fp->vni;
+		vk.ip = r->dst;
+		if (!bpf_map_lookup_elem(&vxbpf_vtep, &vk)) {
+			tc_verdict(skb, VXBPF_R_TX_COPY_ERR, 0);
+			return 0;
+		}
+	}
 	__builtin_memset(&plan, 0, sizeof(plan));
 	plan.dst = r->dst;
 	plan.v6 = !addr_is_v4(&plan.dst);
@@ -134,14 +154,27 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	plan.csum = plan.v6 ? !(fp->cfg.flags & VXBPF_VNI_UDP6ZEROCSUMTX)
 			    : !(fp->cfg.flags & VXBPF_VNI_NOUDPCSUM);
 	plan.inner_sum = fp->inner_sum;
+	/* A frame whose sum cannot be known here (a protocol that may still
+	 * hold a partial checksum the device finishes later, SCTP's CRC, a
+	 * segment behind IPv6 extension headers): over IPv4 a UDP checksum
+	 * of 0 is always allowed; over IPv6 the receiver would drop it. */
 	if (plan.csum && !fp->sum_ok) {
-		tc_verdict(skb, VXBPF_R_TX_COPY_ERR, 0);
-		return 0;
+		if (plan.v6) {
+			tc_verdict(skb, VXBPF_R_TX_COPY_ERR, 0);
+			return 0;
+		}
+		plan.csum = false;
 	}
 	why = outer_fib(skb, &fp->cfg, &plan, fp->vni, plan.hdr_len - ETH_HLEN + fp->len,
 			fp->seen_on);
 	if (why != VXBPF_R_TX_ENCAP) {
 		tc_verdict(skb, why == VXBPF_R_TX_MTU ? VXBPF_R_TX_COPY_MTU : VXBPF_R_TX_COPY_FIB, 0);
+		return 0;
+	}
+	/* Never into one of our own ports: a route through a VM's device
+	 * would loop (vxlan_xmit_one() refuses a route via its device). */
+	if (bpf_map_lookup_elem(&vxbpf_ports, &plan.fib.ifindex)) {
+		tc_verdict(skb, VXBPF_R_TX_COPY_FIB, 0);
 		return 0;
 	}
 	plan.be_sport = encap_sport(&fp->cfg, fp->hash);
@@ -169,9 +202,9 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	} else {
 		err = bpf_clone_redirect(skb, plan.fib.ifindex, 0);
 	}
-	tc_verdict(skb, err ? VXBPF_R_TX_COPY_ERR : VXBPF_R_TX_COPY_VTEP, 0);
-	fp->sent += !err;
-	return !err;
+	tc_verdict(skb, err < 0 ? VXBPF_R_TX_COPY_ERR : VXBPF_R_TX_COPY_VTEP, 0);
+	fp->sent += err >= 0;
+	return err >= 0;
 }
 
 /*
@@ -183,6 +216,7 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 __noinline __u32 flood_ports(struct __sk_buff *skb, __u32 vni, __u32 skip, __u32 take_orig, __u32 rx)
 {
 	struct vxbpf_vni_ports *ports = bpf_map_lookup_elem(&vxbpf_vni_ports, &vni);
+	struct vxbpf_port_val *pv;
 	__u32 i, n, pending = 0, sent = 0;
 
 	if (!ports)
@@ -195,6 +229,11 @@ __noinline __u32 flood_ports(struct __sk_buff *skb, __u32 vni, __u32 skip, __u32
 			break;
 		p = ports->ifindex[i];
 		if (p == skip || !p)
+			continue;
+		/* Still a port of this VNI: a list element freed by an update
+		 * can be reused for another VNI's list while we read it. */
+		pv = bpf_map_lookup_elem(&vxbpf_ports, &p);
+		if (!pv || pv->vni != vni)
 			continue;
 		/* The kernel's pattern (vxlan_xmit): each copy is sent once
 		 * the next is known, so the last can take the original. */
@@ -271,6 +310,13 @@ __noinline int flood_prepare(struct __sk_buff *skb, struct flood_plan *fp)
 		fp->sum_ok = 1;
 		return 0;
 	}
+	/* Summed as they are: frames that are no IP, and IP protocols the
+	 * stack always finishes (ICMP, ICMPv6, IGMP), or TCP/UDP right
+	 * behind the IP header, whose seed is recognised below. Anything
+	 * else may carry a checksum a device finishes later. */
+	if (v.ip && v.proto != IPPROTO_ICMP && v.proto != IPPROTO_ICMPV6 && v.proto != 2 &&
+	    v.proto != IPPROTO_TCP && v.proto != IPPROTO_UDP)
+		return 0;
 	s = skb_csum_to_end(skb, 0);
 	if (s & CSUM_ERR)
 		return 0;

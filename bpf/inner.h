@@ -52,7 +52,8 @@ struct inner_view {
 	__u32 frame_sum; /* lco: the frame's sum from its headers */
 	__u32 hash;	 /* flow hash: addresses, protocol, ports */
 	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
-	__u8 proto;	 /* IP protocol, 0 if not IP */
+	__u8 ip;	 /* an IPv4 or IPv6 packet (proto is its next header) */
+	__u8 proto;	 /* IP protocol (next header of IPv6) */
 	__u8 lco;	 /* frame_sum is valid */
 	__u8 seedable;	 /* a TCP/UDP checksum that may be a CHECKSUM_PARTIAL
 			  * seed: the segment ends the frame, checksum not 0 */
@@ -97,6 +98,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 		addr_from_v4(&src, iph->saddr);
 		addr_from_v4(&dst, iph->daddr);
 		proto = iph->protocol;
+		v->ip = 1;
 		v->proto = proto;
 		v->hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
 		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
@@ -119,6 +121,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 		addr_from_v6(&src, &ip6h->saddr);
 		addr_from_v6(&dst, &ip6h->daddr);
 		proto = ip6h->nexthdr;
+		v->ip = 1;
 		v->proto = proto;
 		v->hash = hash_mix(hash_mix(0, addr_fold(&src)), addr_fold(&dst));
 		v->hash = hash_mix(v->hash, proto);

@@ -3,10 +3,11 @@
  * The outer headers of a received packet, up to its UDP header: Ethernet,
  * one VLAN tag, IPv4 with its options or IPv6 with its extension headers,
  * as ip_rcv()/ipv6_rcv() would accept them before vxlan_rcv() runs.
- * Options and extension headers are read past, so such packets are
- * decapsulated (and checked against the allow-list) like any other; only
- * what the kernel itself acts on (source routes, a routing header with
- * segments left, options it must not skip) is left to it. A first
+ * Padding options and extension headers that only need skipping are read
+ * past, so such packets are decapsulated (and checked against the
+ * allow-list) like any other; what the kernel itself validates or acts on
+ * (real IPv4 options, a routing header with segments left, options it must
+ * not skip) is left to it. A first
  * fragment is parsed too, so the allow-list can refuse it: without it the
  * others are never reassembled.
  */
@@ -25,17 +26,16 @@ struct outer {
 /* Carry on: the parse reached the UDP header. */
 #define OUTER_OK VXBPF_R_MAX
 
-#define IPOPT_LSRR 0x83
-#define IPOPT_SSRR 0x89
+#define IPOPT_END 0
+#define IPOPT_NOOP 1
 
 /*
- * An IPv4 header with options at off: its checksum over all ihl words,
- * and no source route (ip_options_rcv_srr() forwards or drops those: the
- * kernel's). 0: fine; 1: bad checksum; 2: maybe a source route. The
- * options are scanned byte by byte, not walked option by option: a walk
- * with data-dependent steps costs the verifier a state per layout. A
- * source-route type byte inside another option's data only sends the
- * packet to the kernel, which is never wrong.
+ * An IPv4 header with options at off: its checksum over all ihl words, and
+ * options that are only padding (no-ops up to an end-of-list; what follows
+ * it, ip_options_compile() ignores). 0: fine; 1: bad checksum; 2: a real
+ * option (record route, timestamps, a source route...): the kernel's, it
+ * validates and acts on them. Real options on a tunnel are rare; checking
+ * each kind here would cost the verifier a state per layout.
  */
 __noinline int ip4_opts_check(struct xdp_md *ctx, __u32 off)
 {
@@ -67,7 +67,9 @@ __noinline int ip4_opts_check(struct xdp_md *ctx, __u32 off)
 	for (i = 0; i < 40; i++) {
 		if (i >= (words - 5) * 4 || (void *)(opt + i + 1) > end)
 			break;
-		if (opt[i] == IPOPT_LSRR || opt[i] == IPOPT_SSRR)
+		if (opt[i] == IPOPT_END)
+			break;
+		if (opt[i] != IPOPT_NOOP)
 			return 2;
 	}
 	return 0;
@@ -96,7 +98,7 @@ __noinline int ipv6_opts_check(struct xdp_md *ctx, __u32 off)
 	if ((void *)(p + 8) > end)
 		return 1;
 	for (i = 0; i < 6; i++) {
-		__u32 a = at;
+		__u32 a = at, j;
 		__u8 *q;
 
 		if (at >= 8)
@@ -113,6 +115,13 @@ __noinline int ipv6_opts_check(struct xdp_md *ctx, __u32 off)
 			return 1;
 		if (q[0] != 1 && (q[0] & 0xc0))
 			return 1;
+		/* PadN carries zeros only (ip6_parse_tlv(), after RFC 4942). */
+		for (j = 0; q[0] == 1 && j < 4; j++) {
+			if (j >= q[1])
+				break;
+			if ((void *)(q + 3 + j) > end || q[2 + j])
+				return 1;
+		}
 		at += 2 + q[1];
 	}
 	return at == 8 ? 0 : 1;
@@ -202,10 +211,15 @@ __noinline int outer_slow(struct xdp_md *ctx, __u32 l3_off, struct outer *o)
 			len = sizeof(*fh);
 		} else if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING) {
 			len = (eh->hdrlen + 1) * 8;
-			/* A route still to follow, or options the kernel acts
-			 * on (or that are too long to look at): the kernel's. */
-			if (nh == IPPROTO_ROUTING ? eh->segments_left || len > 256
-						  : len != 8 || ipv6_opts_check(ctx, off))
+			/* The kernel's: a route still to follow; a routing
+			 * type it processes or refuses even when done (2: mobile
+			 * IPv6, 3: RPL, 4: segment routing); hop-by-hop other
+			 * than first (ICMP parameter problem); options it acts
+			 * on, or too long to look at here. */
+			if (nh == IPPROTO_ROUTING ? eh->segments_left || len > 256 ||
+							    (eh->type >= 2 && eh->type <= 4)
+						  : len != 8 || ipv6_opts_check(ctx, off) ||
+							    (nh == IPPROTO_HOPOPTS && i))
 				return -VXBPF_R_RX_IPV6_EXT;
 		} else {
 			return ipv6_is_ext(nh) ? -VXBPF_R_RX_IPV6_EXT : -VXBPF_R_RX_NOT_VXLAN;

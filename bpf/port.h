@@ -87,7 +87,9 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		if (cfg->flags & VXBPF_VNI_L2MISS) {
 			struct vxbpf_fdb_key zkey = { .vni = vni };
 
-			if (!bpf_map_lookup_elem(&vxbpf_fdb, &zkey))
+			/* The all-zero MAC's remotes live in the flood map
+			 * and, as one list, in remotes. */
+			if (!bpf_map_lookup_elem(&vxbpf_remotes, &zkey))
 				event_miss(VXBPF_EV_L2MISS, vni, ifindex, fkey.mac, NULL);
 		}
 		return verdict(ctx, VXBPF_R_TX_UNKNOWN_DST, XDP_PASS);

@@ -313,7 +313,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_DECAP, "rx_decap", "decapsulated and redirected to a port")      \
 	X(RX_NOT_VXLAN, "rx_not_vxlan", "not VXLAN for a vxbpf port: passed") \
 	X(RX_MALFORMED, "rx_malformed", "truncated outer headers: passed")    \
-	X(RX_IP_OPTIONS, "rx_ip_options", "outer IPv4 source route: passed")\
+	X(RX_IP_OPTIONS, "rx_ip_options", "outer IPv4 options, not padding: passed")\
 	X(RX_FRAGMENT, "rx_fragment", "outer fragment: passed for reassembly")\
 	X(RX_IPV6_EXT, "rx_ipv6_ext", "outer IPv6 ext. header for the kernel: passed")\
 	X(RX_UNKNOWN_VNI, "rx_unknown_vni", "VNI not configured: passed")     \
@@ -367,7 +367,8 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_COPY_GSO, "tx_copy_gso", "copy to a VTEP of a GSO frame: drop") \
 	X(TX_COPY_ERR, "tx_copy_err", "copy failed (no room, too long, no memory): drop") \
 	X(RX_COPY_ERR, "rx_copy_err", "flood copy to a port failed: drop") \
-	X(TX_PROXY_SKIP, "tx_proxy_skip", "ARP/NS the proxy never answers: to TC or the kernel")
+	X(TX_PROXY_SKIP, "tx_proxy_skip", "ARP/NS the proxy never answers: to TC or the kernel") \
+	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -20,7 +20,8 @@
 # Environment: LAYER_TIMEOUT (seconds per criterion binary, default 300),
 # NET_TIMEOUT (seconds per network test file, default 240), VERBOSE=1,
 # NET_TESTS (space-separated tests/net files the net layer runs when none are
-# named on the command line, also for `all`; "none" skips the layer with a
+# named on the command line, also for `all`, FILE:TEST,... for some tests
+# of a file; "none" skips the layer with a
 # SKIP line; unset: every file), MAKE (the command that builds, default make;
 # scripts/vmtest.sh sets MAKE=true in its guest: nothing is rebuilt there),
 # PROG_FILTER (a criterion --filter pattern for the prog binary; the tests
@@ -151,15 +152,22 @@ net_layer()
 	# build failure is counted once here.
 	build build/vxbpf
 
-	local i=0 prefix
+	local i=0 prefix sel
 	for f in "${files[@]}"; do
 		say "-- $f"
+		# FILE:TEST,TEST runs only those test functions of FILE.
+		sel=
+		if [[ $f == *:* ]]; then
+			sel=${f#*:}
+			sel=${sel//,/ }
+			f=${f%%:*}
+		fi
 		out=$(mktemp)
 		i=$((i + 1))
 		prefix=vxt-$$-$i
 		# Not --foreground: on timeout the whole process group gets TERM,
 		# the test's EXIT trap cleans up; net_sweep catches the rest.
-		VXT_PREFIX=$prefix timeout -k 10 "$NET_TIMEOUT" bash "$f" 2>&1 | tee "$out"
+		VXT_PREFIX=$prefix TESTS=$sel timeout -k 10 "$NET_TIMEOUT" bash "$f" 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
 		net_sweep "$prefix"
 		p=$(grep -c '^PASS:' "$out")

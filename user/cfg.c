@@ -905,12 +905,17 @@ static int zero_slots(struct vx_cfg *c)
 		return 0;
 	if (ncpu < 1)
 		return ncpu;
-	zero = calloc(ncpu, (sizeof(struct vxbpf_vni_stats) + 7) & ~7UL);
+	/* Big enough for either per-CPU value. */
+	zero = calloc(ncpu, (sizeof(struct vxbpf_vni_flood) + 7) & ~7UL);
 	if (!zero)
 		return -ENOMEM;
-	for (i = 0; i < c->n_new_slots && !err; i++)
+	for (i = 0; i < c->n_new_slots && !err; i++) {
 		err = bpf_map_update_elem(c->maps->fd[M_VNI_STATS],
 					  &c->new_slots[i], zero, BPF_ANY);
+		if (!err)
+			err = bpf_map_update_elem(c->maps->fd[M_VNI_FLOOD], &c->new_slots[i], zero,
+						  BPF_ANY);
+	}
 	free(zero);
 	if (err)
 		vx_err("cannot reset the vni_stats map: %s", vx_strerror(err));
@@ -940,16 +945,37 @@ int cfg_drop_port(struct vx_cfg *c, __u32 ifindex)
 	return 0;
 }
 
+static bool map_empty(struct vx_cfg *c, enum vx_map_id id)
+{
+	__u8 key[64];
+
+	return bpf_map_get_next_key(c->maps->fd[id], NULL, key) == -ENOENT;
+}
+
+/*
+ * The derived maps are missing what their sources hold (maps pinned by a
+ * vxbpf that had none): compute them in full. Every flood entry is in a
+ * list, every port in one, unless a kernel device replicates for its VNI.
+ */
+static bool derived_missing(struct vx_cfg *c)
+{
+	if (!c->maps)
+		return false;
+	return (map_empty(c, M_REMOTES) && !map_empty(c, M_FLOOD)) ||
+	       (map_empty(c, M_VNI_PORTS) && !map_empty(c, M_PORTS));
+}
+
 int cfg_commit(struct vx_cfg *c)
 {
 	/* Referenced before referencing: vni and vtep first, ports last;
-	 * each derived map right after its sources. */
-	struct tbl *order[] = { &c->vni, &c->dstports, &c->vtep,  &c->flood,	&c->fdb,
-				&c->remotes, &c->neigh, &c->ports, &c->vni_ports };
+	 * a MAC's list before the fdb entry that says it has one (deletes
+	 * go in reverse: the entry first, then its list). */
+	struct tbl *order[] = { &c->vni,	 &c->dstports, &c->vtep,  &c->flood,	&c->remotes,
+				&c->fdb, &c->neigh,    &c->ports, &c->vni_ports };
 	struct tbl *bad = NULL;
 	int i, n = ARRAY_SIZE(order), err, failed = 0;
 
-	err = cfg_derive(c, c->maps && c->maps->rebuild_derived);
+	err = cfg_derive(c, derived_missing(c));
 	if (err)
 		return err;
 	err = zero_slots(c);
@@ -966,8 +992,6 @@ int cfg_commit(struct vx_cfg *c)
 			bad = order[i];
 	}
 	if (!bad) {
-		if (c->maps)
-			c->maps->rebuild_derived = false;
 		resolve_new_vteps(c);
 		return 0;
 	}

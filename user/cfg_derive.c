@@ -29,6 +29,14 @@ static int keyset_add(struct tbl *s, const void *key)
 	return tbl_put(s, key, &none);
 }
 
+/* Does a kernel vxlan device replicate for vni (VXBPF_VNI_KERNEL_BUM)? */
+static bool vni_kernel_bum(struct vx_cfg *c, __u32 vni)
+{
+	struct vxbpf_vni_cfg v;
+
+	return tbl_get(&c->vni, &vni, &v) == 1 && (v.flags & VXBPF_VNI_KERNEL_BUM);
+}
+
 /* A flood-map remote of a dirty list, while the lists are built. */
 struct member {
 	struct vxbpf_fdb_key k;
@@ -84,8 +92,15 @@ static int remotes_build(struct vx_cfg *c, const struct vxbpf_fdb_key *k, const 
 		rl->r[0].remote_vni = fv.remote_vni;
 		first = 1;
 	}
-	if (first + n > VXBPF_FLOOD_REMOTES)
+	if (first + n > VXBPF_FLOOD_REMOTES) {
+		/* A kernel device replicates for such a VNI: no list needed,
+		 * and no limit to impose on what it mirrors. */
+		if (vni_kernel_bum(c, k->vni)) {
+			rl->n = 0;
+			return 0;
+		}
 		return too_many(k->vni, k->mac, first + n, VXBPF_FLOOD_REMOTES);
+	}
 	for (i = 0; i < n; i++)
 		rl->r[first + i] = mem[i].r;
 	rl->n = first + n;
@@ -93,15 +108,60 @@ static int remotes_build(struct vx_cfg *c, const struct vxbpf_fdb_key *k, const 
 }
 
 /* The (vni, mac) lists that the changes in the fdb and flood caches touch. */
-static int dirty_lists(struct vx_cfg *c, struct tbl *dirty, bool all)
+#define KERNEL_CHANGED_MAX 64
+
+/* The VNIs whose VXBPF_VNI_KERNEL_BUM state this commit changes (at most
+ * KERNEL_CHANGED_MAX; beyond, all of them are rebuilt: -E2BIG). */
+static int kernel_changed(struct vx_cfg *c, __u32 *vnis, size_t *n)
 {
-	struct vxbpf_fdb_key k;
 	size_t i;
+
+	*n = 0;
+	for (i = 0; i < c->vni.n; i++) {
+		struct tbl_ent *e = c->vni.list[i];
+		const struct vxbpf_vni_cfg *o = tbl_orig(&c->vni, e), *v = tbl_cur(&c->vni, e);
+		bool was = e->orig_present && (o->flags & VXBPF_VNI_KERNEL_BUM);
+		bool is = e->cur_present && (v->flags & VXBPF_VNI_KERNEL_BUM);
+
+		if (was == is)
+			continue;
+		if (*n == KERNEL_CHANGED_MAX)
+			return -E2BIG;
+		vnis[(*n)++] = *(const __u32 *)tbl_key(&c->vni, e);
+	}
+	return 0;
+}
+
+static bool vni_in(const __u32 *vnis, size_t n, __u32 vni)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (vnis[i] == vni)
+			return true;
+	return false;
+}
+
+/*
+ * The VNIs that gain or lose their kernel device in this commit need every
+ * list of theirs again (one over the limit is left out while the kernel
+ * replicates for them).
+ */
+struct vni_set {
+	__u32 vni[KERNEL_CHANGED_MAX];
+	size_t n;
+};
+
+static int dirty_lists(struct vx_cfg *c, struct tbl *dirty, bool all, const struct vni_set *ch)
+{
+	const __u32 *changed_vnis = ch->vni;
+	size_t i, n_changed = ch->n;
+	struct vxbpf_fdb_key k;
 	int err;
 
-	if (all) {
+	if (all || n_changed) {
 		err = tbl_load_all(&c->flood);
-		if (!err)
+		if (!err && all)
 			err = tbl_load_all(&c->remotes);
 		if (err)
 			return err;
@@ -110,7 +170,7 @@ static int dirty_lists(struct vx_cfg *c, struct tbl *dirty, bool all)
 		struct tbl_ent *e = c->flood.list[i];
 		const struct vxbpf_flood_key *fk = tbl_key(&c->flood, e);
 
-		if (!all && !tbl_changed(&c->flood, e))
+		if (!all && !tbl_changed(&c->flood, e) && !vni_in(changed_vnis, n_changed, fk->vni))
 			continue;
 		memset(&k, 0, sizeof(k));
 		k.vni = fk->vni;
@@ -194,7 +254,7 @@ static int members_collect(struct vx_cfg *c, struct tbl *dirty, struct member **
 	return 0;
 }
 
-static int derive_remotes(struct vx_cfg *c, bool all)
+static int derive_remotes(struct vx_cfg *c, bool all, const struct vni_set *ch)
 {
 	struct vxbpf_remotes *rl = malloc(sizeof(*rl));
 	struct member *mem = NULL;
@@ -205,7 +265,7 @@ static int derive_remotes(struct vx_cfg *c, bool all)
 	if (!rl)
 		return -ENOMEM;
 	keyset_init(&dirty, sizeof(struct vxbpf_fdb_key));
-	err = dirty_lists(c, &dirty, all);
+	err = dirty_lists(c, &dirty, all, ch);
 	if (!err)
 		err = members_collect(c, &dirty, &mem, &n_mem);
 	for (i = 0; !err && i < dirty.n; i++) {
@@ -265,8 +325,13 @@ static int ports_build(struct vx_cfg *c, __u32 vni, struct vxbpf_vni_ports *pl)
 
 		if (!e->cur_present || v->vni != vni)
 			continue;
-		if (n >= VXBPF_FLOOD_PORTS)
+		if (n >= VXBPF_FLOOD_PORTS) {
+			if (vni_kernel_bum(c, vni)) {
+				pl->n = 0;
+				return 0;
+			}
 			return too_many(vni, NULL, n + 1, VXBPF_FLOOD_PORTS);
+		}
 		pl->ifindex[n++] = *(const __u32 *)tbl_key(&c->ports, e);
 	}
 	qsort(pl->ifindex, n, sizeof(pl->ifindex[0]), u32_cmp);
@@ -274,7 +339,7 @@ static int ports_build(struct vx_cfg *c, __u32 vni, struct vxbpf_vni_ports *pl)
 	return 0;
 }
 
-static int derive_ports(struct vx_cfg *c, bool all)
+static int derive_ports(struct vx_cfg *c, bool all, const struct vni_set *ch)
 {
 	struct vxbpf_vni_ports *pl = malloc(sizeof(*pl));
 	struct tbl dirty;
@@ -289,11 +354,15 @@ static int derive_ports(struct vx_cfg *c, bool all)
 	for (i = 0; !all && i < c->ports.n; i++)
 		if (tbl_changed(&c->ports, c->ports.list[i]))
 			break;
-	if (!all && i == c->ports.n) {
+	if (!all && !ch->n && i == c->ports.n) {
 		free(pl);
 		return 0;
 	}
-	err = tbl_load_all(&c->ports);
+	err = 0;
+	for (i = 0; i < ch->n && !err; i++)
+		err = keyset_add(&dirty, &ch->vni[i]);
+	if (!err)
+		err = tbl_load_all(&c->ports);
 	if (!err && all)
 		err = tbl_load_all(&c->vni_ports);
 	for (i = 0; !err && i < c->ports.n; i++) {
@@ -336,10 +405,17 @@ static int derive_ports(struct vx_cfg *c, bool all)
 
 int cfg_derive(struct vx_cfg *c, bool all)
 {
-	int err = derive_remotes(c, all);
+	struct vni_set ch;
+	int err;
 
+	/* Beyond a few VNIs changing at once, rebuild everything. */
+	if (kernel_changed(c, ch.vni, &ch.n) == -E2BIG) {
+		all = true;
+		ch.n = 0;
+	}
+	err = derive_remotes(c, all, &ch);
 	if (!err)
-		err = derive_ports(c, all);
+		err = derive_ports(c, all, &ch);
 	if (err && err != -E2BIG)
 		vx_err("cannot derive the replication lists: %s", vx_strerror(err));
 	return err;

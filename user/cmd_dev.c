@@ -234,7 +234,11 @@ int run_attach(const struct vx_cmd *c)
 	} else if (!strcmp(nl.kind, "vxlan")) {
 		err = host_attach(&m, &cfg, c->dev, ifindex, &nl);
 	} else {
-		err = underlay_attach(&m, c, ifindex);
+		/* Nothing to write, unless the replication lists are missing
+		 * (maps of an older vxbpf): then they are computed now. */
+		err = cfg_commit(&cfg);
+		if (!err)
+			err = underlay_attach(&m, c, ifindex);
 	}
 	cfg_free(&cfg);
 	maps_close(&m);

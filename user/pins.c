@@ -345,14 +345,6 @@ static void pins_claim(const char *dir, int meta_fd)
 		close(fd);
 }
 
-static bool pin_exists(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return access(path, F_OK) == 0;
-}
-
 int maps_open(struct vx_maps *m, bool create)
 {
 	struct vxbpf *skel = NULL;
@@ -377,8 +369,6 @@ int maps_open(struct vx_maps *m, bool create)
 	if (err)
 		return err;
 	pins_claim(m->dir, -1);
-	m->rebuild_derived = pin_exists(m->dir, "fdb") &&
-			     !(pin_exists(m->dir, "remotes") && pin_exists(m->dir, "vni_ports"));
 	missing = skel_open(m->dir, &skel);
 	if (missing < 0)
 		return missing;

@@ -38,9 +38,6 @@ struct vx_maps {
 	char dir[512];
 	int fd[M__NR];
 	unsigned max_entries[M__NR];
-	/* The derived maps (remotes, vni_ports) were created next to pins
-	 * of an older vxbpf: the next commit computes them in full. */
-	bool rebuild_derived;
 };
 
 enum vx_prog_id {

@@ -89,6 +89,10 @@ static void tx_config(uint32_t flags, bool v6)
 	map_vni(100, v6 ? "2001:db8::1" : "192.0.2.1", flags);
 	ports_list(100, ifs, 3);
 	remotes_list(100, NULL, v6 ? "2001:db8::2" : VTEP2, v6 ? "2001:db8::3" : VTEP3);
+	/* Every remote of a list is a VTEP of the VNI (user space counts it
+	 * in the allow-list); the replication checks that. */
+	map_vtep(100, v6 ? "2001:db8::2" : VTEP2);
+	map_vtep(100, v6 ? "2001:db8::3" : VTEP3);
 }
 
 /* ---- what arrived where ------------------------------------------------- */
@@ -303,6 +307,31 @@ Test(flood, tx_single_remote, .init = flood_setup, .fini = h_teardown)
 	cr_expect_eq(sniff(s.ulp, &in, got, 4), 0, "clones");
 	expect_vxlan("single", &out, &in, VTEP3, false);
 	cr_expect_eq(delta(b, a, VXBPF_R_TX_COPY_VTEP), 1);
+	sniffers_close(&s);
+}
+
+/* A list element can be reused for another list while it is read: a
+ * remote that is not a VTEP of the VNI, or a port of another VNI, gets no
+ * copy. */
+Test(flood, tx_only_to_the_vni, .init = flood_setup, .fini = h_teardown)
+{
+	static struct pkt in, out, got[4];
+	uint64_t b[VXBPF_R_MAX], a[VXBPF_R_MAX];
+	struct vxbpf_vtep_key vk = {.vni = 100};
+	struct sniffers s;
+
+	tx_config(0, false);
+	addr_parse(VTEP2, &vk.ip);
+	cr_assert_eq(bpf_map_delete_elem(H.vtep_fd, &vk), 0);
+	map_port(if_vm2, 200);
+	build_udp4(&in, MAC_BCAST, MAC_VM1, "10.0.0.255", 67, 100);
+	sniffers_open(&s);
+	cr_expect_eq(tx_run(&in, &out, b, a), TC_ACT_REDIRECT);
+	cr_expect_eq(sniff(s.vm1p, &in, got, 4), 1, "vm1 copies");
+	cr_expect_eq(sniff(s.vm2p, &in, got, 4), 0, "a copy into VNI 200");
+	cr_expect_eq(sniff(s.ulp, &in, got, 4), 0, "a copy to a VTEP not of the VNI");
+	expect_vxlan("to .3", &out, &in, VTEP3, false);
+	cr_expect_eq(delta(b, a, VXBPF_R_TX_COPY_ERR), 1);
 	sniffers_close(&s);
 }
 

@@ -237,9 +237,17 @@ Test(events, no_l2miss_with_a_default_destination, .init = h_setup, .fini = h_te
 	static struct pkt in, out;
 	struct ev_log log;
 
+	static struct vxbpf_remotes fl;
+	struct vxbpf_fdb_key zk = {.vni = 100};
+
 	map_vni(100, LOCAL4, VXBPF_VNI_L2MISS);
 	map_port(H.if_vm0, 100);
-	map_fdb_remote(100, zero, "192.0.2.2", 0);
+	/* As `fdb append 00:00:00:00:00:00 ... dst` leaves it: a flood entry
+	 * and the VNI's flood list (the fdb map never holds that MAC). */
+	fl.n = 1;
+	addr_parse("192.0.2.2", &fl.r[0].dst);
+	memcpy(zk.mac, zero, 6);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_remotes), &zk, &fl, 0), 0);
 	build_tcp4(&in, MAC_OTHER, MAC_VM1, 40000, false);
 	expect_run("miss", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL, &out);
 	events_read(&log);
