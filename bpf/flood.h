@@ -276,6 +276,19 @@ __noinline int flood_list(struct __sk_buff *skb, struct flood_plan *fp, struct v
 	return 0;
 }
 
+/* The headers of the frame in the skb's linear data; its start, or NULL. */
+static __always_inline void *skb_view(struct __sk_buff *skb, struct inner_view *v)
+{
+	void *data = (void *)(long)skb->data;
+	void *end = (void *)(long)skb->data_end;
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > end)
+		return NULL;
+	inner_view(eth, end, v);
+	return data;
+}
+
 /*
  * What every VTEP copy needs of the inner frame: the flow hash, its ECN
  * bits, and its sum as it will be on the wire, for the outer UDP
@@ -287,8 +300,7 @@ __noinline int flood_prepare(struct __sk_buff *skb, struct flood_plan *fp)
 {
 	__u32 len = skb->len;
 	struct inner_view v;
-	struct ethhdr *eth;
-	void *data, *end;
+	void *data;
 	__u64 s, seg;
 
 	if (!fp)
@@ -297,12 +309,9 @@ __noinline int flood_prepare(struct __sk_buff *skb, struct flood_plan *fp)
 	fp->gso = skb->gso_size != 0;
 	if (len > 512 * 18 || bpf_skb_pull_data(skb, len))
 		return 0;
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > end)
+	data = skb_view(skb, &v);
+	if (!data)
 		return 0;
-	inner_view(eth, end, &v);
 	fp->hash = v.hash;
 	fp->ecn = v.ecn;
 	if (v.lco) {
@@ -320,13 +329,11 @@ __noinline int flood_prepare(struct __sk_buff *skb, struct flood_plan *fp)
 	s = skb_csum_to_end(skb, 0);
 	if (s & CSUM_ERR)
 		return 0;
-	data = (void *)(long)skb->data;
-	end = (void *)(long)skb->data_end;
-	eth = data;
-	if ((void *)(eth + 1) > end)
+	/* The call changed nothing, but the verifier forgets the packet. */
+	data = skb_view(skb, &v);
+	if (!data)
 		return 0;
-	inner_view(eth, end, &v);
-	if (inner_seed_maybe(&v, end)) {
+	if (inner_seed_maybe(&v, (void *)(long)skb->data_end)) {
 		__u16 old = *v.check, new;
 
 		seg = skb_csum_to_end(skb, v.l4 - data);

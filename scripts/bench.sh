@@ -142,12 +142,11 @@ napi_split()
 	((n == 1)) || die "$dev in $ns: expected one new NAPI kthread, found $n"
 }
 
-# topo TAG DIR FAM CONT [MACS] [VNIS] [METHOD]: build one contender's
-# namespaces; METHOD split (default) or shared (see the top).
-topo()
+# pipes TAG DIR FAM: the three namespaces and two veth pairs of the top,
+# the sink attached, the DUT's devices up (sets g d s).
+pipes()
 {
-	local tag=$1 dir=$2 fam=$3 cont=$4 macs=${5:-1} vnis=${6:-1} method=${7:-split}
-	local g d s f i v
+	local tag=$1 dir=$2 fam=$3
 
 	fam_addrs "$fam"
 	ns_add "$tag-g" && ns_add "$tag-d" && ns_add "$tag-s" || die "ns_add $tag"
@@ -166,7 +165,16 @@ topo()
 	ip -n "$d" link set ul0 address $DUT_MAC up
 	ip -n "$d" addr add "$LA/$PLEN" dev ul0 nodad 2>/dev/null || ip -n "$d" addr add "$LA/$PLEN" dev ul0
 	ip -n "$d" link set vm0 up
+}
 
+# topo TAG DIR FAM CONT [MACS] [VNIS] [METHOD]: build one contender's
+# namespaces; METHOD split (default) or shared (see the top).
+topo()
+{
+	local tag=$1 dir=$2 fam=$3 cont=$4 macs=${5:-1} vnis=${6:-1} method=${7:-split}
+	local g d s f i v
+
+	pipes "$tag" "$dir" "$fam"
 	case $cont in
 	null)
 		if [[ $dir == decap ]]; then
@@ -245,16 +253,7 @@ topo_flood()
 {
 	local tag=$1 fam=$2 cont=$3 k=$4 g d s i vtep
 
-	fam_addrs "$fam"
-	ns_add "$tag-g" && ns_add "$tag-d" && ns_add "$tag-s" || die "ns_add $tag"
-	g=$(ns_name "$tag-g") d=$(ns_name "$tag-d") s=$(ns_name "$tag-s")
-	veth_add "$g" g0 "$d" vm0 && veth_add "$d" ul0 "$s" ul0 || die "veth $tag"
-	ip -n "$g" link set g0 up
-	ip -n "$s" link set ul0 address $PEER_MAC up
-	"$VXBENCH" attach "$s" ul0 sink "$BPIN/$tag-sink" || die "sink $tag"
-	ip -n "$d" link set ul0 address $DUT_MAC up
-	ip -n "$d" addr add "$LA/$PLEN" dev ul0 nodad 2>/dev/null || ip -n "$d" addr add "$LA/$PLEN" dev ul0
-	ip -n "$d" link set vm0 up
+	pipes "$tag" encap "$fam"
 	if [[ $cont == linux ]]; then
 		ip -n "$d" link add vxlan$VNI type vxlan id $VNI local "$LA" dstport 4789 nolearning ||
 			die "vxlan $tag"
@@ -650,7 +649,7 @@ declare -A HEAD
 		echo
 		echo "## Flooding: a broadcast from a VM to K VTEPs (IPv4, 64 bytes, method split)"
 		echo
-		echo "vxbpf replicates in TC (\\`tc_port_rx\\`: one clone per copy, the last copy the original"
+		echo "vxbpf replicates in TC (tc_port_rx: one clone per copy, the last copy the original"
 		echo "skb, encapsulated in BPF); Linux in the bridge and the vxlan device. Mpps: copies per"
 		echo "second at the sink; ns/copy: DUT-CPU time per copy at the sink. Unicast: the encap"
 		echo "IPv4 64-byte row above (XDP, one frame, one copy)."

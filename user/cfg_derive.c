@@ -29,6 +29,17 @@ static int keyset_add(struct tbl *s, const void *key)
 	return tbl_put(s, key, &none);
 }
 
+/* A derived list: written when it has members, else gone. */
+static int derived_set(struct tbl *t, const void *key, const void *val, __u32 n)
+{
+	int have;
+
+	if (n)
+		return tbl_put(t, key, val);
+	have = tbl_get(t, key, NULL);
+	return have <= 0 ? have : tbl_del(t, key);
+}
+
 /* Does a kernel vxlan device replicate for vni (VXBPF_VNI_KERNEL_BUM)? */
 static bool vni_kernel_bum(struct vx_cfg *c, __u32 vni)
 {
@@ -271,7 +282,6 @@ static int derive_remotes(struct vx_cfg *c, bool all, const struct vni_set *ch)
 	for (i = 0; !err && i < dirty.n; i++) {
 		const struct vxbpf_fdb_key *k = tbl_key(&dirty, dirty.list[i]);
 		size_t lo = 0, hi = n_mem;
-		int have;
 
 		/* A lookup leaves an absent key in the set's cache. */
 		if (!dirty.list[i]->cur_present)
@@ -289,17 +299,8 @@ static int derive_remotes(struct vx_cfg *c, bool all, const struct vni_set *ch)
 		for (at = lo; at < n_mem && !memcmp(&mem[at].k, k, sizeof(*k)); at++)
 			;
 		err = remotes_build(c, k, mem + lo, at - lo, rl);
-		if (err)
-			break;
-		if (rl->n) {
-			err = tbl_put(&c->remotes, k, rl);
-			continue;
-		}
-		have = tbl_get(&c->remotes, k, NULL);
-		if (have < 0)
-			err = have;
-		else if (have)
-			err = tbl_del(&c->remotes, k);
+		if (!err)
+			err = derived_set(&c->remotes, k, rl, rl->n);
 	}
 	tbl_free(&dirty);
 	free(mem);
@@ -380,23 +381,12 @@ static int derive_ports(struct vx_cfg *c, bool all, const struct vni_set *ch)
 		err = keyset_add(&dirty, tbl_key(&c->vni_ports, c->vni_ports.list[i]));
 	for (i = 0; !err && i < dirty.n; i++) {
 		const __u32 *vni = tbl_key(&dirty, dirty.list[i]);
-		int have;
 
 		if (!dirty.list[i]->cur_present)
 			continue;
-
 		err = ports_build(c, *vni, pl);
-		if (err)
-			break;
-		if (pl->n) {
-			err = tbl_put(&c->vni_ports, vni, pl);
-			continue;
-		}
-		have = tbl_get(&c->vni_ports, vni, NULL);
-		if (have < 0)
-			err = have;
-		else if (have)
-			err = tbl_del(&c->vni_ports, vni);
+		if (!err)
+			err = derived_set(&c->vni_ports, vni, pl, pl->n);
 	}
 	tbl_free(&dirty);
 	free(pl);

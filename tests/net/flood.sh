@@ -260,14 +260,6 @@ t_learn()
 	log_test "$name"
 }
 
-require_tools_or_skip()
-{
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || { skip "missing $c"; return 1; }
-	done
-}
-
 # One topology per underlay family for the three tests (building it loads
 # ten programs: seconds each under emulation): learning first, while A and
 # B know nothing of each other's VMs.

@@ -106,6 +106,15 @@ log_test()
 # Mark the current test as skipped (call, then log_test).
 skip() { RET=$ksft_skip; RETMSG=$*; }
 
+# require_tools_or_skip CMD...: mark the test skipped if a tool is missing.
+require_tools_or_skip()
+{
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || { skip "missing $c"; return 1; }
+	done
+}
+
 require_cmd()
 {
 	local c

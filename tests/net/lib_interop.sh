@@ -141,11 +141,3 @@ t_counters()
 	log_test "$name"
 }
 
-# require_tools_or_skip CMD...: mark the test skipped if a tool is missing.
-require_tools_or_skip()
-{
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null 2>&1 || { skip "missing $c"; return 1; }
-	done
-}
