@@ -165,12 +165,12 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		return verdict(ctx, VXBPF_R_RX_BAD_FLAGS, XDP_DROP);
 	if (!addr_equal(&o.daddr, &cfg->local))
 		return verdict(ctx, VXBPF_R_RX_NOT_LOCAL, XDP_PASS);
-	/* A first fragment: the kernel reassembles, but only what the
-	 * allow-list admits (the other fragments alone are never whole). */
-	if (o.first_fragment) {
+	/* The kernel's to finish (a first fragment to reassemble, options
+	 * to act on), but only what the allow-list admits. */
+	if (o.defer) {
 		if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
 			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
-		return verdict(ctx, VXBPF_R_RX_FRAGMENT, XDP_PASS);
+		return verdict(ctx, o.defer, XDP_PASS);
 	}
 
 	/* Lengths: the UDP datagram must fill the packet exactly, so the

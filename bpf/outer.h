@@ -4,10 +4,9 @@
  * one VLAN tag, IPv4 with its options or IPv6 with its extension headers,
  * as ip_rcv()/ipv6_rcv() would accept them before vxlan_rcv() runs.
  * Padding options and extension headers that only need skipping are read
- * past, so such packets are decapsulated (and checked against the
- * allow-list) like any other; what the kernel itself validates or acts on
- * (real IPv4 options, a routing header with segments left, options it must
- * not skip) is left to it. A first
+ * past, so such packets are decapsulated like any other; what the kernel
+ * itself validates or acts on (real IPv4 options, extension headers it
+ * processes) is left to it, after the allow-list (o->defer). A first
  * fragment is parsed too, so the allow-list can refuse it: without it the
  * others are never reassembled.
  */
@@ -19,8 +18,13 @@ struct outer {
 	__u32 ip_len;		 /* from the UDP header to the end of the IP packet */
 	__u8 tos;		 /* TOS / traffic class: ECN bits */
 	bool v6;
-	bool first_fragment;	 /* a fragment with the UDP header: checked,
-				  * then passed for reassembly */
+	__u8 pad[2];
+	/* Not for the fast path, but its UDP header is in view: the allow-
+	 * list is checked, then the packet passed with this reason (a first
+	 * fragment, IPv4 options or IPv6 headers the kernel acts on). 0:
+	 * none. Without the check, an unlisted VTEP could get past the list
+	 * by adding an option. */
+	__u32 defer;
 };
 
 /* Carry on: the parse reached the UDP header. */
@@ -171,11 +175,14 @@ __noinline int outer_slow(struct xdp_md *ctx, __u32 l3_off, struct outer *o)
 	if ((void *)(iph + 1) <= end && iph->version == 4) {
 		int r = ip4_opts_check(ctx, l3_off);
 
-		if (r)
-			return r == 2 ? -VXBPF_R_RX_IP_OPTIONS : -VXBPF_R_RX_MALFORMED;
+		if (r == 1)
+			return -VXBPF_R_RX_MALFORMED;
 		if (iph->frag_off & bpf_htons(IP_OFFSET))
 			return -VXBPF_R_RX_FRAGMENT; /* no UDP header in there */
-		o->first_fragment = iph->frag_off & bpf_htons(IP_MF);
+		if (iph->frag_off & bpf_htons(IP_MF))
+			o->defer = VXBPF_R_RX_FRAGMENT;
+		else if (r == 2)
+			o->defer = VXBPF_R_RX_IP_OPTIONS;
 		addr_from_v4(&o->saddr, iph->saddr);
 		addr_from_v4(&o->daddr, iph->daddr);
 		len = iph->ihl * 4;
@@ -207,20 +214,22 @@ __noinline int outer_slow(struct xdp_md *ctx, __u32 l3_off, struct outer *o)
 				return -VXBPF_R_RX_MALFORMED;
 			if (fh->frag_off & bpf_htons(0xfff8))
 				return -VXBPF_R_RX_FRAGMENT; /* no UDP header in there */
-			o->first_fragment = true;
+			o->defer = VXBPF_R_RX_FRAGMENT;
 			len = sizeof(*fh);
 		} else if (nh == IPPROTO_HOPOPTS || nh == IPPROTO_DSTOPTS || nh == IPPROTO_ROUTING) {
 			len = (eh->hdrlen + 1) * 8;
-			/* The kernel's: a route still to follow; a routing
-			 * type it processes or refuses even when done (2: mobile
-			 * IPv6, 3: RPL, 4: segment routing); hop-by-hop other
-			 * than first (ICMP parameter problem); options it acts
-			 * on, or too long to look at here. */
-			if (nh == IPPROTO_ROUTING ? eh->segments_left || len > 256 ||
-							    (eh->type >= 2 && eh->type <= 4)
+			/* A route still to follow: forwarded, not ours. */
+			if (nh == IPPROTO_ROUTING && eh->segments_left)
+				return -VXBPF_R_RX_IPV6_EXT;
+			/* The kernel's, read past to check the allow-list: a
+			 * routing type it processes or refuses even when done
+			 * (2: mobile IPv6, 3: RPL, 4: segment routing);
+			 * hop-by-hop other than first (ICMP parameter problem);
+			 * options it acts on, or too long to look at here. */
+			if (nh == IPPROTO_ROUTING ? eh->type >= 2 && eh->type <= 4
 						  : len != 8 || ipv6_opts_check(ctx, off) ||
 							    (nh == IPPROTO_HOPOPTS && i))
-				return -VXBPF_R_RX_IPV6_EXT;
+				o->defer = o->defer ? o->defer : VXBPF_R_RX_IPV6_EXT;
 		} else {
 			return ipv6_is_ext(nh) ? -VXBPF_R_RX_IPV6_EXT : -VXBPF_R_RX_NOT_VXLAN;
 		}
@@ -262,7 +271,8 @@ static __always_inline enum vxbpf_reason outer_ipv4(struct cursor *c, struct out
 		return VXBPF_R_RX_MALFORMED;
 	if (iph->frag_off & bpf_htons(IP_OFFSET))
 		return VXBPF_R_RX_FRAGMENT; /* no UDP header in there */
-	o->first_fragment = iph->frag_off & bpf_htons(IP_MF);
+	if (iph->frag_off & bpf_htons(IP_MF))
+		o->defer = VXBPF_R_RX_FRAGMENT;
 	addr_from_v4(&o->saddr, iph->saddr);
 	addr_from_v4(&o->daddr, iph->daddr);
 	o->ip_len = bpf_ntohs(iph->tot_len);

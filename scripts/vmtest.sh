@@ -37,7 +37,7 @@
 #   VM_KVM       auto (default: use /dev/kvm only if a quick probe boots),
 #                0 (never; TCG emulation), 1 (always).
 #   VM_CPUS      guest CPUs (default: host's, at most 4); VM_MEMORY (2G).
-#   VM_TIMEOUT   seconds for the whole guest run, boot included (default 1200).
+#   VM_TIMEOUT   seconds for the whole guest run, boot included (default 1500).
 #   VNG_VERSION  virtme-ng version installed from PyPI (default 1.42).
 #   VM_LOG       where the guest's console output is kept
 #                (default build/vmtest/console.log).
@@ -128,7 +128,7 @@ fi
 VMDIR=$REPO/build/vmtest
 VENV=$VMDIR/venv
 VNG_VERSION=${VNG_VERSION:-1.42}
-VM_TIMEOUT=${VM_TIMEOUT:-1200}
+VM_TIMEOUT=${VM_TIMEOUT:-1500}
 VM_MEMORY=${VM_MEMORY:-2G}
 VM_NET_TESTS=${VM_NET_TESTS:-$VM_NET_DEFAULT}
 VM_PROG_FILTER=${VM_PROG_FILTER:-$VM_PROG_DEFAULT}
