@@ -863,6 +863,121 @@ int cfg_apply(struct vx_cfg *c, const struct vx_cmd *cmd)
 	return err;
 }
 
+/* ---- recount ----------------------------------------------------------- */
+
+static int count_vtep(struct tbl *want, __u32 vni, const struct vxbpf_addr *ip)
+{
+	struct vxbpf_vtep_key k;
+	__u32 n = 0;
+	int have;
+
+	memset(&k, 0, sizeof(k));
+	k.vni = vni;
+	k.ip = *ip;
+	have = tbl_get(want, &k, &n);
+	if (have < 0)
+		return have;
+	n = have ? n + 1 : 1;
+	return tbl_put(want, &k, &n);
+}
+
+/* Set t's counter at key to n (0: no entry); 1 if it changed. */
+static int count_fix(struct tbl *t, const void *key, __u32 n, bool vtep)
+{
+	struct vxbpf_vtep_val vv = { .refs = n };
+	__u32 cur = 0, v = n;
+	int have;
+
+	have = tbl_get(t, key, vtep ? (void *)&vv : (void *)&cur);
+	if (have < 0)
+		return have;
+	if (vtep)
+		cur = have ? vv.refs : 0;
+	else if (!have)
+		cur = 0;
+	if (cur == n)
+		return 0;
+	if (!n && vtep)
+		return tbl_del(t, key) ?: 1;
+	vv.refs = n;
+	return tbl_put(t, key, vtep ? (void *)&vv : (void *)&v) ?: 1;
+}
+
+int cfg_recount(struct vx_cfg *c)
+{
+	struct tbl want;
+	size_t i;
+	int err, fixed = 0, r;
+
+	if ((err = tbl_load_all(&c->fdb)) || (err = tbl_load_all(&c->flood)) ||
+	    (err = tbl_load_all(&c->vtep)) || (err = tbl_load_all(&c->vni)) ||
+	    (err = tbl_load_all(&c->dstports)))
+		return err;
+	tbl_init(&want, "want", -1, sizeof(struct vxbpf_vtep_key), sizeof(__u32), 0xffffffffU);
+	for (i = 0; !err && i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
+
+		/* Learned entries are never counted: a learning VNI takes
+		 * every VTEP. */
+		if (e->cur_present && !(v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_LEARNED)))
+			err = count_vtep(&want, *(const __u32 *)tbl_key(&c->fdb, e), &v->dst);
+	}
+	for (i = 0; !err && i < c->flood.n; i++) {
+		struct tbl_ent *e = c->flood.list[i];
+		const struct vxbpf_flood_key *k = tbl_key(&c->flood, e);
+
+		if (e->cur_present)
+			err = count_vtep(&want, k->vni, &k->dst);
+	}
+	for (i = 0; !err && i < want.n; i++) {
+		r = count_fix(&c->vtep, tbl_key(&want, want.list[i]),
+			      *(__u32 *)tbl_cur(&want, want.list[i]), true);
+		err = r < 0 ? r : 0;
+		fixed += r > 0;
+	}
+	for (i = 0; !err && i < c->vtep.n; i++) {
+		struct tbl_ent *e = c->vtep.list[i];
+		int have;
+
+		if (!e->cur_present)
+			continue;
+		have = tbl_get(&want, tbl_key(&c->vtep, e), NULL);
+		if (have < 0) {
+			err = have;
+		} else if (!have) {
+			err = tbl_del(&c->vtep, tbl_key(&c->vtep, e));
+			fixed++;
+		}
+	}
+	tbl_free(&want);
+	if (err)
+		return err;
+
+	/* dstports: an array, every port present; the VNIs on each. */
+	{
+		static __u32 users[65536];
+		__u32 port;
+
+		memset(users, 0, sizeof(users));
+		for (i = 0; i < c->vni.n; i++) {
+			const struct vxbpf_vni_cfg *v = tbl_cur(&c->vni, c->vni.list[i]);
+
+			if (c->vni.list[i]->cur_present)
+				users[ntohs(v->be_dstport)]++;
+		}
+		for (i = 0; !err && i < c->dstports.n; i++) {
+			port = *(const __u32 *)tbl_key(&c->dstports, c->dstports.list[i]);
+			if (port < 65536) {
+				r = count_fix(&c->dstports, &port, users[port], false);
+				err = r < 0 ? r : 0;
+				fixed += r > 0;
+			}
+		}
+	}
+	return err ? err : fixed;
+}
+
 /* ---- commit ------------------------------------------------------------ */
 
 /*

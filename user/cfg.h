@@ -58,6 +58,15 @@ int cfg_derive(struct vx_cfg *c, bool all);
 int cfg_vtep_ref(struct vx_cfg *c, __u32 vni, const struct vxbpf_addr *ip,
 		 int delta);
 
+/*
+ * Recompute the reference counts (vtep: fdb and flood entries naming each
+ * VTEP; dstports: VNIs on each UDP port) from the entries themselves, and
+ * fix every count that differs: what a writer killed between two map
+ * writes leaves wrong. Loads the tables whole; returns the number of counts
+ * fixed or -errno.
+ */
+int cfg_recount(struct vx_cfg *c);
+
 /* Default outer parameters of the current netns, as the kernel's vxlan. */
 void cfg_default_srcport(__u16 *min, __u16 *max);
 __u8 cfg_default_ttl(bool ipv6);

@@ -11,10 +11,13 @@
  *      every MIRRORED entry of those VNIs the dump did not see (mark and
  *      sweep), and commit it all in one batch;
  *   3. follow the events, a batch per socket drain. On ENOBUFS (the
- *      kernel dropped events for us) or an interrupted dump
- *      (NLM_F_DUMP_INTR): resync again. Link changes of our devices (VNI,
- *      local, up/down, delete) and changes of vxbpf's port set (polled
- *      once a second) also resync: they are rare and it is exact.
+ *      kernel dropped events for us) or a notification that does not
+ *      parse: resync again. Link changes of our devices (VNI, local,
+ *      up/down, delete) and changes of vxbpf's port set (polled once a
+ *      second) also resync: they are rare and it is exact.
+ *
+ * A dump is no snapshot (docs/ARCHITECTURE.md, Mirror): the sweep deletes
+ * only what the kernel, asked for the key itself, no longer has.
  *
  * NETLINK_NO_ENOBUFS is never set: a lost event must be noticed.
  */
@@ -44,7 +47,8 @@
 #define EV_RCVBUF (32 << 20) /* bytes: ~40,000 queued events */
 #define RECV_BUF (256 << 10)
 #define BATCH_MAX 65536	     /* events applied per commit at most */
-#define RESYNC_TRIES 5
+#define RESYNC_TRIES 5	     /* link dumps interrupted in a row at most */
+#define RECHECK_S 2.0	     /* seconds before a resync settles unsure entries */
 
 struct mdev {
 	char name[IF_NAMESIZE];
@@ -66,8 +70,10 @@ struct mirror {
 	struct mport *ports;
 	size_t n_ports;
 	struct tbl warned;
+	struct tbl suspects; /* unsure sweep candidates of the last resync */
 	char *buf;
 	bool resync;
+	double recheck_at; /* a resync then, to settle the suspects; 0: none */
 };
 
 static double now_s(void)
@@ -161,6 +167,124 @@ static int dump(struct mirror *m, struct nlmsghdr *req, mnl_cb_t cb,
 		if (ret == MNL_CB_STOP)
 			return 0;
 	}
+}
+
+/* One message of a single-key get (no NLM_F_DUMP): the parsed neighbour. */
+struct get_ctx {
+	struct mneigh n;
+	bool found;
+};
+
+static int get_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct get_ctx *g = data;
+
+	if (!mirror_parse_neigh(nlh, &g->n))
+		g->found = true;
+	return MNL_CB_OK;
+}
+
+/* RTM_GETNEIGH for one key: 1 found (*out), 0 the kernel has none, -errno. */
+static int kernel_get(struct mirror *m, struct nlmsghdr *req, struct mneigh *out)
+{
+	struct get_ctx g = { .found = false };
+	int len, ret;
+
+	req->nlmsg_flags = NLM_F_REQUEST;
+	req->nlmsg_seq = ++m->seq;
+	if (mnl_socket_sendto(m->dump, req, req->nlmsg_len) < 0)
+		return -errno;
+	len = mnl_socket_recvfrom(m->dump, m->buf, RECV_BUF);
+	if (len < 0)
+		return -errno;
+	ret = mnl_cb_run(m->buf, len, m->seq, m->dump_portid, get_cb, &g);
+	if (ret < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!g.found)
+		return 0;
+	*out = g.n;
+	return 1;
+}
+
+static struct mdev *dev_by_vni(struct mirror *m, __u32 vni)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->dev[i].usable && m->dev[i].vni == vni)
+			return &m->dev[i];
+	return NULL;
+}
+
+struct confirm_ctx {
+	struct mirror *m;
+	struct mirror_apply *a;
+};
+
+/*
+ * struct mirror_apply.confirm: the kernel's word on one sweep candidate.
+ * What the kernel has instead (another remote of a unicast MAC, another
+ * lladdr) is applied on the spot: the dump missed it, and no event will
+ * bring a change that is already done.
+ */
+static int confirm(void *ctx, int kind, __u32 vni, const __u8 *mac, const struct vxbpf_addr *ip,
+		   __u32 port)
+{
+	struct confirm_ctx *cc = ctx;
+	struct mirror *m = cc->m;
+	struct mdev *d = dev_by_vni(m, vni);
+	char req[256];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ndmsg *ndm;
+	struct mneigh n;
+	int r;
+
+	if (!d)
+		return MIRROR_UNSURE;
+	/* A device that is down carries nothing, whatever its table holds
+	 * (the kernel keeps permanent entries across down/up). */
+	if (!d->up)
+		return MIRROR_GONE;
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	if (kind == MIRROR_NEIGH) {
+		ndm->ndm_family = addr_is_v4(ip) ? AF_INET : AF_INET6;
+		ndm->ndm_ifindex = d->ifindex;
+		if (addr_is_v4(ip))
+			mnl_attr_put(nlh, NDA_DST, 4, &ip->b[12]);
+		else
+			mnl_attr_put(nlh, NDA_DST, 16, ip->b);
+	} else {
+		/* NTF_SELF: the vxlan device's own table; NTF_MASTER: the
+		 * bridge's entry for the port. */
+		ndm->ndm_family = AF_BRIDGE;
+		ndm->ndm_ifindex = kind == MIRROR_LOCAL ? port : (__u32)d->ifindex;
+		ndm->ndm_flags = kind == MIRROR_LOCAL ? NTF_MASTER : NTF_SELF;
+		mnl_attr_put(nlh, NDA_LLADDR, 6, mac);
+	}
+	r = kernel_get(m, nlh, &n);
+	if (r < 0)
+		return MIRROR_UNSURE; /* a kernel without single gets, say */
+	if (!r)
+		return MIRROR_GONE;
+	if (kind == MIRROR_NEIGH) {
+		if (!mirror_neigh_usable(&n))
+			return MIRROR_GONE;
+		r = mirror_neigh(cc->a, vni, &n);
+		return r < 0 ? r : MIRROR_HAS;
+	}
+	if (kind == MIRROR_LOCAL)
+		return n.ifindex == (int)port ? MIRROR_HAS : MIRROR_GONE;
+	/* The answer carries the MAC's first remote only. */
+	if (n.has_dst && !addr_cmp(&n.dst, ip))
+		return MIRROR_HAS;
+	if (mac_is_zero(mac) || (mac[0] & 1))
+		return MIRROR_UNSURE; /* a list: ip may be further down */
+	if (!n.has_dst)
+		return MIRROR_GONE;
+	/* A unicast MAC has one remote in vxbpf: the kernel's is another. */
+	r = mirror_fdb(cc->a, vni, &n);
+	return r < 0 ? r : MIRROR_HAS;
 }
 
 /* ---- ports --------------------------------------------------------------- */
@@ -333,11 +457,13 @@ static int resync_once(struct mirror *m, bool *intr)
 	struct mirror_apply a = { .cfg = &cfg, .verbose = m->verbose,
 				  .seen = &seen, .warned = &m->warned };
 	struct sync_ctx s = { .m = m, .a = &a };
+	struct confirm_ctx cc = { .m = m, .a = &a };
+	struct tbl next_suspects;
 	__u32 prev[MIRROR_DEVS_MAX];
 	int prev_if[MIRROR_DEVS_MAX], n_prev = 0;
 	double t0 = now_s();
 	size_t nmsg = 0;
-	int i, err, swept = 0;
+	int i, err, swept = 0, fixed;
 	bool fatal = !m->started;
 
 	*intr = false;
@@ -356,16 +482,25 @@ static int resync_once(struct mirror *m, bool *intr)
 	a.n_ports = m->n_ports;
 
 	{
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+		struct nlmsghdr *nlh;
 		struct ifinfomsg *ifi;
+		int tries;
 
-		nlh->nlmsg_type = RTM_GETLINK;
-		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		ifi->ifi_family = AF_UNSPEC;
-		err = dump(m, nlh, link_dump_cb, &s, intr);
-		if (err) {
-			vx_err("cannot list links: %s", vx_strerror(err));
-			return err;
+		/* A change of any link interrupts the link dump: only our
+		 * devices matter, and a few more tries find them whole. */
+		for (tries = 0; tries < RESYNC_TRIES; tries++) {
+			nlh = mnl_nlmsg_put_header(req);
+			nlh->nlmsg_type = RTM_GETLINK;
+			ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+			ifi->ifi_family = AF_UNSPEC;
+			*intr = false;
+			err = dump(m, nlh, link_dump_cb, &s, intr);
+			if (err) {
+				vx_err("cannot list links: %s", vx_strerror(err));
+				return err;
+			}
+			if (!*intr)
+				break;
 		}
 	}
 	for (i = 0; i < m->n; i++) {
@@ -418,6 +553,11 @@ static int resync_once(struct mirror *m, bool *intr)
 
 	cfg_init(&cfg, &m->maps);
 	mirror_seen_init(&seen);
+	mirror_seen_init(&next_suspects);
+	a.confirm = confirm;
+	a.confirm_ctx = &cc;
+	a.suspects = &m->suspects;
+	a.next_suspects = &next_suspects;
 	/* Every table is walked for the sweep anyway: read them in batches
 	 * now rather than key by key while applying. */
 	if ((err = tbl_load_all(&cfg.vni)) || (err = tbl_load_all(&cfg.fdb)) ||
@@ -449,7 +589,11 @@ static int resync_once(struct mirror *m, bool *intr)
 	if (err)
 		goto out;
 
-	for (i = 0; i < m->n && !err && !*intr; i++) {
+	/* Interrupted dumps are used all the same: what they missed comes
+	 * as an event, and the sweep deletes only what the kernel confirms
+	 * gone. */
+	*intr = false;
+	for (i = 0; i < m->n && !err; i++) {
 		struct mdev *d = &m->dev[i];
 		static const __u8 fams[] = { AF_INET, AF_INET6 };
 		size_t f;
@@ -481,7 +625,7 @@ static int resync_once(struct mirror *m, bool *intr)
 		goto out;
 	}
 	if (*intr)
-		goto out; /* the caller dumps again */
+		mirror_log(m->verbose, "a dump was interrupted by a change; using it");
 	if (s.err) {
 		err = s.err;
 		goto out;
@@ -498,11 +642,25 @@ static int resync_once(struct mirror *m, bool *intr)
 		}
 		swept += n;
 	}
-	err = cfg_commit(&cfg);
-	if (!err)
-		mirror_log(m->verbose, "resync: %zu kernel entries read, %zu changes, %d stale removed, %.3f s",
-		    nmsg, a.changes, swept, now_s() - t0);
+	/* Whatever a killed writer left half done: the counts follow the
+	 * entries again. */
+	fixed = cfg_recount(&cfg);
+	err = fixed < 0 ? fixed : cfg_commit(&cfg);
+	if (!err && fixed)
+		vx_warn("mirror: %d reference counts were wrong (a writer killed mid-way?); fixed",
+			fixed);
+	if (!err) {
+		mirror_log(m->verbose, "resync: %zu kernel entries read, %zu changes, %d stale removed, "
+		    "%zu the dump missed kept, %.3f s", nmsg, a.changes, swept, a.confirmed,
+		    now_s() - t0);
+		/* The unsure ones are settled by the next resync, soon. */
+		tbl_free(&m->suspects);
+		m->suspects = next_suspects;
+		mirror_seen_init(&next_suspects);
+		m->recheck_at = a.recheck ? now_s() + RECHECK_S : 0;
+	}
 out:
+	tbl_free(&next_suspects);
 	tbl_free(&seen);
 	cfg_free(&cfg);
 	return err;
@@ -511,18 +669,9 @@ out:
 static int resync(struct mirror *m)
 {
 	bool intr = false;
-	int tries, err = 0;
+	int err = resync_once(m, &intr);
 
-	for (tries = 0; tries < RESYNC_TRIES; tries++) {
-		err = resync_once(m, &intr);
-		if (err || !intr)
-			break;
-		mirror_log(m->verbose, "dump interrupted by a change; dumping again");
-	}
-	if (!err && intr)
-		vx_warn("mirror: the tables kept changing during %d dumps; will resync again",
-			RESYNC_TRIES);
-	m->resync = intr;
+	m->resync = false;
 	return err;
 }
 
@@ -568,7 +717,10 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 
 	e->n++;
 	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) {
-		if (mirror_parse_link(nlh, &l))
+		err = mirror_parse_link(nlh, &l);
+		if (err < 0)
+			goto malformed;
+		if (err)
 			return MNL_CB_OK;
 		d = dev_by_index(m, l.ifindex);
 		if (d && (l.type == RTM_DELLINK || strcmp(l.name, d->name) ||
@@ -583,7 +735,12 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 		}
 		return MNL_CB_OK;
 	}
-	if (m->resync || mirror_parse_neigh(nlh, &n))
+	if (m->resync)
+		return MNL_CB_OK;
+	err = mirror_parse_neigh(nlh, &n);
+	if (err < 0)
+		goto malformed;
+	if (err)
 		return MNL_CB_OK;
 	/* The bridge's own entries carry NDA_MASTER, not NTF_SELF. */
 	if (n.family == AF_BRIDGE && !(n.flags & NTF_SELF)) {
@@ -600,6 +757,11 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 		vx_warn("mirror: event not applied: %s; resync", vx_strerror(err));
 	if (err)
 		m->resync = true;
+	return MNL_CB_OK;
+malformed:
+	/* What it said is unknown, so is what changed: start over. */
+	vx_warn("mirror: a notification could not be parsed; resync");
+	m->resync = true;
 	return MNL_CB_OK;
 }
 
@@ -633,7 +795,8 @@ static int events(struct mirror *m)
 		/* Notifications: seq 0, from the kernel (portid 0). */
 		if (mnl_cb_run(m->buf, len, 0, 0, ev_cb, &e) < 0 &&
 		    errno != ESRCH && errno != EPROTO) {
-			mirror_log(m->verbose, "malformed notification ignored");
+			vx_warn("mirror: a malformed notification; resync");
+			m->resync = true;
 		}
 	}
 	if (!err && a.changes && !m->resync)
@@ -659,6 +822,7 @@ int run_mirror(const struct vx_cmd *c)
 	m->verbose = c->verbose || vx_verbose;
 	m->buf = malloc(RECV_BUF);
 	tbl_init(&m->warned, "warned", -1, 32, 4, 0);
+	mirror_seen_init(&m->suspects);
 	for (i = 0; i < c->n_devs; i++)
 		snprintf(m->dev[m->n++].name, IF_NAMESIZE, "%s", c->devs[i]);
 	if (!m->buf) {
@@ -693,6 +857,10 @@ int run_mirror(const struct vx_cmd *c)
 	pfd[1].fd = sfd;
 	pfd[1].events = POLLIN;
 	for (;;) {
+		if (m->recheck_at && now_s() >= m->recheck_at) {
+			mirror_log(m->verbose, "entries the kernel could not confirm: resync");
+			m->resync = true;
+		}
 		if (m->resync) {
 			err = resync(m);
 			if (err)
@@ -746,6 +914,7 @@ out:
 	maps_close(&m->maps);
 out_free:
 	tbl_free(&m->warned);
+	tbl_free(&m->suspects);
 	free(m->ports);
 	free(m->buf);
 	free(m);

@@ -86,6 +86,17 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *cmd, char *err,
 
 /* ---- applying (mirror_apply.c) ----------------------------------------- */
 
+/* What mirror keeps track of: a remote of a MAC, a MAC on a local port of
+ * the bridge, an IP neighbour. */
+enum { MIRROR_REMOTE = 1, MIRROR_LOCAL, MIRROR_NEIGH };
+
+/* The kernel's answer about one entry (struct mirror_apply.confirm). */
+enum mirror_has {
+	MIRROR_GONE = 0,   /* it has no such entry */
+	MIRROR_HAS = 1,	   /* it has exactly that one */
+	MIRROR_UNSURE = 2, /* it cannot tell (a MAC with several remotes) */
+};
+
 /* A local port of vxbpf: ifindex -> VNI (from the ports map). */
 struct mport {
 	__u32 ifindex, vni;
@@ -99,7 +110,30 @@ struct mirror_apply {
 	const struct mport *ports;
 	size_t n_ports;
 	size_t changes, skipped_user;
+	/*
+	 * Asked by the sweep before it deletes an entry the dumps did not
+	 * show: a dump is no snapshot (a vxlan FDB dump resumes by index and
+	 * skips an entry when one before it goes, without NLM_F_DUMP_INTR),
+	 * so only the kernel's word for that key deletes it. kind is a
+	 * MIRROR_*; port the local entry's port. Returns enum mirror_has or
+	 * -errno (taken as unsure). NULL: the dump is trusted.
+	 */
+	int (*confirm)(void *ctx, int kind, __u32 vni, const __u8 *mac,
+		       const struct vxbpf_addr *ip, __u32 port);
+	void *confirm_ctx;
+	/*
+	 * Unsure candidates: deleted when the previous resync found them
+	 * unsure too (suspects), else kept and remembered in next_suspects
+	 * for the next resync, which recheck asks for soon.
+	 */
+	struct tbl *suspects, *next_suspects;
+	bool recheck;
+	size_t confirmed; /* candidates the kernel still had */
 };
+
+/* A neighbour the proxy can use: NUD_PERMANENT/NOARP/REACHABLE, a
+ * unicast lladdr. */
+bool mirror_neigh_usable(const struct mneigh *n);
 
 /* A kernel FDB entry of the vxlan device mirrored as vni (add or delete). */
 int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n);

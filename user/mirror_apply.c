@@ -36,7 +36,7 @@
 
 #include "mirror.h"
 
-enum { SEEN_REMOTE = 1, SEEN_LOCAL, SEEN_NEIGH };
+enum { SEEN_REMOTE = MIRROR_REMOTE, SEEN_LOCAL = MIRROR_LOCAL, SEEN_NEIGH = MIRROR_NEIGH };
 
 struct seen_key {
 	__u32 kind;
@@ -485,6 +485,12 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 
 /* ---- neigh --------------------------------------------------------------- */
 
+bool mirror_neigh_usable(const struct mneigh *n)
+{
+	return n->type == RTM_NEWNEIGH && (n->state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE)) &&
+	       n->has_lladdr && !mac_is_zero(n->lladdr) && !(n->lladdr[0] & 1);
+}
+
 int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 {
 	struct vxbpf_neigh_key k;
@@ -496,10 +502,7 @@ int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 
 	if (!n->has_dst)
 		return 0;
-	usable = n->type == RTM_NEWNEIGH &&
-		 (n->state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE)) &&
-		 n->has_lladdr && !mac_is_zero(n->lladdr) &&
-		 !(n->lladdr[0] & 1);
+	usable = mirror_neigh_usable(n);
 	/* The kernel's proxy takes the NA's router flag from the fdb entry
 	 * of the neighbour's MAC, never from the neighbour: neither do we. */
 	router = false;
@@ -610,14 +613,15 @@ int mirror_vni(struct mirror_apply *a, const struct mlink *l)
 struct doomed {
 	__u8 kind; /* SEEN_* */
 	__u32 vni;
+	__u32 port; /* SEEN_LOCAL: the port */
 	__u8 mac[6];
 	struct vxbpf_addr ip;
 };
 
 static int doomed_push(struct doomed **v, size_t *n, size_t *cap, __u8 kind, __u32 vni,
-		       const __u8 *mac, const struct vxbpf_addr *ip)
+		       const __u8 *mac, const struct vxbpf_addr *ip, __u32 port)
 {
-	struct doomed *nv, d = { .kind = kind, .vni = vni };
+	struct doomed *nv, d = { .kind = kind, .vni = vni, .port = port };
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 256;
@@ -634,11 +638,45 @@ static int doomed_push(struct doomed **v, size_t *n, size_t *cap, __u8 kind, __u
 	return 0;
 }
 
+/*
+ * Must the sweep keep a candidate the dumps did not show? Only the
+ * kernel's word for its key deletes it; where the kernel cannot tell
+ * (another remote of the MAC comes first in its answer), two resyncs in a
+ * row must find it missing. 1 keep, 0 delete, -errno.
+ */
+static int sweep_keep(struct mirror_apply *a, const struct doomed *d)
+{
+	struct seen_key k;
+	__u32 one = 1;
+	int has, in;
+
+	if (!a->confirm || !a->seen)
+		return 0;
+	has = a->confirm(a->confirm_ctx, d->kind, d->vni, d->mac, &d->ip, d->port);
+	if (has == MIRROR_HAS) {
+		a->confirmed++;
+		return 1;
+	}
+	if (has == MIRROR_GONE)
+		return 0;
+	skey(&k, d->kind, d->vni, d->kind == SEEN_NEIGH ? NULL : d->mac,
+	     d->kind == SEEN_LOCAL ? NULL : &d->ip);
+	in = a->suspects ? tbl_get(a->suspects, &k, NULL) : 0;
+	if (in < 0)
+		return in;
+	if (in)
+		return 0; /* unsure twice in a row: gone */
+	a->recheck = true;
+	if (a->next_suspects && (in = tbl_put(a->next_suspects, &k, &one)) < 0)
+		return in;
+	return 1;
+}
+
 int mirror_sweep(struct mirror_apply *a, __u32 vni)
 {
 	struct vx_cfg *c = a->cfg;
 	struct doomed *v = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t n = 0, cap = 0, i, deleted = 0;
 	int err;
 
 	if ((err = tbl_load_all(&c->flood)) || (err = tbl_load_all(&c->fdb)) ||
@@ -654,7 +692,7 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		    !(fv->flags & VXBPF_FDB_MIRRORED) ||
 		    (a->seen && seen(a, SEEN_REMOTE, vni, k->mac, &k->dst)))
 			continue;
-		err = doomed_push(&v, &n, &cap, SEEN_REMOTE, vni, k->mac, &k->dst);
+		err = doomed_push(&v, &n, &cap, SEEN_REMOTE, vni, k->mac, &k->dst, 0);
 	}
 	for (i = 0; i < c->fdb.n && !err; i++) {
 		struct tbl_ent *e = c->fdb.list[i];
@@ -674,7 +712,7 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		    port_of(a, fv->ifindex)->vni == vni)
 			continue;
 		err = doomed_push(&v, &n, &cap, local ? SEEN_LOCAL : SEEN_REMOTE, vni, k->mac,
-				  &fv->dst);
+				  &fv->dst, local ? fv->ifindex : 0);
 	}
 	for (i = 0; i < c->neigh.n && !err; i++) {
 		struct tbl_ent *e = c->neigh.list[i];
@@ -685,11 +723,19 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		    !(nv->flags & VXBPF_NEIGH_MIRRORED) ||
 		    (a->seen && seen(a, SEEN_NEIGH, vni, NULL, &k->ip)))
 			continue;
-		err = doomed_push(&v, &n, &cap, SEEN_NEIGH, vni, NULL, &k->ip);
+		err = doomed_push(&v, &n, &cap, SEEN_NEIGH, vni, NULL, &k->ip, 0);
 	}
 	for (i = 0; i < n && !err; i++) {
 		struct mneigh ne;
+		int keep = sweep_keep(a, &v[i]);
 
+		if (keep < 0) {
+			err = keep;
+			break;
+		}
+		if (keep)
+			continue;
+		deleted++;
 		memset(&ne, 0, sizeof(ne));
 		ne.type = RTM_DELNEIGH;
 		ne.has_lladdr = true;
@@ -704,7 +750,7 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 			err = mirror_neigh(a, vni, &ne);
 	}
 	free(v);
-	return err ? err : (int)n;
+	return err ? err : (int)deleted;
 }
 
 int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex)

@@ -661,6 +661,78 @@ Test(mirror_apply, sweep_removes_only_unseen_mirrored)
 	cr_assert_eq(tbl_count(&C.vni), 0);
 }
 
+/*
+ * A dump is no snapshot: what it did not show is asked of the kernel key by
+ * key before it goes. The stub answers as the kernel would after churn:
+ * bb:01 is still there (the dump skipped it), the neighbour is gone, and of
+ * the flood list the kernel's answer names another remote first (unsure).
+ */
+static int confirm_stub(void *ctx, int kind, __u32 vni, const __u8 *mac,
+			const struct vxbpf_addr *ip, __u32 port)
+{
+	int *asked = ctx;
+
+	(*asked)++;
+	if (kind == MIRROR_NEIGH)
+		return MIRROR_GONE;
+	if (mac_is_zero(mac))
+		return MIRROR_UNSURE;
+	return MIRROR_HAS;
+}
+
+Test(mirror_apply, sweep_asks_the_kernel)
+{
+	struct tbl seen, suspects, next;
+	struct mneigh n;
+	struct vxbpf_flood_key fk = { .vni = 100, .dst = A("192.0.2.3") };
+	int asked = 0, round;
+
+	vni100();
+	n = NB(fdb_1);
+	mirror_fdb(&AP, 100, &n);
+	n = NB(fdb_2);
+	mirror_fdb(&AP, 100, &n);
+	n = NB(nb6_2);
+	mirror_neigh(&AP, 100, &n);
+	mirror_seen_init(&suspects);
+	AP.confirm = confirm_stub;
+	AP.confirm_ctx = &asked;
+	for (round = 1; round <= 2; round++) {
+		/* A resync whose dumps showed nothing of VNI 100. */
+		mirror_seen_init(&seen);
+		mirror_seen_init(&next);
+		AP.seen = &seen;
+		AP.suspects = &suspects;
+		AP.next_suspects = &next;
+		AP.recheck = false;
+		AP.confirmed = 0;
+		cr_assert_eq(mirror_sweep(&AP, 100), round == 1 ? 1 : 1, "round %d", round);
+		cr_assert_eq(AP.confirmed, 1, "round %d: bb:01 kept", round);
+		cr_assert_eq(fdb("02:00:00:00:bb:01", NULL), 1, "round %d: a live entry deleted",
+			     round);
+		if (round == 1) {
+			/* The neighbour goes; the unsure flood remote stays,
+			 * and the next resync is asked for. */
+			cr_assert_eq(tbl_count(&C.neigh), 0);
+			cr_assert_eq(tbl_get(&C.flood, &fk, NULL), 1);
+			cr_assert(AP.recheck);
+		} else {
+			/* Unsure twice in a row: gone. */
+			cr_assert_eq(tbl_get(&C.flood, &fk, NULL), 0);
+			cr_assert_not(AP.recheck);
+		}
+		tbl_free(&suspects);
+		suspects = next;
+		tbl_free(&seen);
+	}
+	tbl_free(&suspects);
+	cr_assert_eq(asked, 5);
+	AP.seen = NULL;
+	AP.confirm = NULL;
+	cr_assert_eq(vtep_refs(100, "192.0.2.2"), 1);
+	cr_assert_eq(vtep_refs(100, "192.0.2.3"), 0);
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 Test(mirror_cmd, words)
