@@ -10,7 +10,7 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libcriterion-dev libmnl-dev linux-libc-dev
 	iproute2 iputils-ping tcpdump ethtool socat procps kmod coreutils
-	python3-scapy gnuplot-nox jq tshark
+	python3-scapy gnuplot-nox jq tshark frr
 )
 
 missing=()

@@ -157,9 +157,16 @@ ns_unpin()
 
 ns_del()
 {
-	local ns=$1
+	local ns=$1 pids
 
 	ns_unpin "$ns"
+	# Daemons a test started in the namespace (FRR's detach themselves).
+	pids=$(ip netns pids "$ns" 2>/dev/null)
+	if [[ -n $pids ]]; then
+		kill $pids 2>/dev/null
+		sleep 0.2
+		kill -9 $pids 2>/dev/null
+	fi
 	ip netns del "$ns" 2>/dev/null || true
 }
 
@@ -446,6 +453,18 @@ check_counter_gt()
 	[[ $v =~ ^[0-9]+$ ]] || { check_err 1 "counter $name unreadable (got '$v')"; return 1; }
 	log_verbose "$ns $name = $v"
 	((v > min)) || { check_err 1 "counter $name = $v, expected > $min"; return 1; }
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s.
+wait_for()
+{
+	local end=$((SECONDS + $1))
+	shift
+	while ((SECONDS <= end)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # capture_start NS DEV FILE [filter]: tcpdump in the background; waits until

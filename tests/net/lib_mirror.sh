@@ -172,17 +172,6 @@ neigh_equal()
 	[[ -n $k && $k == "$v" ]]
 }
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s.
-wait_for()
-{
-	local end=$((SECONDS + $1))
-	shift
-	while ((SECONDS <= end)); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # has_fdb NS MAC FLAG: vxbpf's fdb holds MAC (vni 100) with FLAG.
 has_fdb()
