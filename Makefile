@@ -37,7 +37,7 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
-.PHONY: all deps demo test test-unit test-prog test-net bench bench-quick \
+.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick \
 	vmtest clean format vmlinux install
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -91,6 +91,9 @@ test-net: deps $(BUILD)/vxbpf
 
 demo: deps $(BUILD)/vxbpf
 	$(Q)scripts/demo.sh
+
+demo-evpn: deps $(BUILD)/vxbpf
+	$(Q)scripts/demo-evpn.sh
 
 bench: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench.sh

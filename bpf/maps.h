@@ -73,6 +73,15 @@ struct {
 	__type(value, struct vxbpf_port_val);
 } vxbpf_ports SEC(".maps");
 
+/* Drained by `vxbpf mirror` every second: at most what one second sees. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VXBPF_MAX_ACTIVE);
+	__type(key, struct vxbpf_active_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} vxbpf_active SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VXBPF_R_MAX);

@@ -10,6 +10,85 @@
 #ifndef VXBPF_PORT_H
 #define VXBPF_PORT_H
 
+/*
+ * The kernel's bridge learns a port's MACs from the frames crossing it,
+ * and ages out a MAC it no longer sees: the frames the fast path carries
+ * are noted for `vxbpf mirror` to replay (struct vxbpf_active_key). One
+ * lookup per frame; an insert once per MAC and drain.
+ */
+static __always_inline void note_active(__u32 ifindex, __u32 vni, const __u8 *src)
+{
+	struct vxbpf_active_key k = { .ifindex = ifindex };
+
+	if (mac_is_multicast(src) || mac_is_zero(src))
+		return;
+	mac_copy(k.mac, src);
+	if (!bpf_map_lookup_elem(&vxbpf_active, &k))
+		bpf_map_update_elem(&vxbpf_active, &k, &vni, BPF_NOEXIST);
+}
+
+/*
+ * ARP and NS on a VNI with the proxy or neigh_suppress: the verdict, or -1
+ * for a frame that goes on its way untouched.
+ */
+static __always_inline int port_neigh(struct xdp_md *ctx, __u32 flags, __u32 vni, __u32 ifindex)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	/* The bridge sees the frame before its vxlan device's proxy: its
+	 * suppression first, the rest is the kernel's. */
+	bool suppress = flags & VXBPF_VNI_SUPPRESS;
+	struct vxbpf_addr miss;
+	enum vxbpf_reason r;
+
+	if ((void *)(eth + 1) > end)
+		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+	/* A unicast request the bridge answers and forwards all the same
+	 * (br_forward() has no eye for suppression): here it is only
+	 * forwarded, and the target answers it. */
+	if (suppress && !mac_is_multicast(eth->h_dest))
+		return -1;
+	/* Like the kernel's vxlan `proxy` (arp_reduce, neigh_reduce): every
+	 * ARP request and NS is the proxy's, broadcast or unicast (NUD
+	 * probes); what it cannot answer goes to the kernel, never over the
+	 * underlay. */
+	r = PROXY_NOT_REQUEST;
+	if (eth->h_proto == bpf_htons(ETH_P_ARP))
+		r = proxy_arp(ctx, vni, &miss, suppress);
+	else if (eth->h_proto == bpf_htons(ETH_P_IPV6))
+		r = proxy_ns(ctx, vni, &miss, suppress);
+	/* l3miss: the control plane may answer with `neigh add`; the asker
+	 * retries, as with the kernel's vxlan_ip_miss(). */
+	if (r == VXBPF_R_TX_PROXY_MISS && (flags & VXBPF_VNI_L3MISS))
+		event_miss(VXBPF_EV_L3MISS, vni, ifindex, NULL, &miss);
+	/* Back out of the port by redirect, not XDP_TX: on a veth, XDP_TX
+	 * frames are only flushed to a peer that runs XDP itself, while a
+	 * redirect also reaches a peer that merely has GRO
+	 * (veth_xdp_flush()). */
+	if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
+		verdict(ctx, r, 0);
+		return bpf_redirect(ifindex, 0);
+	}
+	/* The NS could not be grown into the NA (no tailroom): still as it
+	 * came, so the kernel's proxy answers it. */
+	if (r != PROXY_NOT_REQUEST)
+		return verdict(ctx, r, XDP_PASS);
+	if (suppress)
+		return -1;
+	/* Nothing was written. Any other ARP or NS is the proxy's too, never
+	 * a VTEP's: to the local ports only, by TC or by the kernel's bridge
+	 * (where its proxy consumes it). */
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
+	eth = data;
+	if ((void *)(eth + 1) > end)
+		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+	if (is_arp_or_ns(eth, end))
+		return verdict(ctx, VXBPF_R_TX_PROXY_SKIP, XDP_PASS);
+	return -1;
+}
+
 static __always_inline int port_rx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
@@ -33,47 +112,19 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
 	if (!cfg)
 		return verdict(ctx, VXBPF_R_TX_NO_VNI, XDP_PASS);
+	if (cfg->flags & VXBPF_VNI_MIRRORED)
+		note_active(ifindex, vni, eth->h_source);
 
-	/* Like the kernel's vxlan `proxy` (arp_reduce, neigh_reduce): every
-	 * ARP request and NS is the proxy's, broadcast or unicast (NUD
-	 * probes); what it cannot answer goes to the kernel, never over the
-	 * underlay. */
-	if (cfg->flags & VXBPF_VNI_PROXY) {
-		struct vxbpf_addr miss;
+	if (cfg->flags & (VXBPF_VNI_PROXY | VXBPF_VNI_SUPPRESS)) {
+		int v = port_neigh(ctx, cfg->flags, vni, ifindex);
 
-		r = PROXY_NOT_REQUEST;
-		if (eth->h_proto == bpf_htons(ETH_P_ARP))
-			r = proxy_arp(ctx, vni, &miss);
-		else if (eth->h_proto == bpf_htons(ETH_P_IPV6))
-			r = proxy_ns(ctx, vni, &miss);
-		/* l3miss: the control plane may answer with `neigh add`; the
-		 * asker retries, as with the kernel's vxlan_ip_miss(). */
-		if (r == VXBPF_R_TX_PROXY_MISS && (cfg->flags & VXBPF_VNI_L3MISS))
-			event_miss(VXBPF_EV_L3MISS, vni, ifindex, NULL, &miss);
-		/* Back out of the port by redirect, not XDP_TX: on a veth,
-		 * XDP_TX frames are only flushed to a peer that runs XDP
-		 * itself, while a redirect also reaches a peer that merely
-		 * has GRO (veth_xdp_flush()). */
-		if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
-			verdict(ctx, r, 0);
-			return bpf_redirect(ifindex, 0);
-		}
-		/* The NS could not be grown into the NA (no tailroom): still
-		 * as it came, so the kernel's proxy answers it. */
-		if (r == VXBPF_R_TX_NO_ROOM)
-			return verdict(ctx, r, XDP_PASS);
-		if (r != PROXY_NOT_REQUEST)
-			return verdict(ctx, r, XDP_PASS);
-		/* Nothing was written. Any other ARP or NS is the proxy's
-		 * too, never a VTEP's: to the local ports only, by TC or by
-		 * the kernel's bridge (where its proxy consumes it). */
+		if (v >= 0)
+			return v;
 		data = (void *)(long)ctx->data;
 		end = (void *)(long)ctx->data_end;
 		eth = data;
 		if ((void *)(eth + 1) > end)
 			return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
-		if (is_arp_or_ns(eth, end))
-			return verdict(ctx, VXBPF_R_TX_PROXY_SKIP, XDP_PASS);
 	}
 	if (mac_is_multicast(eth->h_dest))
 		return verdict(ctx, VXBPF_R_TX_BUM, XDP_PASS);

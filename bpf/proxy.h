@@ -3,6 +3,12 @@
  * ARP and IPv6 neighbour proxy, as the kernel's vxlan `proxy` does
  * (arp_reduce, neigh_reduce): a request for an address in the VNI's neigh
  * table is answered on the port it came from, nothing crosses the underlay.
+ *
+ * With suppress, as the kernel's bridge does for a vxlan port with
+ * neigh_suppress on (br_do_proxy_suppress_arp, br_do_suppress_nd): the
+ * neigh table holds the bridge's neighbours, a request is answered only
+ * for a neighbour whose MAC is behind a VTEP, and everything else is left
+ * to the bridge (VXBPF_R_TX_SUPPRESS_PASS), which floods or keeps it.
  */
 #ifndef VXBPF_PROXY_H
 #define VXBPF_PROXY_H
@@ -52,7 +58,7 @@ static __always_inline struct vxbpf_fdb_val *neigh_fdb(__u32 vni, const __u8 *ma
 /* Returns a reason; VXBPF_R_TX_ARP_REPLY means the frame is now the reply. */
 /* On VXBPF_R_TX_PROXY_MISS, *miss is the address nobody could answer for. */
 static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni,
-						   struct vxbpf_addr *miss)
+						   struct vxbpf_addr *miss, bool suppress)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -72,17 +78,24 @@ static __always_inline enum vxbpf_reason proxy_arp(struct xdp_md *ctx, __u32 vni
 	sip = arp->spa;
 	tip = arp->tpa;
 	/* As arp_reduce(): probes (sender 0.0.0.0) and gratuitous requests
-	 * are answered like any other, loopback and multicast targets never. */
+	 * are answered like any other, loopback and multicast targets never.
+	 * The bridge answers neither probes nor gratuitous ones (and keeps
+	 * them off the vxlan port). */
 	if ((tip & bpf_htonl(0xff000000)) == bpf_htonl(0x7f000000) ||
 	    (tip & bpf_htonl(0xf0000000)) == bpf_htonl(0xe0000000))
-		return VXBPF_R_TX_PROXY_SKIP;
+		return suppress ? VXBPF_R_TX_SUPPRESS_PASS : VXBPF_R_TX_PROXY_SKIP;
+	if (suppress && ((sip & bpf_htonl(0xff000000)) == 0 || sip == tip))
+		return VXBPF_R_TX_SUPPRESS_PASS;
 	addr_from_v4(&key.ip, tip);
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
 	if (!n) {
 		*miss = key.ip;
-		return VXBPF_R_TX_PROXY_MISS;
+		return suppress ? VXBPF_R_TX_SUPPRESS_PASS : VXBPF_R_TX_PROXY_MISS;
 	}
 	f = neigh_fdb(vni, n->mac);
+	/* The bridge answers for a MAC behind its vxlan port only. */
+	if (suppress && (!f || (f->flags & VXBPF_FDB_LOCAL)))
+		return VXBPF_R_TX_SUPPRESS_PASS;
 	if (f && (f->flags & VXBPF_FDB_LOCAL))
 		return VXBPF_R_TX_PROXY_LOCAL;
 
@@ -112,7 +125,7 @@ struct nd_opt_lladdr {
 		      sizeof(struct nd_opt_lladdr))
 
 static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
-						  struct vxbpf_addr *miss)
+						  struct vxbpf_addr *miss, bool suppress)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -139,27 +152,37 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 	addr_from_v6(&tgt, &ns->target);
 	/* As neigh_reduce(): never for a multicast target or a loopback
 	 * destination. DAD probes (source ::) are not answered either: the
-	 * NA would go to ::. */
+	 * NA would go to ::; nor, by the bridge, an NS to its own source. */
 	if (tgt.b[0] == 0xff || (ip6h->daddr.in6_u.u6_addr32[0] == 0 &&
 				 ip6h->daddr.in6_u.u6_addr32[1] == 0 &&
 				 ip6h->daddr.in6_u.u6_addr32[2] == 0 &&
 				 ip6h->daddr.in6_u.u6_addr32[3] == bpf_htonl(1)) ||
 	    addr_is_zero(&src))
-		return VXBPF_R_TX_PROXY_SKIP;
+		return suppress ? VXBPF_R_TX_SUPPRESS_PASS : VXBPF_R_TX_PROXY_SKIP;
+	if (suppress && vxbpf_addr_w(&src)[0] == ip6h->daddr.in6_u.u6_addr32[0] &&
+	    vxbpf_addr_w(&src)[1] == ip6h->daddr.in6_u.u6_addr32[1] &&
+	    vxbpf_addr_w(&src)[2] == ip6h->daddr.in6_u.u6_addr32[2] &&
+	    vxbpf_addr_w(&src)[3] == ip6h->daddr.in6_u.u6_addr32[3])
+		return VXBPF_R_TX_SUPPRESS_PASS;
 	key.ip = tgt;
 	n = bpf_map_lookup_elem(&vxbpf_neigh, &key);
 	if (!n) {
 		*miss = tgt;
-		return VXBPF_R_TX_PROXY_MISS;
+		return suppress ? VXBPF_R_TX_SUPPRESS_PASS : VXBPF_R_TX_PROXY_MISS;
 	}
 	f = neigh_fdb(vni, n->mac);
+	if (suppress && (!f || (f->flags & VXBPF_FDB_LOCAL)))
+		return VXBPF_R_TX_SUPPRESS_PASS;
 	if (f && (f->flags & VXBPF_FDB_LOCAL))
 		return VXBPF_R_TX_PROXY_LOCAL;
 	mac_copy(mac, n->mac);
 	/* R from the fdb entry of the neighbour's MAC (NTF_ROUTER), as
 	 * vxlan_na_create() is told; or from the neigh entry, vxbpf's own
-	 * `neigh ... router`. */
-	nflags = n->flags | (f && (f->flags & VXBPF_FDB_ROUTER) ? VXBPF_NEIGH_ROUTER : 0);
+	 * `neigh ... router`. The bridge's br_nd_send() takes it from the
+	 * neighbour alone. */
+	nflags = n->flags;
+	if (!suppress && f && (f->flags & VXBPF_FDB_ROUTER))
+		nflags |= VXBPF_NEIGH_ROUTER;
 	mac_copy(req_mac, eth->h_source);
 	/* vxlan_na_create() copies the request's priority (the traffic
 	 * class's high nibble), nothing else of it. */

@@ -23,6 +23,7 @@
 #define VXBPF_DEFAULT_PORT 4789	    /* IANA VXLAN port, as `ip link` defaults */
 #define VXBPF_FLOOD_REMOTES 256	    /* remotes in one flood list (per MAC) */
 #define VXBPF_FLOOD_PORTS 256	    /* local ports of one VNI */
+#define VXBPF_MAX_ACTIVE 65536	    /* local MACs active between two drains */
 
 /* A plain byte array so bpftool prints it as the address's bytes. */
 struct vxbpf_addr {
@@ -47,6 +48,8 @@ enum vxbpf_vni_flags {
 	VXBPF_VNI_MIRRORED = 1 << 9,	   /* copied from a kernel vxlan device */
 	VXBPF_VNI_HOSTDEV = 1 << 10,	   /* a kernel vxlan device of this VNI is
 					    * attached (the host's traffic) */
+	VXBPF_VNI_SUPPRESS = 1 << 11,	   /* mirrored: neigh_suppress on the
+					    * vxlan device's bridge port */
 };
 
 /*
@@ -205,6 +208,21 @@ enum vxbpf_underlay_flags {
 	VXBPF_UNDERLAY_TC_RX = 1 << 1,	/* tc_host_rx is behind XDP there */
 };
 
+/*
+ * active map: (local port, source MAC) -> VNI, for every local MAC whose
+ * frames the fast path took from a port of a mirrored VNI since `vxbpf
+ * mirror` last drained it. The kernel's bridge never saw those frames:
+ * mirror replays each MAC to it (NTF_USE, as if one had crossed it) so
+ * the bridge keeps the MAC, and an EVPN control plane reading the bridge
+ * keeps advertising it.
+ */
+struct vxbpf_active_key {
+	__u32 ifindex;
+	__u8 mac[6];
+	__u16 pad;
+};
+_Static_assert(sizeof(struct vxbpf_active_key) == 12, "active_key layout");
+
 /* ports map: ifindex -> the VNI this local (access) port belongs to. */
 struct vxbpf_port_val {
 	__u32 vni;
@@ -330,7 +348,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_ECN_CE, "rx_ecn_ce", "outer ECN CE: passed")                     \
 	X(TX_ENCAP, "tx_encap", "encapsulated and redirected to underlay")    \
 	X(TX_LOCAL, "tx_local", "switched to another local port")             \
-	X(TX_ARP_REPLY, "tx_arp_reply", "ARP request answered (proxy)")       \
+	X(TX_ARP_REPLY, "tx_arp_reply", "ARP request answered (proxy, neigh_suppress)") \
 	X(TX_NA_REPLY, "tx_na_reply", "neighbour solicitation answered")      \
 	X(TX_NOT_PORT, "tx_not_port", "ingress is not a vxbpf port: passed")  \
 	X(TX_MALFORMED, "tx_malformed", "truncated frame: passed")            \
@@ -368,7 +386,8 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_COPY_ERR, "tx_copy_err", "copy failed (no room, too long, no memory): drop") \
 	X(RX_COPY_ERR, "rx_copy_err", "flood copy to a port failed: drop") \
 	X(TX_PROXY_SKIP, "tx_proxy_skip", "ARP/NS the proxy never answers: to TC or the kernel") \
-	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop")
+	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop") \
+	X(TX_SUPPRESS_PASS, "tx_suppress_pass", "ARP/NS neigh_suppress does not answer here: to the bridge")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -283,6 +283,7 @@ static void vni_print(__u32 vni, const struct vxbpf_vni_cfg *c)
 	out_u64("tos", " tos %llu", c->tos);
 	out_u64("ageing", " ageing %llu", c->ageing);
 	out_bool("proxy", " proxy", c->flags & VXBPF_VNI_PROXY);
+	out_bool("neigh_suppress", " neigh_suppress", c->flags & VXBPF_VNI_SUPPRESS);
 	out_bool("learning", " learning", c->flags & VXBPF_VNI_LEARNING);
 	out_bool("l2miss", " l2miss", c->flags & VXBPF_VNI_L2MISS);
 	out_bool("l3miss", " l3miss", c->flags & VXBPF_VNI_L3MISS);

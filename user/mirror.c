@@ -15,6 +15,8 @@
  *      parse: resync again. Link changes of our devices (VNI, local,
  *      up/down, delete) and changes of vxbpf's port set (polled once a
  *      second) also resync: they are rare and it is exact.
+ *   4. once a second, replay to the bridge the local MACs whose frames
+ *      the fast path carried (mirror_bridge.c), as they never crossed it.
  *
  * A dump is no snapshot (docs/ARCHITECTURE.md, Mirror): the sweep deletes
  * only what the kernel, asked for the key itself, no longer has.
@@ -57,6 +59,10 @@ struct mdev {
 	bool usable; /* a vxlan device we mirror now */
 	bool up;
 	__u32 vni;   /* the VNI mirrored from it, 0 = none */
+	/* Where the VNI's neighbours are: the vxlan device (its proxy), or
+	 * with neigh_suppress on its bridge port, the bridge (suppress). */
+	int neigh_if;
+	bool suppress;
 	struct mlink link;
 };
 
@@ -249,7 +255,7 @@ static int confirm(void *ctx, int kind, __u32 vni, const __u8 *mac, const struct
 	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	if (kind == MIRROR_NEIGH) {
 		ndm->ndm_family = addr_is_v4(ip) ? AF_INET : AF_INET6;
-		ndm->ndm_ifindex = d->ifindex;
+		ndm->ndm_ifindex = d->neigh_if;
 		if (addr_is_v4(ip))
 			mnl_attr_put(nlh, NDA_DST, 4, &ip->b[12]);
 		else
@@ -268,7 +274,7 @@ static int confirm(void *ctx, int kind, __u32 vni, const __u8 *mac, const struct
 	if (!r)
 		return MIRROR_GONE;
 	if (kind == MIRROR_NEIGH) {
-		if (!mirror_neigh_usable(&n))
+		if (!mirror_neigh_usable(&n, d->suppress))
 			return MIRROR_GONE;
 		r = mirror_neigh(cc->a, vni, &n);
 		return r < 0 ? r : MIRROR_HAS;
@@ -355,7 +361,7 @@ static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct mlink l;
 	struct mdev *d;
 
-	if (mirror_parse_link(nlh, &l))
+	if (mirror_parse_link(nlh, &l) || l.port_msg)
 		return MNL_CB_OK;
 	d = dev_by_name(s->m, l.name);
 	if (!d)
@@ -385,7 +391,7 @@ static int fdb_dump_cb(const struct nlmsghdr *nlh, void *data)
 	else if (n.family == AF_BRIDGE && !(n.flags & NTF_SELF) &&
 		 n.has_master && n.master == s->d->ifindex)
 		note_err(s, mirror_local(s->a, &n));
-	else if (n.family != AF_BRIDGE && n.ifindex == s->d->ifindex &&
+	else if (n.family != AF_BRIDGE && n.ifindex == s->d->neigh_if &&
 		 !s->d->bridge)
 		note_err(s, mirror_neigh(s->a, s->d->vni, &n));
 	return MNL_CB_OK;
@@ -535,6 +541,8 @@ static int resync_once(struct mirror *m, bool *intr)
 		}
 		d->vni = c.vni;
 		d->usable = true;
+		d->suppress = c.vni_flags & VXBPF_VNI_SUPPRESS;
+		d->neigh_if = d->suppress ? d->link.master : d->ifindex;
 	}
 	for (i = 0; i < m->n; i++) {
 		int j;
@@ -616,7 +624,7 @@ static int resync_once(struct mirror *m, bool *intr)
 		err = dump(m, neigh_req(req, AF_BRIDGE, d->ifindex, 0),
 			   fdb_dump_cb, &s, intr);
 		for (f = 0; f < ARRAY_SIZE(fams) && !err; f++)
-			err = dump(m, neigh_req(req, fams[f], d->ifindex, 0),
+			err = dump(m, neigh_req(req, fams[f], d->neigh_if, 0),
 				   fdb_dump_cb, &s, intr);
 	}
 	nmsg = s.n;
@@ -691,6 +699,8 @@ static bool link_changed(const struct mdev *d, const struct mlink *l)
 		return (o->ifi_flags ^ l->ifi_flags) & IFF_UP;
 	/* Everything that makes up the vni entry, and up/down. */
 	return ((o->ifi_flags ^ l->ifi_flags) & IFF_UP) || o->id != l->id ||
+	       o->has_master != l->has_master || o->master != l->master ||
+	       o->neigh_suppress != l->neigh_suppress ||
 	       addr_cmp(&o->local, &l->local) || o->family != l->family ||
 	       o->port != l->port || o->port_min != l->port_min ||
 	       o->port_max != l->port_max || o->ttl != l->ttl ||
@@ -723,6 +733,16 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 		if (err)
 			return MNL_CB_OK;
 		d = dev_by_index(m, l.ifindex);
+		if (l.port_msg) {
+			/* A bridge port's flags: neigh_suppress is ours. */
+			if (d && !d->bridge && l.type == RTM_NEWLINK && l.has_brport &&
+			    l.neigh_suppress != d->link.neigh_suppress) {
+				mirror_log(m->verbose, "%s neigh_suppress %s: resync", d->name,
+					   l.neigh_suppress ? "on" : "off");
+				m->resync = true;
+			}
+			return MNL_CB_OK;
+		}
 		if (d && (l.type == RTM_DELLINK || strcmp(l.name, d->name) ||
 			  link_changed(d, &l))) {
 			mirror_log(m->verbose, "%s %s: resync", d->name,
@@ -747,11 +767,19 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 		if (n.has_master && (d = dev_by_index(m, n.master)) &&
 		    d->bridge && d->up)
 			err = mirror_local(e->a, &n);
-	} else if ((d = dev_by_index(m, n.ifindex)) && d->usable && d->up) {
-		if (n.family == AF_BRIDGE && (n.flags & NTF_SELF))
+	} else if (n.family == AF_BRIDGE) {
+		if ((n.flags & NTF_SELF) && (d = dev_by_index(m, n.ifindex)) &&
+		    d->usable && d->up)
 			err = mirror_fdb(e->a, d->vni, &n);
-		else if (n.family != AF_BRIDGE)
-			err = mirror_neigh(e->a, d->vni, &n);
+	} else {
+		int i;
+
+		/* Several VNIs may share a bridge's neighbours. */
+		for (i = 0; i < m->n && !err; i++) {
+			d = &m->dev[i];
+			if (d->usable && d->up && d->neigh_if == n.ifindex)
+				err = mirror_neigh(e->a, d->vni, &n);
+		}
 	}
 	if (err)
 		vx_warn("mirror: event not applied: %s; resync", vx_strerror(err));
@@ -897,11 +925,18 @@ int run_mirror(const struct vx_cmd *c)
 			}
 		}
 		if (now_s() - last_ports >= 1.0) {
+			size_t touched;
+
 			last_ports = now_s();
 			if (ports_read(m) > 0) {
 				mirror_log(m->verbose, "vxbpf ports changed: resync");
 				m->resync = true;
 			}
+			/* A bridge ages a MAC it has not seen for 300 s by default:
+			 * a second is well within any ageing set in practice. */
+			if (mirror_touch(m->dump, &m->seq, m->maps.fd[M_ACTIVE], m->ports,
+					 m->n_ports, m->verbose, &touched))
+				vx_warn("mirror: cannot refresh the bridge's MACs");
 		}
 	}
 out:

@@ -44,6 +44,10 @@ struct mlink {
 	__u32 ageing;
 	bool external, vnifilter, gbp, gpe, remcsum, rsc;
 	__u32 label;
+	/* As a bridge port (IFLA_INFO_SLAVE_DATA, or IFLA_PROTINFO of an
+	 * AF_BRIDGE message: port_msg, which carries nothing else). */
+	bool port_msg;
+	bool has_brport, neigh_suppress;
 };
 
 /* An RTM_NEWNEIGH/RTM_DELNEIGH of any family. */
@@ -131,15 +135,16 @@ struct mirror_apply {
 	size_t confirmed; /* candidates the kernel still had */
 };
 
-/* A neighbour the proxy can use: NUD_PERMANENT/NOARP/REACHABLE, a
- * unicast lladdr. */
-bool mirror_neigh_usable(const struct mneigh *n);
+/* A neighbour the proxy can use: NUD_PERMANENT/NOARP/REACHABLE (with
+ * bridge, neigh_suppress's: any NUD_VALID), a unicast lladdr. */
+bool mirror_neigh_usable(const struct mneigh *n, bool bridge);
 
 /* A kernel FDB entry of the vxlan device mirrored as vni (add or delete). */
 int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n);
 /* A bridge FDB entry (NDA_MASTER = the bridge, no NTF_SELF). */
 int mirror_local(struct mirror_apply *a, const struct mneigh *n);
-/* An IPv4/IPv6 neighbour of the vxlan device. */
+/* An IPv4/IPv6 neighbour of the vxlan device, or of its bridge where the
+ * VNI has neigh_suppress (VXBPF_VNI_SUPPRESS). */
 int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n);
 /* The vni entry of a vxlan link; -EEXIST when a user VNI holds it. */
 int mirror_vni(struct mirror_apply *a, const struct mlink *l);
@@ -153,6 +158,15 @@ int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex);
 
 /* The seen-set table for mirror_apply.seen (memory only). */
 void mirror_seen_init(struct tbl *t);
+
+/*
+ * The bridge side (mirror_bridge.c): drain the active map and replay each
+ * (port, MAC) the fast path carried to the port's bridge (NTF_USE), for
+ * ports in ports. *touched: how many the bridge took. 0 or -errno.
+ */
+struct mnl_socket;
+int mirror_touch(struct mnl_socket *nl, unsigned *seq, int active_fd,
+		 const struct mport *ports, size_t n_ports, bool verbose, size_t *touched);
 
 /* "vxbpf mirror: ..." on stderr, only with -v. */
 void mirror_log(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -485,10 +485,17 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 
 /* ---- neigh --------------------------------------------------------------- */
 
-bool mirror_neigh_usable(const struct mneigh *n)
+bool mirror_neigh_usable(const struct mneigh *n, bool bridge)
 {
-	return n->type == RTM_NEWNEIGH && (n->state & (NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE)) &&
-	       n->has_lladdr && !mac_is_zero(n->lladdr) && !(n->lladdr[0] & 1);
+	/* arp_reduce() wants NUD_CONNECTED, the bridge's suppression
+	 * NUD_VALID (a stale neighbour is still one). */
+	__u16 ok = NUD_PERMANENT | NUD_NOARP | NUD_REACHABLE;
+
+	if (bridge)
+		ok |= NUD_PROBE | NUD_STALE | NUD_DELAY; /* the kernel's NUD_VALID */
+
+	return n->type == RTM_NEWNEIGH && (n->state & ok) && n->has_lladdr &&
+	       !mac_is_zero(n->lladdr) && !(n->lladdr[0] & 1);
 }
 
 int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
@@ -497,15 +504,19 @@ int mirror_neigh(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 	struct vxbpf_neigh_val v;
 	struct vx_cmd c;
 	char ip[VX_ADDRSTRLEN], m[VX_MACSTRLEN];
-	bool usable, router;
+	bool usable, router, suppress;
+	struct vxbpf_vni_cfg vc;
 	int have, err;
 
 	if (!n->has_dst)
 		return 0;
-	usable = mirror_neigh_usable(n);
+	suppress = tbl_get(&a->cfg->vni, &vni, &vc) == 1 && (vc.flags & VXBPF_VNI_SUPPRESS);
+	usable = mirror_neigh_usable(n, suppress);
 	/* The kernel's proxy takes the NA's router flag from the fdb entry
-	 * of the neighbour's MAC, never from the neighbour: neither do we. */
-	router = false;
+	 * of the neighbour's MAC, never from the neighbour: neither do we.
+	 * The bridge's suppression takes it from the neighbour (NTF_ROUTER,
+	 * which zebra sets from the EVPN route's router flag). */
+	router = suppress && (n->flags & NTF_ROUTER);
 	memset(&k, 0, sizeof(k));
 	k.vni = vni;
 	k.ip = n->dst;

@@ -171,8 +171,29 @@ static int vxlan_data_cb(const struct nlattr *a, void *data)
 }
 #undef U8
 
+/* IFLA_BRPORT_*: a bridge port's flags, of which neigh_suppress. */
+static int brport_cb(const struct nlattr *a, void *data)
+{
+	struct mlink *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_BRPORT_NEIGH_SUPPRESS) {
+		if (check(a, MNL_TYPE_U8))
+			return MNL_CB_ERROR;
+		l->neigh_suppress = mnl_attr_get_u8(a);
+	}
+	return MNL_CB_OK;
+}
+
+static int brport_parse(const struct nlattr *nest, struct mlink *l)
+{
+	if (!nest_fits(nest) || mnl_attr_parse_nested(nest, brport_cb, l) < 0)
+		return -EINVAL;
+	l->has_brport = true;
+	return 0;
+}
+
 struct linkinfo {
-	const struct nlattr *kind, *data;
+	const struct nlattr *kind, *data, *slave_kind, *slave_data;
 };
 
 static int linkinfo_cb(const struct nlattr *a, void *data)
@@ -189,6 +210,16 @@ static int linkinfo_cb(const struct nlattr *a, void *data)
 		if (check(a, MNL_TYPE_NESTED))
 			return MNL_CB_ERROR;
 		li->data = a;
+		break;
+	case IFLA_INFO_SLAVE_KIND:
+		if (check(a, MNL_TYPE_NUL_STRING))
+			return MNL_CB_ERROR;
+		li->slave_kind = a;
+		break;
+	case IFLA_INFO_SLAVE_DATA:
+		if (check(a, MNL_TYPE_NESTED))
+			return MNL_CB_ERROR;
+		li->slave_data = a;
 		break;
 	}
 	return MNL_CB_OK;
@@ -224,6 +255,30 @@ static int link_attr_cb(const struct nlattr *a, void *data)
 		    (!nest_fits(li.data) ||
 		     mnl_attr_parse_nested(li.data, vxlan_data_cb, l) < 0))
 			return MNL_CB_ERROR;
+		if (li.slave_kind && li.slave_data &&
+		    !strcmp(mnl_attr_get_str(li.slave_kind), "bridge") &&
+		    brport_parse(li.slave_data, l))
+			return MNL_CB_ERROR;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+/* An AF_BRIDGE link message: a bridge port's state, flags in PROTINFO. */
+static int bridge_attr_cb(const struct nlattr *a, void *data)
+{
+	struct mlink *l = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_MASTER:
+		if (check(a, MNL_TYPE_U32))
+			return MNL_CB_ERROR;
+		l->has_master = true;
+		l->master = mnl_attr_get_u32(a);
+		break;
+	case IFLA_PROTINFO:
+		if (check(a, MNL_TYPE_NESTED) || brport_parse(a, l))
+			return MNL_CB_ERROR;
 		break;
 	}
 	return MNL_CB_OK;
@@ -241,13 +296,16 @@ int mirror_parse_link(const struct nlmsghdr *nlh, struct mlink *l)
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return -EINVAL;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	if (ifi->ifi_family != AF_UNSPEC)
-		return 1; /* AF_BRIDGE port info and the like */
+	if (ifi->ifi_family != AF_UNSPEC && ifi->ifi_family != AF_BRIDGE)
+		return 1;
 	l->type = nlh->nlmsg_type;
 	l->ifindex = ifi->ifi_index;
 	l->ifi_flags = ifi->ifi_flags;
+	/* `bridge link set ... neigh_suppress on` is told as AF_BRIDGE only. */
+	l->port_msg = ifi->ifi_family == AF_BRIDGE;
 	if (!msg_attrs_fit(nlh, sizeof(*ifi)) ||
-	    mnl_attr_parse(nlh, sizeof(*ifi), link_attr_cb, l) < 0) {
+	    mnl_attr_parse(nlh, sizeof(*ifi), l->port_msg ? bridge_attr_cb : link_attr_cb,
+			   l) < 0) {
 		memset(l, 0, sizeof(*l));
 		return -EINVAL;
 	}
@@ -402,6 +460,9 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 		c->vni_flags |= VXBPF_VNI_LEARNING;
 	if (l->proxy)
 		c->vni_flags |= VXBPF_VNI_PROXY;
+	/* Answered from the bridge's neighbours: it needs a bridge. */
+	if (l->neigh_suppress && l->has_master)
+		c->vni_flags |= VXBPF_VNI_SUPPRESS;
 	if (l->l2miss)
 		c->vni_flags |= VXBPF_VNI_L2MISS;
 	if (l->l3miss)

@@ -28,6 +28,7 @@ enum vx_map_id {
 	M_REMOTES,
 	M_VNI_PORTS,
 	M_VNI_FLOOD,
+	M_ACTIVE,
 	M__NR
 };
 

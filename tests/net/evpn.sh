@@ -21,71 +21,6 @@
 source "$(dirname "$0")/lib_evpn.sh"
 
 N=4
-CONVERGE_S=${CONVERGE_S:-40}
-
-# vm_announce N VNI: a broadcast from the VM: its bridge learns its MAC,
-# zebra advertises it (a VM that never speaks is not known to EVPN).
-vm_announce()
-{
-	ip netns exec "$(vm_ns "$1" "$2")" ping -b -c 1 -W 1 "10.$2.0.255" >/dev/null 2>&1
-	return 0
-}
-
-# knows N M: VTEP N's vxbpf has VTEP M's VMs (type 2) and M in its flood
-# lists (type 3), on both VNIs, behind M's address.
-knows()
-{
-	local n=$1 m=$2 ip out
-	ip=$(vtep_ip "$m")
-	out=$("$VXBPF" -n "$(vtep_ns "$n")" -j fdb show 2>/dev/null) || return 1
-	jq -e --arg ip "$ip" --arg m100 "$(vm_mac "$m" 100)" --arg m200 "$(vm_mac "$m" 200)" '
-		[.[] | select(.dst == $ip)] as $e
-		| ($e | map(select(.mac == $m100 and .vni == 100)) | length) == 1
-		and ($e | map(select(.mac == $m200 and .vni == 200)) | length) == 1
-		and ($e | map(select(.mac == "00:00:00:00:00:00")) | length) == 2' <<<"$out" >/dev/null
-}
-
-# forgot N M: nothing of VTEP M is left in VTEP N's vxbpf.
-forgot()
-{
-	"$VXBPF" -n "$(vtep_ns "$1")" -j fdb show 2>/dev/null |
-		jq -e --arg ip "$(vtep_ip "$2")" '[.[] | select(.dst == $ip)] | length == 0' >/dev/null
-}
-
-converged()
-{
-	local n m
-	for n in "$@"; do
-		for m in "$@"; do
-			((n == m)) || knows "$n" "$m" || return 1
-		done
-	done
-}
-
-all_announce()
-{
-	local n vni
-	for n in "$@"; do
-		for vni in $EVPN_VNIS; do vm_announce "$n" "$vni"; done
-	done
-}
-
-# wait_converged VTEP...: announce (again) until every vxbpf knows every
-# other VTEP's VMs and flood entries.
-wait_converged()
-{
-	local end=$((SECONDS + CONVERGE_S))
-
-	while ((SECONDS < end)); do
-		all_announce "$@"
-		converged "$@" && return 0
-		sleep 1
-	done
-	return 1
-}
-
-stat_of() { vxbpf_stat_reason "$(vtep_ns "$1")" "$2"; }
-
 evpn_brief()
 {
 	local n s=
@@ -113,6 +48,73 @@ t_traffic()
 		(($(stat_of "$i" tx_encap) > 10 && $(stat_of "$i" rx_decap) > 10)) ||
 			check_err 1 "v$i: the fast path did not carry the traffic [$(evpn_brief "$i")]"
 	done
+	log_test "$name"
+}
+
+# ARP and ND suppression: a VM's ARP request and NS for a remote VM are
+# answered in XDP from the neighbours zebra installed on the bridge (SVI),
+# and neither crosses the underlay; mirror follows the flag.
+t_suppress()
+{
+	local name="EVPN: neigh_suppress: ARP and NS answered by vxbpf in XDP, none on the underlay"
+	local v1 vm dir pcap arp0 na0 n out
+
+	v1=$(vtep_ns 1) vm=$(vm_ns 1 100)
+	# Both ways: vm2-100 asks for vm1-100 when it answers.
+	for n in 1 2; do
+		svi_announce 1 100
+		svi_announce 2 100
+		has_neigh 1 2 && has_neigh 2 1 && break
+		sleep 1
+	done
+	wait_for 20 has_neigh 1 2 ||
+		check_err 1 "v1's vxbpf has no neighbours for vm2-100 (zebra: $(ip -n "$v1" neigh show dev br100 | tr '\n' ' '))"
+	wait_for 20 has_neigh 2 1 || check_err 1 "v2's vxbpf has no neighbours for vm1-100"
+	[[ $(suppress_of 1) == true ]] || check_err 1 "vni 100 of v1 has no neigh_suppress"
+	ip -n "$vm" neigh flush dev eth0
+	ip -n "$(vm_ns 2 100)" neigh flush dev eth0
+	arp0=$(stat_of 1 tx_arp_reply) na0=$(stat_of 1 tx_na_reply)
+	vxt_tmpdir dir
+	pcap=$dir/p1.pcap
+	capture_start "$(ns_name sw)" p1 "$pcap" udp port 4789 || check_err 1 "capture"
+	ping_all "$vm" "$(vm_ip4 2 100)" 2 || check_err 1 "ping vm2-100 lost"
+	ping_all "$vm" "$(vm_ip6 2 100)" 2 || check_err 1 "ping6 vm2-100 lost"
+	capture_stop
+	(($(stat_of 1 tx_arp_reply) > arp0)) || check_err 1 "no ARP reply from v1's XDP"
+	(($(stat_of 1 tx_na_reply) > na0)) || check_err 1 "no NA from v1's XDP"
+	n=$(tcpdump -r "$pcap" -nn 2>/dev/null | grep -c -E 'ARP|neighbor solicitation')
+	((n == 0)) || check_err 1 "$n ARP/NS crossed the underlay"
+	((n == 0)) || tcpdump -r "$pcap" -nn 2>/dev/null | grep -E 'ARP|neighbor solicitation' | head -n 3
+
+	# The flag, followed: off, then on again.
+	bridge -n "$v1" link set dev vxlan100 neigh_suppress off
+	wait_for 10 eval '[[ $(suppress_of 1) == false ]]' || check_err 1 "neigh_suppress off not followed"
+	bridge -n "$v1" link set dev vxlan100 neigh_suppress on
+	wait_for 10 eval '[[ $(suppress_of 1) == true ]]' || check_err 1 "neigh_suppress on not followed"
+	out=$("$VXBPF" -n "$v1" vni show 2>&1)
+	grep -q 'vni 100 .*neigh_suppress' <<<"$out" || check_err 1 "vni show: $out"
+	log_test "$name"
+}
+
+# The bridges age a MAC out in 10 s, a VM's traffic is carried by XDP
+# only for 25 s (the bridges never see it): vxbpf mirror replays the MACs
+# it carried to the bridge, so zebra keeps advertising them and nobody
+# falls back to flooding.
+t_ageing()
+{
+	local name="EVPN: MACs carried only by XDP stay in the bridges and in EVPN past the bridge's ageing"
+	local n unk0 out
+
+	for n in 3 4; do ip -n "$(vtep_ns "$n")" link set br100 type bridge ageing_time 1000; done
+	unk0=$(stat_of 3 tx_unknown_dst)
+	out=$(ip netns exec "$(vm_ns 3 100)" ping -i 0.2 -c 125 -q "$(vm_ip4 4 100)" 2>&1)
+	grep -q ' 0% packet loss' <<<"$out" || check_err 1 "ping lost packets: $(tail -n 2 <<<"$out" | head -n 1)"
+	bridge -n "$(vtep_ns 4)" fdb show br br100 | grep -q "^$(vm_mac 4 100) dev vm100 " ||
+		check_err 1 "v4's bridge aged out vm4-100's MAC"
+	knows 3 4 || check_err 1 "v3 lost vm4-100's MAC (EVPN withdrew it)"
+	(($(stat_of 3 tx_unknown_dst) <= unk0 + 2)) ||
+		check_err 1 "v3 sent $(($(stat_of 3 tx_unknown_dst) - unk0)) frames to vm4-100 as unknown unicast"
+	for n in 3 4; do ip -n "$(vtep_ns "$n")" link set br100 type bridge ageing_time 30000; done
 	log_test "$name"
 }
 
@@ -195,6 +197,8 @@ evpn_all()
 	fi
 	log_test "$name"
 	t_traffic
+	t_suppress
+	t_ageing
 	t_mobility
 	t_join_leave
 }

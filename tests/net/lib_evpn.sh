@@ -32,6 +32,8 @@ vm_ns() { ns_name "vm$1-$2"; }
 vm_mac() { printf '02:00:00:%02x:00:%02x' $(($2 == 100 ? 0x64 : 0xc8)) "$1"; }
 vm_ip4() { echo "10.$2.0.$1"; }
 vm_ip6() { echo "fd00:$2::$1"; }
+svi_ip4() { echo "10.$2.0.$((200 + $1))"; }
+svi_ip6() { echo "fd00:$2::$((200 + $1))"; }
 
 # frr_available: the daemons are installed (scripts/deps.sh installs frr).
 frr_available() { [[ -x $FRR_DIR/zebra && -x $FRR_DIR/bgpd ]] && id frr >/dev/null 2>&1; }
@@ -170,6 +172,10 @@ evpn_vtep()
 		bridge -n "$ns" link set dev "vxlan$vni" neigh_suppress on learning off
 		ip -n "$ns" link set "vxlan$vni" up
 		ip -n "$ns" link set "br$vni" up
+		# The SVI: zebra learns the VMs' addresses from its
+		# neighbours and installs the remote ones on it.
+		ip -n "$ns" addr add "$(svi_ip4 "$n" "$vni")/24" dev "br$vni"
+		ip -n "$ns" addr add "$(svi_ip6 "$n" "$vni")/64" dev "br$vni" nodad
 		evpn_vm "$n" "$vni" || return 1
 	done
 	vxt_tmpdir f
@@ -177,7 +183,6 @@ evpn_vtep()
 	frr_start "$ns" "v$n" "$f/bgpd.conf" || return 1
 	# vxbpf: follow what FRR programs, carry it.
 	"$VXBPF" -n "$ns" mirror vxlan100 vxlan200 br100 br200 -v >"$VXT_TMP/mirror-v$n.log" 2>&1 &
-	MIRROR_PIDS[$n]=$!
 	bg_track $!
 	for ((i = 0; i < 50; i++)); do
 		"$VXBPF" -n "$ns" -j vni show 2>/dev/null | jq -e 'length == 2' >/dev/null && break
@@ -189,8 +194,6 @@ evpn_vtep()
 	done
 	out=$("$VXBPF" -n "$ns" attach ul0 2>&1) || { echo "v$n attach: $out"; return 1; }
 }
-
-declare -A MIRROR_PIDS
 
 # evpn_vm N VNI: the VM of VTEP N in VNI, its port vmVNI in the bridge.
 evpn_vm()
@@ -218,4 +221,101 @@ evpn_lab()
 	for ((i = 1; i <= n; i++)); do
 		evpn_vtep "$i" || return 1
 	done
+}
+
+# ---- convergence, shared by tests/net/evpn.sh and scripts/demo-evpn.sh
+
+CONVERGE_S=${CONVERGE_S:-40}
+
+# stat_of N REASON: a reason counter of VTEP N's vxbpf.
+stat_of() { vxbpf_stat_reason "$(vtep_ns "$1")" "$2"; }
+
+# vm_announce N VNI: a broadcast from the VM: its bridge learns its MAC,
+# zebra advertises it (a VM that never speaks is not known to EVPN).
+vm_announce()
+{
+	ip netns exec "$(vm_ns "$1" "$2")" ping -b -c 1 -W 1 "10.$2.0.255" >/dev/null 2>&1
+	return 0
+}
+
+# svi_announce N VNI: the VTEP's SVI talks to its VM: the VM's addresses
+# become neighbours there, zebra advertises them with the MAC (MAC+IP).
+svi_announce()
+{
+	local ns
+	ns=$(vtep_ns "$1")
+	ip netns exec "$ns" ping -c 1 -W 1 "$(vm_ip4 "$1" "$2")" >/dev/null 2>&1
+	ip netns exec "$ns" ping -c 1 -W 1 "$(vm_ip6 "$1" "$2")" >/dev/null 2>&1
+	return 0
+}
+
+# has_neigh N M: VTEP N's vxbpf answers for VTEP M's VM on VNI 100 (both
+# families), from the neighbours zebra installed on br100.
+has_neigh()
+{
+	"$VXBPF" -n "$(vtep_ns "$1")" -j neigh show vni 100 2>/dev/null |
+		jq -e --arg a "$(vm_ip4 "$2" 100)" --arg b "$(vm_ip6 "$2" 100)" \
+			--arg m "$(vm_mac "$2" 100)" \
+			'([.[] | select((.dst == $a or .dst == $b) and .lladdr == $m)] | length) == 2' \
+			>/dev/null
+}
+
+# suppress_of N: the neigh_suppress flag of VNI 100 in VTEP N's vxbpf.
+suppress_of()
+{
+	"$VXBPF" -n "$(vtep_ns "$1")" -j vni show 2>/dev/null |
+		jq -r '.[] | select(.vni == 100) | .neigh_suppress'
+}
+
+# knows N M: VTEP N's vxbpf has VTEP M's VMs (type 2) and M in its flood
+# lists (type 3), on both VNIs, behind M's address.
+knows()
+{
+	local n=$1 m=$2 ip out
+	ip=$(vtep_ip "$m")
+	out=$("$VXBPF" -n "$(vtep_ns "$n")" -j fdb show 2>/dev/null) || return 1
+	jq -e --arg ip "$ip" --arg m100 "$(vm_mac "$m" 100)" --arg m200 "$(vm_mac "$m" 200)" '
+		[.[] | select(.dst == $ip)] as $e
+		| ($e | map(select(.mac == $m100 and .vni == 100)) | length) == 1
+		and ($e | map(select(.mac == $m200 and .vni == 200)) | length) == 1
+		and ($e | map(select(.mac == "00:00:00:00:00:00")) | length) == 2' <<<"$out" >/dev/null
+}
+
+# forgot N M: nothing of VTEP M is left in VTEP N's vxbpf.
+forgot()
+{
+	"$VXBPF" -n "$(vtep_ns "$1")" -j fdb show 2>/dev/null |
+		jq -e --arg ip "$(vtep_ip "$2")" '[.[] | select(.dst == $ip)] | length == 0' >/dev/null
+}
+
+converged()
+{
+	local n m
+	for n in "$@"; do
+		for m in "$@"; do
+			((n == m)) || knows "$n" "$m" || return 1
+		done
+	done
+}
+
+all_announce()
+{
+	local n vni
+	for n in "$@"; do
+		for vni in $EVPN_VNIS; do vm_announce "$n" "$vni"; done
+	done
+}
+
+# wait_converged VTEP...: announce (again) until every vxbpf knows every
+# other VTEP's VMs and flood entries.
+wait_converged()
+{
+	local end=$((SECONDS + CONVERGE_S))
+
+	while ((SECONDS < end)); do
+		all_announce "$@"
+		converged "$@" && return 0
+		sleep 1
+	done
+	return 1
 }

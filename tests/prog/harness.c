@@ -125,6 +125,7 @@ void h_setup(void)
 	H.fdb_fd = bpf_map__fd(H.skel->maps.vxbpf_fdb);
 	H.vtep_fd = bpf_map__fd(H.skel->maps.vxbpf_vtep);
 	H.neigh_fd = bpf_map__fd(H.skel->maps.vxbpf_neigh);
+	H.active_fd = bpf_map__fd(H.skel->maps.vxbpf_active);
 	H.ports_fd = bpf_map__fd(H.skel->maps.vxbpf_ports);
 	H.stats_fd = bpf_map__fd(H.skel->maps.vxbpf_stats);
 	H.vni_stats_fd = bpf_map__fd(H.skel->maps.vxbpf_vni_stats);

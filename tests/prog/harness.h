@@ -29,6 +29,7 @@ struct harness {
 	struct vxbpf *skel;
 	int rx_fd, port_fd, host_tx_fd, host_rx_fd, port_tc_fd;
 	int vni_fd, fdb_fd, vtep_fd, neigh_fd, ports_fd, stats_fd, vni_stats_fd, dstports_fd;
+	int active_fd;
 	int if_ul0, if_ulp, if_vm0, if_vm0p;
 };
 extern struct harness H;

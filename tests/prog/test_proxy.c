@@ -23,6 +23,8 @@ enum proxy_setup {
 	PS_ROUTER = 1 << 1,   /* fd00::2 has VXBPF_NEIGH_ROUTER */
 	PS_LOCAL = 1 << 2,    /* bb:01 (10.0.0.2, fd00::2) is on a local port */
 	PS_FDB_ROUTER = 1 << 3, /* bb:01's fdb entry has VXBPF_FDB_ROUTER */
+	PS_SUPPRESS = 1 << 4, /* a mirrored VNI with neigh_suppress, no proxy */
+	PS_NO_FDB = 1 << 5,   /* bb:01 has no fdb entry at all */
 };
 
 #define NONE {0}, 0 /* no exact output: PASS/DROP keep the input */
@@ -97,6 +99,43 @@ static struct proxy_case proxy_cases[] = {
 	{ "ARP request, neighbour on a local port", ARP_REQ, PS_LOCAL, XDP_PASS,
 	  VXBPF_R_TX_PROXY_LOCAL, NONE },
 	{ "NS, neighbour on a local port", NS_SLL, PS_LOCAL, XDP_PASS, VXBPF_R_TX_PROXY_LOCAL, NONE },
+
+	/* neigh_suppress (the bridge's br_do_proxy_suppress_arp() and
+	 * br_do_suppress_nd()): the same replies for a neighbour behind a
+	 * VTEP; everything else is the bridge's to flood or keep. */
+	{ "suppress: ARP request", ARP_REQ, PS_SUPPRESS, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY,
+	  ARP_REP },
+	{ "suppress: ARP request, unknown IP", ARP_REQ_UNKNOWN, PS_SUPPRESS, XDP_PASS,
+	  VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	{ "suppress: gratuitous ARP", ARP_GRAT, PS_SUPPRESS, XDP_PASS, VXBPF_R_TX_SUPPRESS_PASS,
+	  NONE },
+	{ "suppress: ARP probe", ARP_PROBE, PS_SUPPRESS, XDP_PASS, VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	{ "suppress: loopback target", ARP_REQ_LOOPBACK, PS_SUPPRESS, XDP_PASS,
+	  VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	{ "suppress: neighbour on a local port", ARP_REQ, PS_SUPPRESS | PS_LOCAL, XDP_PASS,
+	  VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	{ "suppress: neighbour's MAC unknown", ARP_REQ, PS_SUPPRESS | PS_NO_FDB, XDP_PASS,
+	  VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	/* The bridge answers a unicast request and forwards it all the
+	 * same: here it is forwarded, and its target answers. */
+	{ "suppress: unicast ARP request", ARP_REQ_UNICAST, PS_SUPPRESS, XDP_REDIRECT,
+	  VXBPF_R_TX_ENCAP, NONE },
+	{ "suppress: broadcast ARP reply", ARP_BCAST_REPLY, PS_SUPPRESS, XDP_PASS,
+	  VXBPF_R_TX_BUM, NONE },
+	{ "suppress: NS", NS_SLL, PS_SUPPRESS, XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA },
+	{ "suppress: NS for a router", NS_SLL, PS_SUPPRESS | PS_ROUTER, XDP_REDIRECT,
+	  VXBPF_R_TX_NA_REPLY, NA_R },
+	/* br_nd_send(): R from the neighbour, never the fdb entry. */
+	{ "suppress: NS, only the fdb says router", NS_SLL, PS_SUPPRESS | PS_FDB_ROUTER,
+	  XDP_REDIRECT, VXBPF_R_TX_NA_REPLY, NA },
+	{ "suppress: DAD NS", NS_DAD, PS_SUPPRESS, XDP_PASS, VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	{ "suppress: NS, unknown target", NS_UNKNOWN, PS_SUPPRESS, XDP_PASS,
+	  VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	{ "suppress: NS, neighbour on a local port", NS_SLL, PS_SUPPRESS | PS_LOCAL, XDP_PASS,
+	  VXBPF_R_TX_SUPPRESS_PASS, NONE },
+	/* Not ours to answer: the bridge takes it as it is. */
+	{ "suppress: NS with hop limit 64", NS_HLIM64, PS_SUPPRESS, XDP_PASS, VXBPF_R_TX_BUM,
+	  NONE },
 };
 /* clang-format on */
 
@@ -110,11 +149,14 @@ ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h
 {
 	static struct pkt in, want, out;
 
-	map_vni(100, "192.0.2.1", c->setup & PS_NO_PROXY ? 0 : VXBPF_VNI_PROXY);
+	if (c->setup & PS_SUPPRESS)
+		map_vni(100, "192.0.2.1", VXBPF_VNI_SUPPRESS | VXBPF_VNI_MIRRORED);
+	else
+		map_vni(100, "192.0.2.1", c->setup & PS_NO_PROXY ? 0 : VXBPF_VNI_PROXY);
 	map_port(H.if_vm0, 100);
 	if (c->setup & PS_LOCAL)
 		map_fdb_local(100, MAC_VM2, H.if_ulp);
-	else
+	else if (!(c->setup & PS_NO_FDB))
 		map_fdb_remote(100, MAC_VM2, "192.0.2.2",
 			       c->setup & PS_FDB_ROUTER ? VXBPF_FDB_ROUTER : 0);
 	map_neigh(100, "10.0.0.2", MAC_VM2, 0);
@@ -139,7 +181,11 @@ ParameterizedTest(struct proxy_case *c, proxy, table, .init = h_setup, .fini = h
 		cr_expect_eq(na[0], 136, "%s: ICMPv6 type %u", c->name, na[0]);
 		cr_expect_eq(na[4] & 0x60, 0x60, "%s: S and O flags not set (0x%02x)", c->name,
 			     na[4]);
-		cr_expect_eq(!!(na[4] & 0x80), !!(c->setup & (PS_ROUTER | PS_FDB_ROUTER)),
+		/* The proxy's R: the neighbour or the fdb entry; the
+		 * bridge's: the neighbour. */
+		uint32_t r = c->setup & PS_SUPPRESS ? PS_ROUTER : PS_ROUTER | PS_FDB_ROUTER;
+
+		cr_expect_eq(!!(na[4] & 0x80), !!(c->setup & r),
 			     "%s: R flag 0x%02x",
 			     c->name, na[4]);
 		cr_expect(na[24] == 2 && na[25] == 1 && !memcmp(na + 26, MAC_VM2, 6),

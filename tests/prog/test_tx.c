@@ -438,3 +438,61 @@ Test(tx, inner_length_sweep_v6, .init = h_setup, .fini = h_teardown)
 {
 	tx_sweep(true);
 }
+
+/*
+ * A frame the fast path takes from a port of a mirrored VNI never crosses
+ * the kernel's bridge: its source is noted for mirror to replay (active
+ * map); on a VNI that vxbpf runs alone there is no bridge to tell. A
+ * multicast source is no MAC of the port's.
+ */
+static int active_vni(int ifindex, const uint8_t *mac, uint32_t *vni)
+{
+	struct vxbpf_active_key k = {.ifindex = ifindex};
+
+	memcpy(k.mac, mac, 6);
+	return bpf_map_lookup_elem(H.active_fd, &k, vni);
+}
+
+static void tx_frame(struct pkt *in, const uint8_t *src)
+{
+	in->len = 0;
+	pkt_put(in, MAC_VM2, 6);
+	pkt_put(in, src, 6);
+	pkt_put(in, "\x88\xb5", 2);
+	pkt_put(in, "0123456789abcdef0123456789abcdef0123456789ab", 46);
+}
+
+Test(tx, active_noted_on_mirrored_vni, .init = h_setup, .fini = h_teardown)
+{
+	static const uint8_t mcast[6] = {0x03, 0, 0, 0, 0, 1};
+	static struct pkt in, out;
+	uint32_t ret, vni = 0, n = 0;
+	struct vxbpf_active_key k, next;
+
+	tx_config(false, VXBPF_VNI_MIRRORED);
+	tx_frame(&in, MAC_VM1);
+	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+	cr_assert_eq(ret, XDP_REDIRECT, "%s", verdict_name(ret));
+	cr_assert_eq(active_vni(H.if_vm0, MAC_VM1, &vni), 0, "source not noted");
+	cr_expect_eq(vni, 100);
+	/* Noted once: a second frame finds it there. */
+	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+	tx_frame(&in, mcast);
+	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+	for (int err = bpf_map_get_next_key(H.active_fd, NULL, &k); !err;
+	     err = bpf_map_get_next_key(H.active_fd, &k, &next), k = next)
+		n++;
+	cr_expect_eq(n, 1, "%u entries, want the one unicast source", n);
+}
+
+Test(tx, active_not_noted_without_kernel_bridge, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	uint32_t ret, vni;
+
+	tx_config(false, 0);
+	tx_frame(&in, MAC_VM1);
+	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+	cr_assert_eq(ret, XDP_REDIRECT, "%s", verdict_name(ret));
+	cr_expect_neq(active_vni(H.if_vm0, MAC_VM1, &vni), 0, "noted on a VNI with no bridge");
+}

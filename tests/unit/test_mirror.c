@@ -128,6 +128,45 @@ Test(mirror_parse, link_vxlan_v4)
 	cr_assert_eq(c.vni_flags, VXBPF_VNI_PROXY);
 }
 
+/* `bridge link set ... neigh_suppress on` is told as AF_BRIDGE only. */
+Test(mirror_parse, brport_neigh_suppress)
+{
+	struct mlink l;
+
+	cr_assert_eq(mirror_parse_link(MSG(brport_suppress), &l), 0);
+	cr_assert(l.port_msg);
+	cr_assert_eq(l.type, RTM_NEWLINK);
+	cr_assert_eq(l.ifindex, 3);
+	cr_assert(l.has_master);
+	cr_assert_eq(l.master, 2);
+	cr_assert(l.has_brport);
+	cr_assert(l.neigh_suppress);
+	cr_assert_str_eq(l.kind, ""); /* nothing of the link itself */
+}
+
+/* The link itself says it too, as a bridge port (IFLA_INFO_SLAVE_DATA). */
+Test(mirror_parse, link_slave_neigh_suppress)
+{
+	struct mlink l;
+	struct vx_cmd c;
+	char err[256];
+
+	cr_assert_eq(mirror_parse_link(MSG(link_vxlan100_sup), &l), 0);
+	cr_assert_not(l.port_msg);
+	cr_assert(l.has_brport);
+	cr_assert(l.neigh_suppress);
+	cr_assert_eq(mirror_link_cmd(&l, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.vni_flags, VXBPF_VNI_SUPPRESS);
+	/* Without a bridge there are no neighbours to answer from. */
+	l.has_master = false;
+	cr_assert_eq(mirror_link_cmd(&l, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(c.vni_flags, 0);
+
+	cr_assert_eq(mirror_parse_link(MSG(link_vxlan100), &l), 0);
+	cr_assert(l.has_brport);
+	cr_assert_not(l.neigh_suppress);
+}
+
 Test(mirror_parse, link_vxlan_v6_options)
 {
 	struct mlink l;
@@ -374,6 +413,10 @@ Test(mirror_malformed, every_truncation)
 		{ fdb6_0, sizeof(fdb6_0), false },
 		{ nb6_2, sizeof(nb6_2), false },
 		{ del_bb01, sizeof(del_bb01), false },
+		{ brport_suppress, sizeof(brport_suppress), true },
+		{ link_vxlan100_sup, sizeof(link_vxlan100_sup), true },
+		{ svi_nb4, sizeof(svi_nb4), false },
+		{ svi_nb6r, sizeof(svi_nb6r), false },
 	};
 	size_t i, len;
 
@@ -514,6 +557,51 @@ Test(mirror_apply, fdb_flood_neigh_and_delete)
 	cr_assert_eq(mirror_fdb(&AP, 100, &n), 0);
 	cr_assert_eq(fdb("02:00:00:00:bb:01", NULL), 0);
 	cr_assert_eq(vtep_refs(100, "192.0.2.2"), 0);
+}
+
+/*
+ * neigh_suppress: the bridge's neighbours, as br_do_proxy_suppress_arp()
+ * takes them: any NUD_VALID state (a stale one too), NTF_ROUTER the NA's
+ * R. The vxlan proxy takes neither.
+ */
+Test(mirror_apply, suppress_neighbours)
+{
+	struct mlink l;
+	struct mneigh n;
+	struct vxbpf_vni_cfg v;
+	struct vxbpf_neigh_key k4 = { .vni = 100, .ip = A("10.100.0.2") };
+	struct vxbpf_neigh_key k6 = { .vni = 100, .ip = A("fd00:100::2") };
+	struct vxbpf_neigh_key ks = { .vni = 100, .ip = A("10.100.0.3") };
+	struct vxbpf_neigh_val nv;
+	__u32 vni = 100;
+
+	cr_assert_eq(mirror_parse_link(MSG(link_vxlan100_sup), &l), 0);
+	cr_assert_eq(mirror_vni(&AP, &l), 0);
+	cr_assert_eq(tbl_get(&C.vni, &vni, &v), 1);
+	cr_assert_eq(v.flags & (VXBPF_VNI_SUPPRESS | VXBPF_VNI_PROXY), VXBPF_VNI_SUPPRESS);
+	n = NB(svi_nb4);
+	cr_assert_eq(mirror_neigh(&AP, 100, &n), 0);
+	n = NB(svi_nb6r);
+	cr_assert_eq(mirror_neigh(&AP, 100, &n), 0);
+	n = NB(svi_nb4_stale);
+	cr_assert_eq(mirror_neigh(&AP, 100, &n), 0);
+	cr_assert_eq(tbl_get(&C.neigh, &k4, &nv), 1);
+	cr_assert_eq(nv.flags, VXBPF_NEIGH_MIRRORED);
+	cr_assert_eq(tbl_get(&C.neigh, &k6, &nv), 1);
+	cr_assert_eq(nv.flags, VXBPF_NEIGH_MIRRORED | VXBPF_NEIGH_ROUTER);
+	cr_assert_eq(tbl_get(&C.neigh, &ks, &nv), 1);
+
+	/* The proxy: a stale neighbour is none, NTF_ROUTER not its R. */
+	cfg_free(&C);
+	cfg_init(&C, NULL);
+	vni100();
+	n = NB(svi_nb4_stale);
+	cr_assert_eq(mirror_neigh(&AP, 100, &n), 0);
+	cr_assert_eq(tbl_get(&C.neigh, &ks, &nv), 0);
+	n = NB(svi_nb6r);
+	cr_assert_eq(mirror_neigh(&AP, 100, &n), 0);
+	cr_assert_eq(tbl_get(&C.neigh, &k6, &nv), 1);
+	cr_assert_eq(nv.flags, VXBPF_NEIGH_MIRRORED);
 }
 
 Test(mirror_apply, origin_rule)
