@@ -11,20 +11,38 @@
 #define VXBPF_PORT_H
 
 /*
- * The kernel's bridge learns a port's MACs from the frames crossing it,
- * and ages out a MAC it no longer sees: the frames the fast path carries
- * are noted for `vxbpf mirror` to replay (struct vxbpf_active_key). One
- * lookup per frame; an insert once per MAC and drain.
+ * On a mirrored VNI the kernel's bridge owns the local MACs: an EVPN
+ * control plane (zebra) reads them there. A source the bridge has not
+ * learned on this port yet (a new VM, one that moved here) goes to the
+ * bridge, which learns it from the frame as always; mirror copies that
+ * learn and the next frames take the fast path. Those frames never cross
+ * the bridge, which would age the MAC out: the fast path notes the MAC at
+ * most once a second for mirror to refresh it there (mirror_bridge.c).
+ * False: the frame goes to the bridge.
  */
-static __always_inline void note_active(__u32 ifindex, __u32 vni, const __u8 *src)
+static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 *src)
 {
-	struct vxbpf_active_key k = { .ifindex = ifindex };
+	struct vxbpf_fdb_key k = { .vni = vni };
+	struct vxbpf_active_key a = { .ifindex = ifindex };
+	struct vxbpf_fdb_val *f;
+	__u64 now;
 
+	/* Not a station's address: the bridge drops it, as before. */
 	if (mac_is_multicast(src) || mac_is_zero(src))
-		return;
+		return true;
 	mac_copy(k.mac, src);
-	if (!bpf_map_lookup_elem(&vxbpf_active, &k))
-		bpf_map_update_elem(&vxbpf_active, &k, &vni, BPF_NOEXIST);
+	f = bpf_map_lookup_elem(&vxbpf_fdb, &k);
+	if (!f || !(f->flags & VXBPF_FDB_LOCAL) || f->ifindex != ifindex)
+		return false;
+	/* Once a second, not per frame: the write bounces the entry's cache
+	 * line between CPUs. A full active map only delays the refresh. */
+	now = bpf_ktime_get_ns();
+	if (now - f->updated_ns > 1000000000ULL) {
+		f->updated_ns = now;
+		mac_copy(a.mac, src);
+		bpf_map_update_elem(&vxbpf_active, &a, &vni, BPF_ANY);
+	}
+	return true;
 }
 
 /*
@@ -112,8 +130,8 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
 	if (!cfg)
 		return verdict(ctx, VXBPF_R_TX_NO_VNI, XDP_PASS);
-	if (cfg->flags & VXBPF_VNI_MIRRORED)
-		note_active(ifindex, vni, eth->h_source);
+	if ((cfg->flags & VXBPF_VNI_MIRRORED) && !port_src_known(ifindex, vni, eth->h_source))
+		return verdict(ctx, VXBPF_R_TX_SRC_LEARN, XDP_PASS);
 
 	if (cfg->flags & (VXBPF_VNI_PROXY | VXBPF_VNI_SUPPRESS)) {
 		int v = port_neigh(ctx, cfg->flags, vni, ifindex);

@@ -209,9 +209,10 @@ enum vxbpf_underlay_flags {
 };
 
 /*
- * active map: (local port, source MAC) -> VNI, for every local MAC whose
+ * active map: (local port, source MAC) -> VNI, for the local MACs whose
  * frames the fast path took from a port of a mirrored VNI since `vxbpf
- * mirror` last drained it. The kernel's bridge never saw those frames:
+ * mirror` last drained it (noted at most once a second per MAC, through
+ * the fdb entry's updated_ns). The kernel's bridge never saw those frames:
  * mirror replays each MAC to it (NTF_USE, as if one had crossed it) so
  * the bridge keeps the MAC, and an EVPN control plane reading the bridge
  * keeps advertising it.
@@ -387,7 +388,8 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_COPY_ERR, "rx_copy_err", "flood copy to a port failed: drop") \
 	X(TX_PROXY_SKIP, "tx_proxy_skip", "ARP/NS the proxy never answers: to TC or the kernel") \
 	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop") \
-	X(TX_SUPPRESS_PASS, "tx_suppress_pass", "ARP/NS neigh_suppress does not answer here: to the bridge")
+	X(TX_SUPPRESS_PASS, "tx_suppress_pass", "ARP/NS neigh_suppress does not answer here: to the bridge") \
+	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -1096,6 +1096,13 @@ int cfg_commit(struct vx_cfg *c)
 	err = zero_slots(c);
 	if (err)
 		return err;
+	/* The leaves' deletes first: nothing refers to an fdb or neigh
+	 * entry, and what they free makes room for what this commit adds to
+	 * a map near its limit (a MAC that moved is a delete and an add). */
+	if ((err = tbl_commit_deletes(&c->fdb)))
+		bad = &c->fdb;
+	else if ((err = tbl_commit_deletes(&c->neigh)))
+		bad = &c->neigh;
 	for (i = 0; i < n && !bad; i++) {
 		err = tbl_commit_updates(order[i]);
 		if (err)

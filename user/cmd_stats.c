@@ -15,6 +15,7 @@
 #include "tc.h"
 #include "cmd.h"
 #include "json.h"
+#include "mirror.h"
 #include "pins.h"
 #include "table.h"
 
@@ -283,6 +284,7 @@ int run_status(void)
 	map_walk(m.fd[M_PORTS], sizeof(__u32), sizeof(struct vxbpf_port_val),
 		 ports_cb, &m);
 	out_close_array();
+	mirror_state_show();
 	out_text("maps:\n");
 	out_open_array("maps");
 	for (i = 0; i < ARRAY_SIZE(hashes); i++) {
@@ -296,6 +298,11 @@ int run_status(void)
 		out_str("name", "  %-9s", vx_map_names[hashes[i]]);
 		out_u64("entries", " %8llu", cnt);
 		out_u64("max_entries", " / %llu", m.max_entries[hashes[i]]);
+		/* Said where it is looked for: a write beyond this fails
+		 * (E2BIG), and mirror backs off until there is room. */
+		out_bool("full", NULL, cnt >= m.max_entries[hashes[i]]);
+		if (cnt >= m.max_entries[hashes[i]])
+			out_text("  FULL: further entries are refused (the kernel carries what mirror cannot copy)");
 		out_close_obj();
 		out_nl();
 	}

@@ -71,8 +71,10 @@ struct mirror {
 	int n;
 	bool once, verbose, started;
 	struct vx_maps maps;
-	struct mnl_socket *ev, *dump;
-	unsigned dump_portid, seq;
+	/* Notifications; dumps; single gets and NTF_USE, which may come while
+	 * a dump streams (a dump's callback asks the kernel about one key). */
+	struct mnl_socket *ev, *dump, *get;
+	unsigned dump_portid, get_portid, seq;
 	struct mport *ports;
 	size_t n_ports;
 	struct tbl warned;
@@ -80,6 +82,9 @@ struct mirror {
 	char *buf;
 	bool resync;
 	double recheck_at; /* a resync then, to settle the suspects; 0: none */
+	double retry_at, backoff; /* after a failed resync: not before then */
+	struct mirror_state st;   /* published for `vxbpf status` */
+	char devnames[MIRROR_DEVS_MAX * (IF_NAMESIZE + 1)];
 };
 
 static double now_s(void)
@@ -121,7 +126,8 @@ static int sockets_open(struct mirror *m)
 		size = atoi(env);
 	m->ev = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	m->dump = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!m->ev || !m->dump)
+	m->get = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!m->ev || !m->dump || !m->get)
 		goto fail;
 	/* As root the limit of rmem_max does not apply; else best effort. */
 	if (setsockopt(mnl_socket_get_fd(m->ev), SOL_SOCKET, SO_RCVBUFFORCE,
@@ -134,14 +140,27 @@ static int sockets_open(struct mirror *m)
 	/* Strict checking: the kernel filters dumps by ifindex/master. */
 	setsockopt(mnl_socket_get_fd(m->dump), SOL_NETLINK,
 		   NETLINK_GET_STRICT_CHK, &one, sizeof(one));
-	if (mnl_socket_bind(m->dump, 0, MNL_SOCKET_AUTOPID) < 0)
+	if (mnl_socket_bind(m->dump, 0, MNL_SOCKET_AUTOPID) < 0 ||
+	    mnl_socket_bind(m->get, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
 	m->dump_portid = mnl_socket_get_portid(m->dump);
+	m->get_portid = mnl_socket_get_portid(m->get);
 	m->seq = time(NULL);
 	return 0;
 fail:
 	vx_err("cannot open a netlink socket: %s", strerror(errno));
 	return -errno;
+}
+
+/*
+ * What an earlier request left unread (a dump cut short by an error)
+ * would pass for the answer to the next one, and fail it for good: read
+ * it away first.
+ */
+static void sock_drain(struct mnl_socket *nl, char *buf, size_t len)
+{
+	while (recv(mnl_socket_get_fd(nl), buf, len, MSG_DONTWAIT) > 0)
+		;
 }
 
 /*
@@ -152,10 +171,12 @@ static int dump(struct mirror *m, struct nlmsghdr *req, mnl_cb_t cb,
 		void *data, bool *intr)
 {
 	const struct nlmsghdr *h;
+	unsigned seq = ++m->seq; /* a callback's single get takes the next */
 	int len, ret, left;
 
 	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req->nlmsg_seq = ++m->seq;
+	req->nlmsg_seq = seq;
+	sock_drain(m->dump, m->buf, RECV_BUF);
 	if (mnl_socket_sendto(m->dump, req, req->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {
@@ -167,7 +188,7 @@ static int dump(struct mirror *m, struct nlmsghdr *req, mnl_cb_t cb,
 		     h = mnl_nlmsg_next(h, &left))
 			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
 				*intr = true;
-		ret = mnl_cb_run(m->buf, len, m->seq, m->dump_portid, cb, data);
+		ret = mnl_cb_run(m->buf, len, seq, m->dump_portid, cb, data);
 		if (ret < 0)
 			return -errno;
 		if (ret == MNL_CB_STOP)
@@ -190,20 +211,26 @@ static int get_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* RTM_GETNEIGH for one key: 1 found (*out), 0 the kernel has none, -errno. */
+/*
+ * RTM_GETNEIGH for one key: 1 found (*out), 0 the kernel has none, -errno.
+ * Its own socket and buffer: a dump may be streaming on m->dump, an event
+ * batch being applied may sit in m->buf.
+ */
 static int kernel_get(struct mirror *m, struct nlmsghdr *req, struct mneigh *out)
 {
 	struct get_ctx g = { .found = false };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int len, ret;
 
 	req->nlmsg_flags = NLM_F_REQUEST;
 	req->nlmsg_seq = ++m->seq;
-	if (mnl_socket_sendto(m->dump, req, req->nlmsg_len) < 0)
+	sock_drain(m->get, buf, sizeof(buf));
+	if (mnl_socket_sendto(m->get, req, req->nlmsg_len) < 0)
 		return -errno;
-	len = mnl_socket_recvfrom(m->dump, m->buf, RECV_BUF);
+	len = mnl_socket_recvfrom(m->get, buf, sizeof(buf));
 	if (len < 0)
 		return -errno;
-	ret = mnl_cb_run(m->buf, len, m->seq, m->dump_portid, get_cb, &g);
+	ret = mnl_cb_run(buf, len, m->seq, m->get_portid, get_cb, &g);
 	if (ret < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!g.found)
@@ -680,7 +707,55 @@ static int resync(struct mirror *m)
 	int err = resync_once(m, &intr);
 
 	m->resync = false;
+	m->st.resyncs++;
+	m->st.last_err = err;
+	m->st.retry_in = 0;
+	if (err) {
+		m->st.failures++;
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		m->st.last_ok = ts.tv_sec + ts.tv_nsec / 1e9;
+	}
 	return err;
+}
+
+static void state_publish(struct mirror *m)
+{
+	if (!m->once && mirror_state_publish(&m->st))
+		mirror_log(m->verbose, "cannot write the state for vxbpf status under /run/vxbpf");
+}
+
+/*
+ * A resync that fails is retried; one that failed on a full map (E2BIG:
+ * the kernel holds more than the map takes) waits longer each time, up to
+ * a minute, rather than redoing a whole resync every second for nothing.
+ * What did not fit stays with the kernel, which still carries it.
+ */
+static void resync_done(struct mirror *m, int err)
+{
+	if (!err) {
+		m->backoff = 0;
+		m->retry_at = 0;
+		state_publish(m);
+		return;
+	}
+	if (err == -E2BIG)
+		m->backoff = m->backoff ? (m->backoff * 2 > 60 ? 60 : m->backoff * 2) : 2;
+	else
+		m->backoff = 1;
+	vx_warn("mirror: resync failed%s; retrying in %.0f s",
+		err == -E2BIG ? " (a vxbpf map is full; see `vxbpf status`)" : "", m->backoff);
+	m->retry_at = now_s() + m->backoff;
+	m->st.retry_in = m->backoff;
+	m->resync = true;
+	state_publish(m);
+}
+
+static void resync_or_back_off(struct mirror *m)
+{
+	resync_done(m, resync(m));
 }
 
 /* ---- events -------------------------------------------------------------- */
@@ -801,9 +876,14 @@ static int events(struct mirror *m)
 				  .warned = &m->warned, .ports = m->ports,
 				  .n_ports = m->n_ports };
 	struct ev_ctx e = { .m = m, .a = &a };
+	struct confirm_ctx cc = { .m = m, .a = &a };
 	int len, err = 0;
 
 	cfg_init(&cfg, &m->maps);
+	/* Where the bridge and the vxlan device disagree about a MAC, the
+	 * kernel is asked which one holds (mirror_apply.c: bridge_holds). */
+	a.confirm = confirm;
+	a.confirm_ctx = &cc;
 	while (e.n < BATCH_MAX) {
 		len = mnl_socket_recvfrom(m->ev, m->buf, RECV_BUF);
 		if (len < 0) {
@@ -851,8 +931,12 @@ int run_mirror(const struct vx_cmd *c)
 	m->buf = malloc(RECV_BUF);
 	tbl_init(&m->warned, "warned", -1, 32, 4, 0);
 	mirror_seen_init(&m->suspects);
-	for (i = 0; i < c->n_devs; i++)
+	for (i = 0; i < c->n_devs; i++) {
 		snprintf(m->dev[m->n++].name, IF_NAMESIZE, "%s", c->devs[i]);
+		snprintf(m->devnames + strlen(m->devnames), sizeof(m->devnames) - strlen(m->devnames),
+			 "%s%s", i ? " " : "", c->devs[i]);
+	}
+	m->st.devices = m->devnames;
 	if (!m->buf) {
 		err = -ENOMEM;
 		goto out_free;
@@ -862,11 +946,17 @@ int run_mirror(const struct vx_cmd *c)
 		goto out_free;
 	/* Subscribe before the first dump: nothing falls between them. */
 	err = sockets_open(m);
-	if (!err)
-		err = resync(m);
-	m->started = true;
-	if (err || m->once)
+	if (err)
 		goto out;
+	/* A daemon whose first resync finds a map full keeps following,
+	 * backing off (the kernel carries what does not fit); any other
+	 * failure to start is an error. */
+	err = resync(m);
+	if (m->once || (err && err != -E2BIG))
+		goto out;
+	resync_done(m, err);
+	err = 0;
+	m->started = true;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -889,14 +979,8 @@ int run_mirror(const struct vx_cmd *c)
 			mirror_log(m->verbose, "entries the kernel could not confirm: resync");
 			m->resync = true;
 		}
-		if (m->resync) {
-			err = resync(m);
-			if (err)
-				vx_warn("mirror: resync failed; retrying in a second");
-			if (err)
-				m->resync = true;
-			err = 0;
-		}
+		if (m->resync && now_s() >= m->retry_at)
+			resync_or_back_off(m);
 		if (poll(pfd, 2, m->resync ? 1000 : 500) < 0 && errno != EINTR) {
 			err = -errno;
 			break;
@@ -934,18 +1018,22 @@ int run_mirror(const struct vx_cmd *c)
 			}
 			/* A bridge ages a MAC it has not seen for 300 s by default:
 			 * a second is well within any ageing set in practice. */
-			if (mirror_touch(m->dump, &m->seq, m->maps.fd[M_ACTIVE], m->ports,
+			if (mirror_touch(m->get, &m->seq, m->maps.fd[M_ACTIVE], m->maps.fd[M_FDB], m->ports,
 					 m->n_ports, m->verbose, &touched))
 				vx_warn("mirror: cannot refresh the bridge's MACs");
 		}
 	}
 out:
+	if (!m->once)
+		mirror_state_remove();
 	if (sfd >= 0)
 		close(sfd);
 	if (m->ev)
 		mnl_socket_close(m->ev);
 	if (m->dump)
 		mnl_socket_close(m->dump);
+	if (m->get)
+		mnl_socket_close(m->get);
 	maps_close(&m->maps);
 out_free:
 	tbl_free(&m->warned);

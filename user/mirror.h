@@ -162,11 +162,28 @@ void mirror_seen_init(struct tbl *t);
 /*
  * The bridge side (mirror_bridge.c): drain the active map and replay each
  * (port, MAC) the fast path carried to the port's bridge (NTF_USE), for
- * ports in ports. *touched: how many the bridge took. 0 or -errno.
+ * ports in ports whose MAC vxbpf's fdb (fdb_fd) still has on that port.
+ * *touched: how many the bridge took. 0 or -errno.
  */
 struct mnl_socket;
-int mirror_touch(struct mnl_socket *nl, unsigned *seq, int active_fd,
+int mirror_touch(struct mnl_socket *nl, unsigned *seq, int active_fd, int fdb_fd,
 		 const struct mport *ports, size_t n_ports, bool verbose, size_t *touched);
+
+/*
+ * What a running daemon publishes for `vxbpf status` (mirror_state.c):
+ * a file per daemon under /run/vxbpf, rewritten after every resync.
+ */
+struct mirror_state {
+	const char *devices;	/* the devices named, space-separated */
+	unsigned resyncs, failures;
+	double last_ok;		/* wall-clock seconds of the last good resync, 0 never */
+	int last_err;		/* -errno of the last resync, 0 when it worked */
+	double retry_in;	/* seconds until the next try after a failure */
+};
+int mirror_state_publish(const struct mirror_state *s);
+void mirror_state_remove(void);
+/* The daemons of this netns, for `vxbpf status` (text or JSON "mirrors"). */
+int mirror_state_show(void);
 
 /* "vxbpf mirror: ..." on stderr, only with -v. */
 void mirror_log(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

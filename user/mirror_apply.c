@@ -223,6 +223,29 @@ static const char *dst_words(const struct vxbpf_addr *dst, __u16 port,
 
 /* ---- fdb: remote entries of the vxlan device ---------------------------- */
 
+static const struct mport *port_of(struct mirror_apply *a, __u32 ifindex);
+
+/*
+ * Does the bridge have mac on the local port of our entry v? Then the
+ * kernel sends the MAC's frames there, whatever the vxlan device's own
+ * table holds: zebra leaves a moved-in MAC's remote entry in it. Asked of
+ * the kernel (the bridge may have aged the MAC out; vxbpf keeps it).
+ */
+static bool bridge_holds(struct mirror_apply *a, __u32 vni, const __u8 *mac,
+			 const struct vxbpf_fdb_val *v)
+{
+	const struct mport *p;
+
+	if ((v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_MIRRORED)) !=
+	    (VXBPF_FDB_LOCAL | VXBPF_FDB_MIRRORED) || !a->confirm)
+		return false;
+	p = port_of(a, v->ifindex);
+	if (!p || p->vni != vni)
+		return false;
+	return a->confirm(a->confirm_ctx, MIRROR_LOCAL, vni, mac, NULL, v->ifindex) ==
+	       MIRROR_HAS;
+}
+
 /* Delete remote dst of (vni, mac) if it is ours, with the cfg's rules. */
 static int remote_del(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 		      const struct vxbpf_addr *dst, bool whole_mac)
@@ -320,6 +343,11 @@ int mirror_fdb(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 			   mac_fmt(n->lladdr, m));
 		return 0;
 	}
+	if (have && unicast && bridge_holds(a, vni, n->lladdr, &old)) {
+		mirror_log(a->verbose, "fdb %s vni %u dst %s: the bridge has it on if%u, kept there",
+			   mac_fmt(n->lladdr, m), vni, addr_fmt(&n->dst, w), old.ifindex);
+		return mark(a, SEEN_REMOTE, vni, n->lladdr, &n->dst);
+	}
 	if (have && !(old.flags & VXBPF_FDB_LOCAL) &&
 	    !addr_cmp(&old.dst, &n->dst)) {
 		if ((old.flags & VXBPF_FDB_MIRRORED) &&
@@ -395,7 +423,8 @@ static bool vni_mirrored(struct mirror_apply *a, __u32 vni)
 	       (v.flags & VXBPF_VNI_MIRRORED);
 }
 
-/* Our local entry of mac in vni goes (if it is ours and on ifindex). */
+/* Our local entry of mac in vni goes (if it is ours and on ifindex):
+ * 1 if it went, 0 if there was none, -errno. */
 static int local_del(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 		     __u32 ifindex)
 {
@@ -413,7 +442,31 @@ static int local_del(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 		return 0;
 	cmd_fdb(&c, VERB_DEL, vni, mac);
 	mirror_log(a->verbose, "fdb del %s vni %u dev if%u", mac_fmt(mac, m), vni, v.ifindex);
-	return apply(a, &c);
+	have = apply(a, &c);
+	return have ? have : 1;
+}
+
+/*
+ * The bridge's entry for mac left our local port. If it went onto the
+ * VNI's vxlan device, the MAC is behind a VTEP now: the vxlan device's own
+ * entry for it, passed over while the bridge had the MAC here
+ * (bridge_holds()) and perhaps not notified again, is the one to copy.
+ */
+static int local_moved(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
+{
+	static const struct vxbpf_addr none;
+	struct vxbpf_vni_cfg vc;
+	int err;
+
+	err = local_del(a, vni, n->lladdr, 0);
+	if (err <= 0)
+		return err;
+	if (!a->confirm || tbl_get(&a->cfg->vni, &vni, &vc) != 1 ||
+	    vc.mirror_ifindex != (__u32)n->ifindex)
+		return 0;
+	/* none matches no remote: whatever the kernel has is applied. */
+	err = a->confirm(a->confirm_ctx, MIRROR_REMOTE, vni, n->lladdr, &none, 0);
+	return err < 0 ? err : 0;
 }
 
 int mirror_local(struct mirror_apply *a, const struct mneigh *n)
@@ -437,7 +490,7 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 		if (n->type != RTM_NEWNEIGH)
 			return 0;
 		for (i = 0; i < a->n_ports; i++) {
-			err = local_del(a, a->ports[i].vni, n->lladdr, 0);
+			err = local_moved(a, a->ports[i].vni, n);
 			if (err)
 				return err;
 		}
@@ -755,9 +808,11 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 		ne.dst = v[i].ip;
 		if (v[i].kind == SEEN_REMOTE)
 			err = remote_del(a, vni, v[i].mac, &v[i].ip, false);
-		else if (v[i].kind == SEEN_LOCAL)
+		else if (v[i].kind == SEEN_LOCAL) {
 			err = local_del(a, vni, v[i].mac, 0);
-		else
+			if (err > 0)
+				err = 0;
+		} else
 			err = mirror_neigh(a, vni, &ne);
 	}
 	free(v);

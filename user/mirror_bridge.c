@@ -6,11 +6,17 @@
  * control plane reading the bridge (zebra) withdraws the MAC's route, and
  * every other VTEP floods towards it from then on.
  *
- * The fast path notes each (port, source MAC) it carries on a mirrored
- * VNI in the active map (bpf/port.h); once a second this replays them to
- * the bridge as RTM_NEWNEIGH with NTF_USE, which the bridge takes as a
- * frame from that MAC on that port (br_fdb_update(): refreshed, created,
- * or moved here from another port, as the frame itself would have done).
+ * The fast path carries a port's frames only once the bridge has learned
+ * their source on that port (the first ones go through the bridge,
+ * bpf/port.h), and notes in the active map each such MAC it carries;
+ * once a second this replays them to the bridge as RTM_NEWNEIGH with
+ * NTF_USE, which the bridge takes as a frame from that MAC on that port
+ * (br_fdb_update(): refreshed, or created again after ageing out).
+ *
+ * A note can be stale by the time it is drained: the VM moved on and the
+ * control plane already put its MAC behind a VTEP. Replayed, it would pull
+ * the MAC back to the old port (and make zebra see a flapping MAC), so
+ * only a MAC vxbpf's fdb still has on that port is replayed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,14 +44,25 @@ static int collect_cb(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-static bool is_port(const struct mport *ports, size_t n, __u32 ifindex)
+/* Is mac (of the note's VNI) still a local MAC of the note's port? */
+static bool still_here(int fdb_fd, const struct vxbpf_active_key *k, __u32 vni)
+{
+	struct vxbpf_fdb_key fk = { .vni = vni };
+	struct vxbpf_fdb_val v;
+
+	memcpy(fk.mac, k->mac, sizeof(fk.mac));
+	return !bpf_map_lookup_elem(fdb_fd, &fk, &v) && (v.flags & VXBPF_FDB_LOCAL) &&
+	       v.ifindex == k->ifindex;
+}
+
+static const struct mport *port_of(const struct mport *ports, size_t n, __u32 ifindex)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (ports[i].ifindex == ifindex)
-			return true;
-	return false;
+			return &ports[i];
+	return NULL;
 }
 
 /* RTM_NEWNEIGH NTF_MASTER|NTF_USE for MAC on port; 0 or -errno. */
@@ -75,7 +92,7 @@ static int touch_one(struct mnl_socket *nl, unsigned *seq, const struct vxbpf_ac
 	return 0;
 }
 
-int mirror_touch(struct mnl_socket *nl, unsigned *seq, int active_fd,
+int mirror_touch(struct mnl_socket *nl, unsigned *seq, int active_fd, int fdb_fd,
 		 const struct mport *ports, size_t n_ports, bool verbose, size_t *touched)
 {
 	struct drain d = { 0 };
@@ -89,12 +106,14 @@ int mirror_touch(struct mnl_socket *nl, unsigned *seq, int active_fd,
 	err = map_walk(active_fd, sizeof(*d.keys), sizeof(__u32), collect_cb, &d);
 	for (i = 0; i < d.n && !err; i++) {
 		const struct vxbpf_active_key *k = &d.keys[i];
+		const struct mport *p;
 		char m[VX_MACSTRLEN];
 		int r;
 
 		/* First: a frame from now on notes the MAC again. */
 		bpf_map_delete_elem(active_fd, k);
-		if (!is_port(ports, n_ports, k->ifindex))
+		p = port_of(ports, n_ports, k->ifindex);
+		if (!p || !still_here(fdb_fd, k, p->vni))
 			continue;
 		r = touch_one(nl, seq, k);
 		if (!r) {

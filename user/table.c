@@ -356,7 +356,9 @@ static int commit(struct tbl *t, bool del)
 	for (i = 0; i < t->n && !err; i++) {
 		struct tbl_ent *e = t->list[i];
 
-		if (del ? !needs_delete(e) : !needs_update(t, e))
+		/* A table whose deletes went first (cfg_commit) is not
+		 * asked to delete them twice. */
+		if (del ? !needs_delete(e) || e->written : !needs_update(t, e))
 			continue;
 		ents[n++] = e;
 		if (n == BATCH) {

@@ -199,7 +199,53 @@ mirror_churn()
 mirror_overrun_small() { t_overrun 262144; }
 mirror_overrun_default() { t_overrun ""; }
 
-ALL_TESTS="mirror_follows_changes mirror_overrun_small mirror_overrun_default mirror_churn"
+# A full map: the kernel holds more than vxbpf's fdb map takes (a user's
+# VNI fills it). The daemon keeps running, backs off (2 s, 4 s, ... not a
+# resync every second), says so in the log and in `vxbpf status`; once the
+# user's entries go, the next try copies everything.
+mirror_full_map()
+{
+	local name="mirror daemon: a full fdb map: back-off, told in status, recovers when there is room"
+	local max fill n t0 fails
+
+	resync_host || { log_test "$name"; return; }
+	vxbpf_run "$A" vni add 200 local "$UL4_A" || { check_err 1 "vni add 200"; log_test "$name"; return; }
+	max=$(vxbpf_run "$A" -j status | jq '.maps[] | select(.name == "fdb") | .max_entries')
+	fill=$((max - 500))
+	awk -v n="$fill" 'BEGIN { for (i = 0; i < n; i++)
+		printf "fdb add 02:aa:%02x:%02x:%02x:01 vni 200 dst 192.0.2.9\n",
+			int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' >"$VXT_TMP/fill.conf"
+	vxbpf_run "$A" load "$VXT_TMP/fill.conf" || { check_err 1 "load of $fill entries"; log_test "$name"; return; }
+	: >"$VXT_TMP/k.batch"
+	gen_adds "$VXT_TMP/k.batch" 1000 0 10.9
+	bridge -n "$A" -batch "$VXT_TMP/k.batch" || check_err 1 "bridge -batch"
+	# Not mirror_start: nothing of VNI 100 fits, the VNI included.
+	MIRROR_LOG=$VXT_TMP/mirror-full.log
+	"$VXBPF" -n "$A" mirror vxlan$VNI br0 -v >"$MIRROR_LOG" 2>&1 &
+	MIRROR_PID=$!
+	bg_track "$MIRROR_PID"
+	failing()
+	{
+		vxbpf_run "$A" -j status | jq -e --argjson p "$MIRROR_PID" \
+			'.mirrors[] | select(.pid == $p and .state == "resync failing" and .last_error == "map is full")' >/dev/null
+	}
+	wait_for 10 failing || check_err 1 "status does not say the mirror fails on a full map: $(vxbpf_run "$A" status | grep -A2 -e mirrors -e fdb | tr "\n" " ") log: $(tail -n 3 "$MIRROR_LOG" | tr "\n" " ")"
+	# Backing off: within 7 s at most three tries (2 + 4 s apart), not seven.
+	sleep 7
+	fails=$(grep -c 'resync failed' "$MIRROR_LOG")
+	((fails >= 2 && fails <= 4)) || check_err 1 "$fails failed resyncs in ~7 s: no back-off"
+	kill -0 "$MIRROR_PID" 2>/dev/null || check_err 1 "the daemon exited"
+	vxbpf_run "$A" vni del 200 || check_err 1 "vni del 200"
+	insync()
+	{
+		vxbpf_run "$A" -j status | jq -e --argjson p "$MIRROR_PID" \
+			'.mirrors[] | select(.pid == $p and .state == "in sync")' >/dev/null && fdb_equal "$A"
+	}
+	wait_for 20 insync || check_err 1 "not in sync after room was made: $(vxbpf_run "$A" status | grep -A2 mirrors)"
+	log_test "$name"
+}
+
+ALL_TESTS="mirror_follows_changes mirror_overrun_small mirror_overrun_default mirror_churn mirror_full_map"
 
 require_root
 require_cmd ip bridge jq awk

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <criterion/criterion.h>
@@ -250,6 +251,9 @@ static void tx_case_setup(const struct tx_case *c)
 	if (c->setup & TS_KERNEL)
 		flags |= VXBPF_VNI_MIRRORED;
 	tx_config(v6, flags);
+	/* The bridge has learned the sender (src_* below for when not). */
+	if (c->setup & TS_KERNEL)
+		map_fdb_local(100, MAC_VM1, H.if_vm0);
 	map_vni_get(100, &cfg);
 	if (c->setup & TS_TTL_TOS) {
 		cfg.ttl = 17;
@@ -440,10 +444,12 @@ Test(tx, inner_length_sweep_v6, .init = h_setup, .fini = h_teardown)
 }
 
 /*
- * A frame the fast path takes from a port of a mirrored VNI never crosses
- * the kernel's bridge: its source is noted for mirror to replay (active
- * map); on a VNI that vxbpf runs alone there is no bridge to tell. A
- * multicast source is no MAC of the port's.
+ * On a mirrored VNI the kernel's bridge owns the local MACs: a source it
+ * has not learned on the port goes to it first; one it has (mirror copied
+ * it into the fdb as local on that port) is carried, and noted in the
+ * active map at most once a second for mirror to refresh in the bridge.
+ * On a VNI that vxbpf runs alone there is no bridge to tell. A multicast
+ * source is no MAC of the port's.
  */
 static int active_vni(int ifindex, const uint8_t *mac, uint32_t *vni)
 {
@@ -451,6 +457,17 @@ static int active_vni(int ifindex, const uint8_t *mac, uint32_t *vni)
 
 	memcpy(k.mac, mac, 6);
 	return bpf_map_lookup_elem(H.active_fd, &k, vni);
+}
+
+static unsigned active_count(void)
+{
+	struct vxbpf_active_key k, next;
+	unsigned n = 0;
+
+	for (int err = bpf_map_get_next_key(H.active_fd, NULL, &k); !err;
+	     err = bpf_map_get_next_key(H.active_fd, &k, &next), k = next)
+		n++;
+	return n;
 }
 
 static void tx_frame(struct pkt *in, const uint8_t *src)
@@ -462,27 +479,78 @@ static void tx_frame(struct pkt *in, const uint8_t *src)
 	pkt_put(in, "0123456789abcdef0123456789abcdef0123456789ab", 46);
 }
 
-Test(tx, active_noted_on_mirrored_vni, .init = h_setup, .fini = h_teardown)
+/* Make the fdb entry's last refresh ms milliseconds old. */
+static void fdb_age(uint32_t vni, const uint8_t *mac, unsigned ms)
 {
-	static const uint8_t mcast[6] = {0x03, 0, 0, 0, 0, 1};
+	struct vxbpf_fdb_key k = {.vni = vni};
+	struct vxbpf_fdb_val v;
+	struct timespec ts;
+
+	memcpy(k.mac, mac, 6);
+	cr_assert_eq(bpf_map_lookup_elem(H.fdb_fd, &k, &v), 0, "no fdb entry");
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v.updated_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec - ms * 1000000ULL;
+	cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_EXIST), 0);
+}
+
+Test(tx, src_unknown_to_the_bridge, .init = h_setup, .fini = h_teardown)
+{
 	static struct pkt in, out;
-	uint32_t ret, vni = 0, n = 0;
-	struct vxbpf_active_key k, next;
 
 	tx_config(false, VXBPF_VNI_MIRRORED);
 	tx_frame(&in, MAC_VM1);
-	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
-	cr_assert_eq(ret, XDP_REDIRECT, "%s", verdict_name(ret));
+	expect_run("new source", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_SRC_LEARN, &in,
+		   &out);
+	cr_expect_eq(active_count(), 0, "a MAC the bridge does not have was noted");
+}
+
+Test(tx, src_on_another_port_to_the_bridge, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+
+	tx_config(false, VXBPF_VNI_MIRRORED);
+	map_fdb_local(100, MAC_VM1, H.if_ulp);
+	tx_frame(&in, MAC_VM1);
+	expect_run("moved here", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_SRC_LEARN, &in,
+		   &out);
+	/* Behind a VTEP (the VM came from another host) alike. */
+	map_fdb_remote(100, MAC_VM1, "192.0.2.9", 0);
+	expect_run("moved from a VTEP", H.port_fd, H.if_vm0, &in, XDP_PASS,
+		   VXBPF_R_TX_SRC_LEARN, &in, &out);
+	cr_expect_eq(active_count(), 0, "a MAC not on this port was noted");
+}
+
+Test(tx, src_known_noted_once_a_second, .init = h_setup, .fini = h_teardown)
+{
+	static const uint8_t mcast[6] = {0x03, 0, 0, 0, 0, 1};
+	static struct pkt in, out;
+	struct vxbpf_active_key k = {.ifindex = H.if_vm0};
+	uint32_t ret, vni = 0;
+
+	tx_config(false, VXBPF_VNI_MIRRORED);
+	map_fdb_local(100, MAC_VM1, H.if_vm0);
+	tx_frame(&in, MAC_VM1);
+	expect_run("known source", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
+		   NULL, &out);
 	cr_assert_eq(active_vni(H.if_vm0, MAC_VM1, &vni), 0, "source not noted");
 	cr_expect_eq(vni, 100);
-	/* Noted once: a second frame finds it there. */
+	/* Drained, as mirror does: the next frame within the second is
+	 * carried without a note. */
+	memcpy(k.mac, MAC_VM1, 6);
+	cr_assert_eq(bpf_map_delete_elem(H.active_fd, &k), 0);
 	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+	cr_expect_eq(ret, XDP_REDIRECT, "%s", verdict_name(ret));
+	cr_expect_eq(active_count(), 0, "noted twice within a second");
+	/* A second later it is noted again. */
+	fdb_age(100, MAC_VM1, 1100);
+	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
+	cr_expect_eq(active_count(), 1, "not noted again after a second");
+	/* A multicast source is not a station: carried, never noted. */
+	cr_assert_eq(bpf_map_delete_elem(H.active_fd, &k), 0);
 	tx_frame(&in, mcast);
 	cr_assert_eq(prog_run(H.port_fd, H.if_vm0, &in, &out, &ret), 0, "test run");
-	for (int err = bpf_map_get_next_key(H.active_fd, NULL, &k); !err;
-	     err = bpf_map_get_next_key(H.active_fd, &k, &next), k = next)
-		n++;
-	cr_expect_eq(n, 1, "%u entries, want the one unicast source", n);
+	cr_expect_eq(ret, XDP_REDIRECT, "%s", verdict_name(ret));
+	cr_expect_eq(active_count(), 0, "multicast source noted");
 }
 
 Test(tx, active_not_noted_without_kernel_bridge, .init = h_setup, .fini = h_teardown)

@@ -821,6 +821,104 @@ Test(mirror_apply, sweep_asks_the_kernel)
 	cr_assert_eq(vtep_refs(100, "192.0.2.3"), 0);
 }
 
+/*
+ * The bridge and the vxlan device disagree about a MAC. zebra leaves a
+ * moved-in MAC's remote entry in the vxlan device's table while the bridge
+ * has learned the MAC on a local port; the kernel sends its frames to the
+ * port. The stub is the kernel: the bridge has aa:01 on port 1 while
+ * `here`, and the vxlan device has `self` for it.
+ */
+struct kernel_stub {
+	bool here;
+	struct mneigh self;
+	int asked_local, asked_remote;
+};
+
+static int kernel_stub(void *ctx, int kind, __u32 vni, const __u8 *mac,
+		       const struct vxbpf_addr *ip, __u32 port)
+{
+	struct kernel_stub *k = ctx;
+	int err;
+
+	(void)ip;
+	if (kind == MIRROR_LOCAL) {
+		k->asked_local++;
+		return k->here && port == 1 ? MIRROR_HAS : MIRROR_GONE;
+	}
+	k->asked_remote++;
+	if (kind != MIRROR_REMOTE || memcmp(mac, k->self.lladdr, 6))
+		return MIRROR_GONE;
+	/* As mirror.c's confirm(): what the kernel has is applied. */
+	err = mirror_fdb(&AP, vni, &k->self);
+	return err < 0 ? err : MIRROR_HAS;
+}
+
+Test(mirror_apply, bridge_port_beats_vxlan_entry)
+{
+	struct mport p = { .ifindex = 1, .vni = 100 }; /* lo: exists */
+	struct vxbpf_port_val pv = { .vni = 100 };
+	struct kernel_stub k = { .here = true };
+	struct mneigh self, br;
+	struct vxbpf_fdb_val v;
+	__u32 lo = 1;
+
+	vni100();
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
+	AP.ports = &p;
+	AP.n_ports = 1;
+	AP.confirm = kernel_stub;
+	AP.confirm_ctx = &k;
+	/* aa:01 behind 192.0.2.2 (the vxlan device's entry), then the VM
+	 * moves in: the bridge learns it on port 1. */
+	self = NB(fdb_1);
+	M("02:00:00:00:aa:01", self.lladdr);
+	k.self = self;
+	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
+	br = NB(brfdb_0);
+	br.ifindex = 1;
+	cr_assert_eq(mirror_local(&AP, &br), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	cr_assert(v.flags & VXBPF_FDB_LOCAL);
+
+	/* The stale vxlan entry again (a resync's dump, a refresh): the
+	 * bridge still has the MAC on the port, which stays. */
+	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	cr_assert(v.flags & VXBPF_FDB_LOCAL, "a stale vxlan entry took a local MAC");
+	cr_assert_eq(k.asked_local, 1);
+
+	/* The VM moves on to 192.0.2.9: zebra writes the vxlan entry first,
+	 * while the bridge still has the MAC here: kept... */
+	self.dst = A("192.0.2.9");
+	k.self = self;
+	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	cr_assert(v.flags & VXBPF_FDB_LOCAL);
+	/* ...then the bridge's entry moves onto the vxlan device (ifindex
+	 * 2): the local entry goes and the vxlan device's, passed over
+	 * above and not notified again, is copied. */
+	k.here = false;
+	br.ifindex = 2;
+	cr_assert_eq(mirror_local(&AP, &br), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1, "the MAC lost");
+	cr_assert_not(v.flags & VXBPF_FDB_LOCAL);
+	cr_assert_eq(same(&v.dst, "192.0.2.9"), 0);
+	cr_assert_eq(k.asked_remote, 1);
+
+	/* A stale local entry the bridge no longer has (aged out, vxbpf
+	 * kept it) gives way to the vxlan device's entry at once. */
+	br.ifindex = 1;
+	k.here = true;
+	cr_assert_eq(mirror_local(&AP, &br), 0);
+	k.here = false;
+	self.dst = A("192.0.2.2");
+	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	cr_assert_not(v.flags & VXBPF_FDB_LOCAL);
+	cr_assert_eq(same(&v.dst, "192.0.2.2"), 0);
+	AP.confirm = NULL;
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 Test(mirror_cmd, words)

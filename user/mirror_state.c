@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * What a running `vxbpf mirror` tells `vxbpf status`: a small file per
+ * daemon under /run/vxbpf (one directory per pin directory, so per network
+ * namespace), rewritten whole (rename) after every resync. A daemon that
+ * cannot keep vxbpf equal to the kernel (a full map, say) must be seen
+ * where one looks, not only in its log.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "json.h"
+#include "mirror.h"
+#include "pins.h"
+
+#define RUN_ROOT "/run/vxbpf"
+
+/* /run/vxbpf/<pin dir, '/' as '_'>: one per set of maps. */
+static int state_dir(char *dir, size_t len)
+{
+	char pins[512];
+	size_t i, n;
+	int err = pins_dir(pins, sizeof(pins));
+
+	if (err)
+		return err;
+	n = (size_t)snprintf(dir, len, RUN_ROOT "/%s", pins);
+	for (i = strlen(RUN_ROOT) + 1; i < n && i < len; i++)
+		if (dir[i] == '/')
+			dir[i] = '_';
+	return 0;
+}
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int mirror_state_publish(const struct mirror_state *s)
+{
+	char dir[600], path[700], tmp[720];
+	FILE *f;
+
+	if (state_dir(dir, sizeof(dir)))
+		return -EINVAL;
+	if ((mkdir(RUN_ROOT, 0755) && errno != EEXIST) || (mkdir(dir, 0755) && errno != EEXIST))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/mirror-%d", dir, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "devices %s\nresyncs %u\nfailures %u\nlast_ok %.3f\nlast_error %d\nretry_at %.3f\n",
+		s->devices, s->resyncs, s->failures, s->last_ok, s->last_err,
+		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0);
+	if (fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+void mirror_state_remove(void)
+{
+	char dir[600], path[700];
+
+	if (state_dir(dir, sizeof(dir)))
+		return;
+	snprintf(path, sizeof(path), "%s/mirror-%d", dir, (int)getpid());
+	unlink(path);
+}
+
+/* One daemon's file into *s (devices into devs); 0 or -errno. */
+static int state_read(const char *path, struct mirror_state *s, char *devs, size_t len,
+		      double *retry_at)
+{
+	char line[512];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	memset(s, 0, sizeof(*s));
+	*retry_at = 0;
+	devs[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "devices ", 8))
+			snprintf(devs, len, "%s", line + 8);
+		else if (sscanf(line, "resyncs %u", &s->resyncs) != 1 &&
+			 sscanf(line, "failures %u", &s->failures) != 1 &&
+			 sscanf(line, "last_ok %lf", &s->last_ok) != 1 &&
+			 sscanf(line, "last_error %d", &s->last_err) != 1)
+			sscanf(line, "retry_at %lf", retry_at);
+	}
+	fclose(f);
+	s->devices = devs;
+	return 0;
+}
+
+static void show_one(int pid, const struct mirror_state *s, double retry_at)
+{
+	double now = wall_s();
+	bool ok = !s->last_err;
+
+	out_open_obj(NULL);
+	out_u64("pid", "  pid %llu", (unsigned)pid);
+	out_str("devices", " %s:", s->devices);
+	out_str("state", " %s", ok ? "in sync" : "resync failing");
+	out_u64("resyncs", ", %llu resyncs", s->resyncs);
+	out_u64("failures", ", %llu failed", s->failures);
+	if (!ok) {
+		out_str("last_error", " (last: %s)", vx_strerror(s->last_err));
+		if (retry_at > now)
+			out_u64("retry_in_s", ", next try in %llu s", (__u64)(retry_at - now + 0.5));
+	}
+	if (s->last_ok > 0)
+		out_u64("last_ok_age_s", ", last success %llu s ago", (__u64)(now - s->last_ok + 0.5));
+	else
+		out_text(", never in sync yet");
+	out_close_obj();
+	out_nl();
+}
+
+int mirror_state_show(void)
+{
+	char dir[600], path[1000], devs[512];
+	struct mirror_state s;
+	struct dirent *de;
+	double retry_at;
+	DIR *d;
+	int pid;
+
+	out_text("mirrors:\n");
+	out_open_array("mirrors");
+	if (!state_dir(dir, sizeof(dir)) && (d = opendir(dir))) {
+		while ((de = readdir(d))) {
+			if (sscanf(de->d_name, "mirror-%d", &pid) != 1 || strchr(de->d_name, '.'))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			/* Killed without its cleanup: gone. */
+			if (kill(pid, 0) && errno == ESRCH) {
+				unlink(path);
+				continue;
+			}
+			if (!state_read(path, &s, devs, sizeof(devs), &retry_at))
+				show_one(pid, &s, retry_at);
+		}
+		closedir(d);
+	}
+	out_close_array();
+	return 0;
+}
