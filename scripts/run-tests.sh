@@ -18,7 +18,8 @@
 # and the exit status is non-zero if anything failed.
 #
 # Environment: LAYER_TIMEOUT (seconds per criterion binary, default 300),
-# NET_TIMEOUT (seconds per network test file, default 240), VERBOSE=1,
+# NET_TIMEOUT (seconds per network test file, default 240; a file may ask
+# for more with a "# net-timeout: SECONDS" line), VERBOSE=1,
 # NET_TESTS (space-separated tests/net files the net layer runs when none are
 # named on the command line, also for `all`, FILE:TEST,... for some tests
 # of a file; "none" skips the layer with a
@@ -152,7 +153,7 @@ net_layer()
 	# build failure is counted once here.
 	build build/vxbpf
 
-	local i=0 prefix sel
+	local i=0 prefix sel tmo
 	for f in "${files[@]}"; do
 		say "-- $f"
 		# FILE:TEST,TEST runs only those test functions of FILE.
@@ -167,7 +168,10 @@ net_layer()
 		prefix=vxt-$$-$i
 		# Not --foreground: on timeout the whole process group gets TERM,
 		# the test's EXIT trap cleans up; net_sweep catches the rest.
-		VXT_PREFIX=$prefix TESTS=$sel timeout -k 10 "$NET_TIMEOUT" bash "$f" 2>&1 | tee "$out"
+		# A file that needs longer says so: "# net-timeout: SECONDS".
+		tmo=$(sed -n 's/^# net-timeout: *\([0-9][0-9]*\).*/\1/p' "$f" | head -n 1)
+		((${tmo:-0} > NET_TIMEOUT)) || tmo=$NET_TIMEOUT
+		VXT_PREFIX=$prefix TESTS=$sel timeout -k 10 "$tmo" bash "$f" 2>&1 | tee "$out"
 		rc=${PIPESTATUS[0]}
 		net_sweep "$prefix"
 		p=$(grep -c '^PASS:' "$out")
@@ -178,7 +182,7 @@ net_layer()
 		FAILED=$((FAILED + fl))
 		SKIPPED=$((SKIPPED + s))
 		if ((rc == 124 || rc == 137)); then
-			say "FAIL: $f: timed out after ${NET_TIMEOUT}s"
+			say "FAIL: $f: timed out after ${tmo}s"
 			FAILED=$((FAILED + 1))
 		elif ((rc != 0 && rc != 4 && fl == 0)); then
 			say "FAIL: $f: exit $rc without a FAIL line"

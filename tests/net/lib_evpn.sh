@@ -25,6 +25,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FRR_DIR=/usr/lib/frr
 EVPN_VNIS="100 200"
 EVPN_RR=192.0.2.100
+# More lines for the VTEPs' l2vpn evpn address family (tests that churn).
+EVPN_AF_EXTRA=${EVPN_AF_EXTRA:-}
 
 vtep_ns() { ns_name "v$1"; }
 vtep_ip() { echo "192.0.2.$((10 + $1))"; }
@@ -113,6 +115,7 @@ router bgp 65000
  address-family l2vpn evpn
   neighbor $EVPN_RR activate
   advertise-all-vni
+${EVPN_AF_EXTRA:-}
  exit-address-family
 EOF
 }
