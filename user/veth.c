@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/ethtool.h>
@@ -22,7 +23,8 @@
 #include "nl.h"
 #include "veth.h"
 
-static int ethtool(const char *dev, void *data)
+/* An ioctl on dev: SIOCETHTOOL with data, or SIOCGIFFLAGS into *flags. */
+static int dev_ioctl(const char *dev, unsigned long req, void *data, short *flags)
 {
 	struct ifreq ifr = {};
 	int fd, err = 0;
@@ -32,10 +34,17 @@ static int ethtool(const char *dev, void *data)
 		return -errno;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	ifr.ifr_data = data;
-	if (ioctl(fd, SIOCETHTOOL, &ifr) < 0)
+	if (ioctl(fd, req, &ifr) < 0)
 		err = -errno;
+	else if (flags)
+		*flags = ifr.ifr_flags;
 	close(fd);
 	return err;
+}
+
+static int ethtool(const char *dev, void *data)
+{
+	return dev_ioctl(dev, SIOCETHTOOL, data, NULL);
 }
 
 static bool is_veth(const struct nl_link *l)
@@ -49,12 +58,13 @@ static bool is_veth(const struct nl_link *l)
 
 /*
  * In the peer's namespace: GRO or XDP already? Else turn GRO on.
- * 1 changed, 0 nothing to do, -errno.
+ * 1 changed, 2 changed on a peer that is down, 0 nothing to do, -errno.
  */
 static int peer_fix(int peer, char *name, size_t len)
 {
 	struct ethtool_value ev = { .cmd = ETHTOOL_GGRO };
 	struct nl_link pl;
+	short ifflags;
 	int err;
 
 	err = nl_link_get(peer, &pl);
@@ -71,7 +81,14 @@ static int peer_fix(int peer, char *name, size_t len)
 	ev.cmd = ETHTOOL_SGRO;
 	ev.data = 1;
 	err = ethtool(pl.name, &ev);
-	return err ? err : 1;
+	if (err)
+		return err;
+	/* veth_set_features() only makes its peer (our port) a redirect
+	 * target on a running device; veth_open() does not catch up (6.18
+	 * measured): redirects then fail with EOPNOTSUPP. */
+	if (!dev_ioctl(pl.name, SIOCGIFFLAGS, NULL, &ifflags) && !(ifflags & IFF_UP))
+		return 2;
+	return 1;
 }
 
 int veth_ensure_delivery(int ifindex, const char *dev)
@@ -122,7 +139,14 @@ int veth_ensure_delivery(int ifindex, const char *dev)
 		vx_warn("cannot turn GRO on at %s's veth peer %s%s: %s; "
 			"redirected frames are dropped until it has GRO or XDP",
 			dev, peer_name, where, vx_strerror(err));
-	else if (err > 0) {
+	else if (err == 2) {
+		vx_warn("%s's veth peer %s%s is down: GRO is on, but the kernel delivers "
+			"redirected frames to a veth that comes up later only once GRO is "
+			"set again while it is up (ethtool -K %s gro off; ethtool -K %s gro on); "
+			"until then they are dropped",
+			dev, peer_name, where, peer_name, peer_name);
+		ret = 1;
+	} else if (err > 0) {
 		printf("vxbpf: enabled GRO on %s's peer %s%s so redirected frames are delivered\n",
 		       dev, peer_name, where);
 		ret = 1;
