@@ -37,7 +37,7 @@ UNIT_SRCS  := $(wildcard tests/unit/*.c)
 PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
-.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick \
+.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn \
 	vmtest clean format vmlinux install
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -97,6 +97,12 @@ demo-evpn: deps $(BUILD)/vxbpf
 
 bench: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench.sh
+	$(Q)scripts/bench-evpn.sh
+
+# The control plane at scale: 100,000 EVPN MACs, mirror resync of 100,000
+# and 1,000,000 entries (also part of `make bench`).
+bench-evpn: deps $(BUILD)/vxbpf
+	$(Q)scripts/bench-evpn.sh
 
 bench-quick: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench.sh quick

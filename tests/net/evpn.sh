@@ -191,17 +191,7 @@ evpn_all()
 {
 	local name="EVPN lab: 4 VTEPs and a reflector with FRR, vxbpf mirror on each"
 
-	if ! frr_available; then
-		skip "FRR is not installed ($FRR_DIR/bgpd; scripts/deps.sh installs Debian's frr)"
-		log_test "$name"
-		return
-	fi
-	# Not in $(...): the lab registers namespaces and daemons.
-	if ! evpn_lab $N >"$VXT_TMP/lab.msg" 2>&1; then
-		check_err 1 "lab setup: $(tail -n 3 "$VXT_TMP/lab.msg" | tr '\n' ' ')"
-		log_test "$name"
-		return
-	fi
+	evpn_test_lab $N || { log_test "$name"; return; }
 	if ! wait_converged 1 2 3 4; then
 		check_err 1 "not converged within ${CONVERGE_S}s: $(vtysh_in "$(vtep_ns 1)" -c 'show bgp l2vpn evpn summary' | tail -3 | tr '\n' ' ')"
 		log_test "$name"

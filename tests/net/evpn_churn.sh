@@ -113,16 +113,7 @@ churn_all()
 	local name="EVPN churn: MACs moving between two VTEPs at ~$RATE changes/s for ${CHURN_S}s; stable MACs never missing, every vxbpf equals its kernel"
 	local dir per_tick blocks b side t0 t1 t_end next d moves=0 n out min1 min2 samples i
 
-	if ! frr_available; then
-		skip "FRR is not installed ($FRR_DIR/bgpd; scripts/deps.sh installs Debian's frr)"
-		log_test "$name"
-		return
-	fi
-	if ! evpn_lab $N >"$VXT_TMP/lab.msg" 2>&1; then
-		check_err 1 "lab setup: $(tail -n 3 "$VXT_TMP/lab.msg" | tr '\n' ' ')"
-		log_test "$name"
-		return
-	fi
+	evpn_test_lab $N || { log_test "$name"; return; }
 	wait_converged 1 2 3 || { check_err 1 "not converged within ${CONVERGE_S}s"; log_test "$name"; return; }
 	vxt_tmpdir dir
 

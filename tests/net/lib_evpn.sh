@@ -226,6 +226,22 @@ evpn_lab()
 	done
 }
 
+# evpn_test_lab N: the lab of N VTEPs for a test. Not called in $(...):
+# the lab registers namespaces and daemons. Returns 1 having said why
+# (skip where FRR is missing, a failure where the setup failed); the
+# caller logs the test.
+evpn_test_lab()
+{
+	if ! frr_available; then
+		skip "FRR is not installed ($FRR_DIR/bgpd; scripts/deps.sh installs Debian's frr)"
+		return 1
+	fi
+	if ! evpn_lab "$1" >"$VXT_TMP/lab.msg" 2>&1; then
+		check_err 1 "lab setup: $(tail -n 3 "$VXT_TMP/lab.msg" | tr '\n' ' ')"
+		return 1
+	fi
+}
+
 # ---- convergence, shared by tests/net/evpn.sh and scripts/demo-evpn.sh
 
 CONVERGE_S=${CONVERGE_S:-40}
