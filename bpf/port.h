@@ -27,9 +27,9 @@ static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 
 	struct vxbpf_fdb_val *f;
 	__u64 now;
 
-	/* Not a station's address: the bridge drops it, as before. */
+	/* Not a station's address: the bridge drops it (br_handle_frame). */
 	if (mac_is_multicast(src) || mac_is_zero(src))
-		return true;
+		return false;
 	mac_copy(k.mac, src);
 	f = bpf_map_lookup_elem(&vxbpf_fdb, &k);
 	if (!f || !(f->flags & VXBPF_FDB_LOCAL) || f->ifindex != ifindex)

@@ -307,7 +307,7 @@ static int confirm(void *ctx, int kind, __u32 vni, const __u8 *mac, const struct
 		return r < 0 ? r : MIRROR_HAS;
 	}
 	if (kind == MIRROR_LOCAL)
-		return n.ifindex == (int)port ? MIRROR_HAS : MIRROR_GONE;
+		return n.ifindex == (int)port ? MIRROR_HAS : MIRROR_ELSEWHERE;
 	/* The answer carries the MAC's first remote only. */
 	if (n.has_dst && !addr_cmp(&n.dst, ip))
 		return MIRROR_HAS;
@@ -815,6 +815,7 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 				mirror_log(m->verbose, "%s neigh_suppress %s: resync", d->name,
 					   l.neigh_suppress ? "on" : "off");
 				m->resync = true;
+				m->retry_at = 0; /* our devices changed: now */
 			}
 			return MNL_CB_OK;
 		}
@@ -823,14 +824,18 @@ static int ev_cb(const struct nlmsghdr *nlh, void *data)
 			mirror_log(m->verbose, "%s %s: resync", d->name,
 			    l.type == RTM_DELLINK ? "deleted" : "changed");
 			m->resync = true;
+			m->retry_at = 0; /* our devices changed: now */
 		} else if (!d && l.type == RTM_NEWLINK &&
 			   (d = dev_by_name(m, l.name)) && !d->ifindex) {
 			mirror_log(m->verbose, "%s appeared: resync", d->name);
 			m->resync = true;
+			m->retry_at = 0; /* our devices changed: now */
 		}
 		return MNL_CB_OK;
 	}
-	if (m->resync)
+	/* A resync to come redoes everything; one that waits out a back-off
+	 * (a full map) may wait a minute: meanwhile what fits is applied. */
+	if (m->resync && !m->retry_at)
 		return MNL_CB_OK;
 	err = mirror_parse_neigh(nlh, &n);
 	if (err < 0)
@@ -907,7 +912,8 @@ static int events(struct mirror *m)
 			m->resync = true;
 		}
 	}
-	if (!err && a.changes && !m->resync)
+	/* Not when a resync comes next anyway; during a back-off, yes. */
+	if (!err && a.changes && !(m->resync && !m->retry_at))
 		err = cfg_commit(&cfg);
 	cfg_free(&cfg);
 	return err;
@@ -991,6 +997,7 @@ int run_mirror(const struct vx_cmd *c)
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP) {
 					m->resync = true;
+					m->retry_at = 0; /* asked for: now */
 				} else {
 					mirror_log(m->verbose, "signal %u: exiting, maps stay", si.ssi_signo);
 					break;
@@ -1003,7 +1010,8 @@ int run_mirror(const struct vx_cmd *c)
 			 * resync starts over from the kernel's tables. */
 			err = events(m);
 			if (err) {
-				vx_warn("mirror: changes not applied; resync in a second");
+				vx_warn("mirror: changes not applied; a resync follows%s",
+					m->retry_at ? " after the back-off" : "");
 				m->resync = true;
 				err = 0;
 			}
@@ -1015,6 +1023,7 @@ int run_mirror(const struct vx_cmd *c)
 			if (ports_read(m) > 0) {
 				mirror_log(m->verbose, "vxbpf ports changed: resync");
 				m->resync = true;
+				m->retry_at = 0;
 			}
 			/* A bridge ages a MAC it has not seen for 300 s by default:
 			 * a second is well within any ageing set in practice. */

@@ -99,6 +99,7 @@ enum mirror_has {
 	MIRROR_GONE = 0,   /* it has no such entry */
 	MIRROR_HAS = 1,	   /* it has exactly that one */
 	MIRROR_UNSURE = 2, /* it cannot tell (a MAC with several remotes) */
+	MIRROR_ELSEWHERE = 3, /* MIRROR_LOCAL: the bridge has it on another port */
 };
 
 /* A local port of vxbpf: ifindex -> VNI (from the ports map). */

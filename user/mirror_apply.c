@@ -226,10 +226,13 @@ static const char *dst_words(const struct vxbpf_addr *dst, __u16 port,
 static const struct mport *port_of(struct mirror_apply *a, __u32 ifindex);
 
 /*
- * Does the bridge have mac on the local port of our entry v? Then the
- * kernel sends the MAC's frames there, whatever the vxlan device's own
- * table holds: zebra leaves a moved-in MAC's remote entry in it. Asked of
- * the kernel (the bridge may have aged the MAC out; vxbpf keeps it).
+ * Is our local entry v of mac still the one? The bridge sends a MAC's
+ * frames to the port it has it on, whatever the vxlan device's own table
+ * holds: zebra leaves a moved-in MAC's remote entry in it. Only the
+ * bridge's word that the MAC is on another port (the vxlan device's,
+ * another port's) gives it up: a MAC the bridge has aged out, or that it
+ * cannot be asked about (a VLAN-filtering bridge, an error), the bridge
+ * would flood to the port, so the port keeps it.
  */
 static bool bridge_holds(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 			 const struct vxbpf_fdb_val *v)
@@ -242,8 +245,8 @@ static bool bridge_holds(struct mirror_apply *a, __u32 vni, const __u8 *mac,
 	p = port_of(a, v->ifindex);
 	if (!p || p->vni != vni)
 		return false;
-	return a->confirm(a->confirm_ctx, MIRROR_LOCAL, vni, mac, NULL, v->ifindex) ==
-	       MIRROR_HAS;
+	return a->confirm(a->confirm_ctx, MIRROR_LOCAL, vni, mac, NULL, v->ifindex) !=
+	       MIRROR_ELSEWHERE;
 }
 
 /* Delete remote dst of (vni, mac) if it is ours, with the cfg's rules. */
@@ -499,13 +502,16 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 	if (!vni_mirrored(a, p->vni))
 		return 0;
 	/*
-	 * The bridge ages out a VM whose traffic the fast path carries (the
-	 * bridge never sees it): that is no reason to send the VM's frames
-	 * back to the slow path and flood them. The entry goes when the MAC
-	 * shows up elsewhere or the port leaves vxbpf.
+	 * Gone from the bridge (aged out, deleted, the port flushed): the
+	 * bridge floods the MAC's frames now, and vxbpf hands them to it. The
+	 * fast path keeps a VM it carries in the bridge (mirror_bridge.c),
+	 * and a VM that speaks again is learned from its next frame
+	 * (port_src_known()).
 	 */
-	if (n->type == RTM_DELNEIGH)
-		return 0;
+	if (n->type == RTM_DELNEIGH) {
+		err = local_del(a, p->vni, n->lladdr, p->ifindex);
+		return err < 0 ? err : 0;
+	}
 
 	have = fdb_get(a, p->vni, n->lladdr, &v);
 	if (have < 0)
@@ -721,7 +727,7 @@ static int sweep_keep(struct mirror_apply *a, const struct doomed *d)
 		a->confirmed++;
 		return 1;
 	}
-	if (has == MIRROR_GONE)
+	if (has == MIRROR_GONE || has == MIRROR_ELSEWHERE)
 		return 0;
 	skey(&k, d->kind, d->vni, d->kind == SEEN_NEIGH ? NULL : d->mac,
 	     d->kind == SEEN_LOCAL ? NULL : &d->ip);
@@ -769,11 +775,6 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 			continue;
 		if (a->seen && (local ? seen(a, SEEN_LOCAL, vni, k->mac, NULL) :
 					seen(a, SEEN_REMOTE, vni, k->mac, &fv->dst)))
-			continue;
-		/* Aged out of the bridge while on a vxbpf port: kept (see
-		 * mirror_local). */
-		if (a->seen && local && port_of(a, fv->ifindex) &&
-		    port_of(a, fv->ifindex)->vni == vni)
 			continue;
 		err = doomed_push(&v, &n, &cap, local ? SEEN_LOCAL : SEEN_REMOTE, vni, k->mac,
 				  &fv->dst, local ? fv->ifindex : 0);

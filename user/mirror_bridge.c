@@ -2,9 +2,9 @@
 /*
  * Keeping the kernel's bridge in step with the fast path. A VM's frames
  * that vxbpf carries never cross the bridge, which then ages the VM's MAC
- * out of its FDB: mirror drops nothing for it (mirror_local), but an EVPN
- * control plane reading the bridge (zebra) withdraws the MAC's route, and
- * every other VTEP floods towards it from then on.
+ * out of its FDB: an EVPN control plane reading the bridge (zebra)
+ * withdraws the MAC's route, every other VTEP floods towards it from then
+ * on, and mirror drops the local entry (mirror_local).
  *
  * The fast path carries a port's frames only once the bridge has learned
  * their source on that port (the first ones go through the bridge,
@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
@@ -73,6 +74,9 @@ static int touch_one(struct mnl_socket *nl, unsigned *seq, const struct vxbpf_ac
 	struct ndmsg *ndm;
 	int len;
 
+	/* What an earlier request left would pass for this one's answer. */
+	while (recv(mnl_socket_get_fd(nl), buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
 	nlh->nlmsg_type = RTM_NEWNEIGH;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = ++*seq;

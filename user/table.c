@@ -388,22 +388,26 @@ int tbl_commit_deletes(struct tbl *t)
 int tbl_rollback(struct tbl *t)
 {
 	size_t i;
-	int err, failed = 0;
+	int err, failed = 0, pass;
 
-	for (i = t->n; i-- > 0;) {
-		struct tbl_ent *e = t->list[i];
+	/* The keys this commit added go first: a full map then has room
+	 * again for the ones its deletes (written first) took out. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = t->n; i-- > 0;) {
+			struct tbl_ent *e = t->list[i];
 
-		if (!e->written)
-			continue;
-		if (e->orig_present)
-			err = bpf_map_update_elem(t->fd, tbl_key(t, e),
-						  tbl_orig(t, e), BPF_ANY);
-		else
-			err = bpf_map_delete_elem(t->fd, tbl_key(t, e));
-		if (err && err != -ENOENT)
-			failed++;
-		else
-			e->written = 0;
+			if (!e->written || e->orig_present != (pass == 1))
+				continue;
+			if (e->orig_present)
+				err = bpf_map_update_elem(t->fd, tbl_key(t, e),
+							  tbl_orig(t, e), BPF_ANY);
+			else
+				err = bpf_map_delete_elem(t->fd, tbl_key(t, e));
+			if (err && err != -ENOENT)
+				failed++;
+			else
+				e->written = 0;
+		}
 	}
 	return failed;
 }

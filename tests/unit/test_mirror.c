@@ -666,12 +666,15 @@ Test(mirror_apply, local_port_entries)
 	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
 	cr_assert_eq(v.flags, VXBPF_FDB_LOCAL | VXBPF_FDB_MIRRORED);
 	cr_assert_eq(v.ifindex, 1);
-	/* The bridge ages it out (it never sees the fast path's traffic):
-	 * the entry stays, or the VM's frames would be flooded. */
+	/* Gone from the bridge (aged out: the fast path refreshes what it
+	 * carries): the bridge floods the MAC's frames, vxbpf hands them
+	 * to it. */
 	n.type = RTM_DELNEIGH;
 	cr_assert_eq(mirror_local(&AP, &n), 0);
-	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1, "aged-out bridge entry removed");
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 0, "an entry the bridge dropped kept");
 	n.type = RTM_NEWNEIGH;
+	cr_assert_eq(mirror_local(&AP, &n), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
 	/* The port's own MAC (permanent) is not a VM. */
 	n = NB(brfdb_1);
 	n.ifindex = 1;
@@ -825,11 +828,11 @@ Test(mirror_apply, sweep_asks_the_kernel)
  * The bridge and the vxlan device disagree about a MAC. zebra leaves a
  * moved-in MAC's remote entry in the vxlan device's table while the bridge
  * has learned the MAC on a local port; the kernel sends its frames to the
- * port. The stub is the kernel: the bridge has aa:01 on port 1 while
- * `here`, and the vxlan device has `self` for it.
+ * port. The stub is the kernel: where the bridge has aa:01, and the
+ * vxlan device's entry `self` for it.
  */
 struct kernel_stub {
-	bool here;
+	int where; /* the bridge has aa:01: 0 nowhere, 1 on port 1, 2 elsewhere */
 	struct mneigh self;
 	int asked_local, asked_remote;
 };
@@ -837,13 +840,14 @@ struct kernel_stub {
 static int kernel_stub(void *ctx, int kind, __u32 vni, const __u8 *mac,
 		       const struct vxbpf_addr *ip, __u32 port)
 {
+	static const int local[] = { MIRROR_GONE, MIRROR_HAS, MIRROR_ELSEWHERE };
 	struct kernel_stub *k = ctx;
 	int err;
 
 	(void)ip;
 	if (kind == MIRROR_LOCAL) {
 		k->asked_local++;
-		return k->here && port == 1 ? MIRROR_HAS : MIRROR_GONE;
+		return port == 1 ? local[k->where] : MIRROR_ELSEWHERE;
 	}
 	k->asked_remote++;
 	if (kind != MIRROR_REMOTE || memcmp(mac, k->self.lladdr, 6))
@@ -857,7 +861,7 @@ Test(mirror_apply, bridge_port_beats_vxlan_entry)
 {
 	struct mport p = { .ifindex = 1, .vni = 100 }; /* lo: exists */
 	struct vxbpf_port_val pv = { .vni = 100 };
-	struct kernel_stub k = { .here = true };
+	struct kernel_stub k = { .where = 1 };
 	struct mneigh self, br;
 	struct vxbpf_fdb_val v;
 	__u32 lo = 1;
@@ -885,10 +889,17 @@ Test(mirror_apply, bridge_port_beats_vxlan_entry)
 	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
 	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
 	cr_assert(v.flags & VXBPF_FDB_LOCAL, "a stale vxlan entry took a local MAC");
-	cr_assert_eq(k.asked_local, 1);
+	/* The bridge cannot tell (aged out, VLAN filtering): it would flood
+	 * to the port, which stays too. */
+	k.where = 0;
+	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	cr_assert(v.flags & VXBPF_FDB_LOCAL, "a MAC the bridge does not know left the port");
+	cr_assert_eq(k.asked_local, 2);
 
 	/* The VM moves on to 192.0.2.9: zebra writes the vxlan entry first,
 	 * while the bridge still has the MAC here: kept... */
+	k.where = 1;
 	self.dst = A("192.0.2.9");
 	k.self = self;
 	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
@@ -897,7 +908,7 @@ Test(mirror_apply, bridge_port_beats_vxlan_entry)
 	/* ...then the bridge's entry moves onto the vxlan device (ifindex
 	 * 2): the local entry goes and the vxlan device's, passed over
 	 * above and not notified again, is copied. */
-	k.here = false;
+	k.where = 2;
 	br.ifindex = 2;
 	cr_assert_eq(mirror_local(&AP, &br), 0);
 	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1, "the MAC lost");
@@ -905,12 +916,12 @@ Test(mirror_apply, bridge_port_beats_vxlan_entry)
 	cr_assert_eq(same(&v.dst, "192.0.2.9"), 0);
 	cr_assert_eq(k.asked_remote, 1);
 
-	/* A stale local entry the bridge no longer has (aged out, vxbpf
-	 * kept it) gives way to the vxlan device's entry at once. */
+	/* Back on port 1, then the vxlan entry comes while the bridge has
+	 * the MAC elsewhere (its move not notified yet): the vxlan entry. */
 	br.ifindex = 1;
-	k.here = true;
+	k.where = 1;
 	cr_assert_eq(mirror_local(&AP, &br), 0);
-	k.here = false;
+	k.where = 2;
 	self.dst = A("192.0.2.2");
 	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
 	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
