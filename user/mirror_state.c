@@ -79,6 +79,7 @@ void mirror_state_remove(void)
 		return;
 	snprintf(path, sizeof(path), "%s/mirror-%d", dir, (int)getpid());
 	unlink(path);
+	rmdir(dir); /* the last daemon of these maps: nothing left behind */
 }
 
 /* One daemon's file into *s (devices into devs); 0 or -errno. */
