@@ -25,24 +25,9 @@ source "$REPO_ROOT/tests/net/lib_evpn.sh"
 require_root
 require_cmd ip bridge ping jq tcpdump
 
-STEP=0
-BOLD= NORM=
-[[ -t 1 ]] && BOLD=$'\033[1m' NORM=$'\033[0m'
-step()
-{
-	STEP=$((STEP + 1))
-	printf '\n%s[%d] %s%s\n' "$BOLD" "$STEP" "$*" "$NORM"
-}
-
-# show CMD...: print the command, then run it (indented output).
-show()
-{
-	printf '  $ %s\n' "$*"
-	"$@" 2>&1 | sed 's/^/    /'
-	return "${PIPESTATUS[0]}"
-}
-
-die() { printf '\ndemo-evpn: %s\n' "$*" >&2; exit 1; }
+DEMO_NAME=demo-evpn
+# shellcheck source=lib_demo.sh
+source "$REPO_ROOT/scripts/lib_demo.sh"
 
 [[ -x $VXBPF ]] || die "$VXBPF not built (make build/vxbpf)"
 frr_available || die "FRR is not installed ($FRR_DIR/bgpd): scripts/deps.sh installs Debian's frr"

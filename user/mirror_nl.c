@@ -196,31 +196,28 @@ struct linkinfo {
 	const struct nlattr *kind, *data, *slave_kind, *slave_data;
 };
 
+/* Keep a in *slot if it has type t's shape. */
+static int keep(const struct nlattr *a, enum mnl_attr_data_type t, const struct nlattr **slot)
+{
+	if (check(a, t))
+		return MNL_CB_ERROR;
+	*slot = a;
+	return MNL_CB_OK;
+}
+
 static int linkinfo_cb(const struct nlattr *a, void *data)
 {
 	struct linkinfo *li = data;
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_INFO_KIND:
-		if (check(a, MNL_TYPE_NUL_STRING))
-			return MNL_CB_ERROR;
-		li->kind = a;
-		break;
+		return keep(a, MNL_TYPE_NUL_STRING, &li->kind);
 	case IFLA_INFO_DATA:
-		if (check(a, MNL_TYPE_NESTED))
-			return MNL_CB_ERROR;
-		li->data = a;
-		break;
+		return keep(a, MNL_TYPE_NESTED, &li->data);
 	case IFLA_INFO_SLAVE_KIND:
-		if (check(a, MNL_TYPE_NUL_STRING))
-			return MNL_CB_ERROR;
-		li->slave_kind = a;
-		break;
+		return keep(a, MNL_TYPE_NUL_STRING, &li->slave_kind);
 	case IFLA_INFO_SLAVE_DATA:
-		if (check(a, MNL_TYPE_NESTED))
-			return MNL_CB_ERROR;
-		li->slave_data = a;
-		break;
+		return keep(a, MNL_TYPE_NESTED, &li->slave_data);
 	}
 	return MNL_CB_OK;
 }
