@@ -51,23 +51,10 @@
 #define BATCH_MAX 65536	     /* events applied per commit at most */
 #define RESYNC_TRIES 5	     /* link dumps interrupted in a row at most */
 #define RECHECK_S 2.0	     /* seconds before a resync settles unsure entries */
-
-struct mdev {
-	char name[IF_NAMESIZE];
-	int ifindex; /* 0: not present */
-	bool bridge;
-	bool usable; /* a vxlan device we mirror now */
-	bool up;
-	__u32 vni;   /* the VNI mirrored from it, 0 = none */
-	/* Where the VNI's neighbours are: the vxlan device (its proxy), or
-	 * with neigh_suppress on its bridge port, the bridge (suppress). */
-	int neigh_if;
-	bool suppress;
-	struct mlink link;
-};
+#define NOLEARN_MAX 64	     /* ports with learning off warned about */
 
 struct mirror {
-	struct mdev dev[MIRROR_DEVS_MAX];
+	struct mirror_dev dev[MIRROR_DEVS_MAX];
 	int n;
 	bool once, verbose, started;
 	struct vx_maps maps;
@@ -84,6 +71,8 @@ struct mirror {
 	double recheck_at; /* a resync then, to settle the suspects; 0: none */
 	double retry_at, backoff; /* after a failed resync: not before then */
 	struct mirror_state st;   /* published for `vxbpf status` */
+	int nolearn[NOLEARN_MAX]; /* ports warned about: learning off */
+	int n_nolearn;
 	char devnames[MIRROR_DEVS_MAX * (IF_NAMESIZE + 1)];
 };
 
@@ -93,26 +82,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct mdev *dev_by_index(struct mirror *m, int ifindex)
-{
-	int i;
-
-	for (i = 0; i < m->n; i++)
-		if (m->dev[i].ifindex == ifindex)
-			return &m->dev[i];
-	return NULL;
-}
-
-static struct mdev *dev_by_name(struct mirror *m, const char *name)
-{
-	int i;
-
-	for (i = 0; i < m->n; i++)
-		if (!strcmp(m->dev[i].name, name))
-			return &m->dev[i];
-	return NULL;
 }
 
 /* ---- sockets ------------------------------------------------------------- */
@@ -170,9 +139,8 @@ static void sock_drain(struct mnl_socket *nl, char *buf, size_t len)
 static int dump(struct mirror *m, struct nlmsghdr *req, mnl_cb_t cb,
 		void *data, bool *intr)
 {
-	const struct nlmsghdr *h;
 	unsigned seq = ++m->seq; /* a callback's single get takes the next */
-	int len, ret, left;
+	int len, ret;
 
 	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req->nlmsg_seq = seq;
@@ -183,14 +151,9 @@ static int dump(struct mirror *m, struct nlmsghdr *req, mnl_cb_t cb,
 		len = mnl_socket_recvfrom(m->dump, m->buf, RECV_BUF);
 		if (len < 0)
 			return -errno;
-		left = len;
-		for (h = (const struct nlmsghdr *)m->buf; mnl_nlmsg_ok(h, left);
-		     h = mnl_nlmsg_next(h, &left))
-			if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-				*intr = true;
-		ret = mnl_cb_run(m->buf, len, seq, m->dump_portid, cb, data);
+		ret = mirror_dump_read(m->buf, len, seq, m->dump_portid, cb, data, intr);
 		if (ret < 0)
-			return -errno;
+			return ret;
 		if (ret == MNL_CB_STOP)
 			return 0;
 	}
@@ -239,7 +202,7 @@ static int kernel_get(struct mirror *m, struct nlmsghdr *req, struct mneigh *out
 	return 1;
 }
 
-static struct mdev *dev_by_vni(struct mirror *m, __u32 vni)
+static struct mirror_dev *dev_by_vni(struct mirror *m, __u32 vni)
 {
 	int i;
 
@@ -265,7 +228,7 @@ static int confirm(void *ctx, int kind, __u32 vni, const __u8 *mac, const struct
 {
 	struct confirm_ctx *cc = ctx;
 	struct mirror *m = cc->m;
-	struct mdev *d = dev_by_vni(m, vni);
+	struct mirror_dev *d = dev_by_vni(m, vni);
 	char req[256];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
 	struct ndmsg *ndm;
@@ -306,8 +269,11 @@ static int confirm(void *ctx, int kind, __u32 vni, const __u8 *mac, const struct
 		r = mirror_neigh(cc->a, vni, &n);
 		return r < 0 ? r : MIRROR_HAS;
 	}
-	if (kind == MIRROR_LOCAL)
+	if (kind == MIRROR_LOCAL) {
+		if (n.flags_ext & NTF_EXT_LOCKED)
+			return MIRROR_GONE; /* not authorised: the bridge drops it */
 		return n.ifindex == (int)port ? MIRROR_HAS : MIRROR_ELSEWHERE;
+	}
 	/* The answer carries the MAC's first remote only. */
 	if (n.has_dst && !addr_cmp(&n.dst, ip))
 		return MIRROR_HAS;
@@ -377,25 +343,73 @@ static int ports_read(struct mirror *m)
 struct sync_ctx {
 	struct mirror *m;
 	struct mirror_apply *a;
-	struct mdev *d; /* the device being dumped */
+	struct mirror_dev *d; /* the device being dumped */
 	int err;
 	size_t n;
+	struct { int ifindex, master; } nolearn[NOLEARN_MAX]; /* ports, learning off */
+	size_t n_nolearn;
 };
+
+static bool port_known(const struct mirror *m, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_ports; i++)
+		if (m->ports[i].ifindex == (__u32)ifindex)
+			return true;
+	return false;
+}
 
 static int link_dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct sync_ctx *s = data;
 	struct mlink l;
-	struct mdev *d;
+	struct mirror_dev *d;
 
 	if (mirror_parse_link(nlh, &l) || l.port_msg)
 		return MNL_CB_OK;
-	d = dev_by_name(s->m, l.name);
+	if (l.has_brport && !l.brport_learning && l.has_master &&
+	    s->n_nolearn < ARRAY_SIZE(s->nolearn) && port_known(s->m, l.ifindex)) {
+		s->nolearn[s->n_nolearn].ifindex = l.ifindex;
+		s->nolearn[s->n_nolearn++].master = l.master;
+	}
+	d = mirror_dev_by_name(s->m->dev, s->m->n, l.name);
 	if (!d)
 		return MNL_CB_OK;
 	d->ifindex = l.ifindex;
 	d->link = l;
 	return MNL_CB_OK;
+}
+
+/*
+ * A vxbpf port in one of our bridges with `learning off`: the bridge never
+ * learns its VMs, so their frames are never known on the fast path and
+ * always take the bridge (tx_src_learn). Said once per port.
+ */
+static void warn_nolearn(struct mirror *m, const struct sync_ctx *s)
+{
+	struct mirror_dev *br;
+	char name[IF_NAMESIZE];
+	size_t i, j;
+	int now[NOLEARN_MAX], n_now = 0;
+
+	for (i = 0; i < s->n_nolearn; i++) {
+		bool told = false;
+
+		br = mirror_dev_by_index(m->dev, m->n, s->nolearn[i].master);
+		if (!br || !br->bridge)
+			continue;
+		now[n_now++] = s->nolearn[i].ifindex;
+		for (j = 0; j < (size_t)m->n_nolearn; j++)
+			told |= m->nolearn[j] == s->nolearn[i].ifindex;
+		if (!told)
+			vx_warn("mirror: port %s has learning off in %s: the bridge never learns its "
+				"MACs, so their frames take the bridge, not the fast path "
+				"(bridge link set dev %s learning on)",
+				if_indextoname(s->nolearn[i].ifindex, name) ?: "?", br->name, name);
+	}
+	memcpy(m->nolearn, now, sizeof(now));
+	m->n_nolearn = n_now;
 }
 
 static void note_err(struct sync_ctx *s, int err)
@@ -469,16 +483,49 @@ static int vni_scan_cb(const void *key, const void *val, void *ctx)
 {
 	struct sync_ctx *s = ctx;
 	const struct vxbpf_vni_cfg *v = val;
-	struct mdev *d;
+	struct mirror_dev *d;
 
 	if (!(v->flags & VXBPF_VNI_MIRRORED))
 		return 0;
-	d = dev_by_index(s->m, v->mirror_ifindex);
+	d = mirror_dev_by_index(s->m->dev, s->m->n, v->mirror_ifindex);
 	if (d && !d->bridge && d->vni != *(const __u32 *)key && !d->usable)
 		return 0;
 	if (d && !d->bridge && (!d->usable || d->vni != *(const __u32 *)key))
 		return mirror_vni_drop(s->a, *(const __u32 *)key,
 				       v->mirror_ifindex);
+	return 0;
+}
+
+/*
+ * The link dump: our devices by name. A change of any link interrupts it
+ * (NLM_F_DUMP_INTR); only our devices matter, and a few more tries find
+ * them whole. Still interrupted after those, the last one is used: a
+ * device it missed is waited for (or, at start, not found), and the event
+ * of whatever changed brings a resync.
+ */
+static int links_read(struct mirror *m, struct sync_ctx *s, char *req, bool *intr)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int tries, err;
+
+	for (tries = 1; tries <= RESYNC_TRIES; tries++) {
+		nlh = mnl_nlmsg_put_header(req);
+		nlh->nlmsg_type = RTM_GETLINK;
+		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		ifi->ifi_family = AF_UNSPEC;
+		*intr = false;
+		s->n_nolearn = 0;
+		err = dump(m, nlh, link_dump_cb, s, intr);
+		if (err) {
+			vx_err("cannot list links: %s", vx_strerror(err));
+			return err;
+		}
+		if (!*intr)
+			return 0;
+		mirror_log(m->verbose, "the link dump was interrupted by a change (try %d of %d)",
+			   tries, RESYNC_TRIES);
+	}
 	return 0;
 }
 
@@ -514,30 +561,11 @@ static int resync_once(struct mirror *m, bool *intr)
 	a.ports = m->ports;
 	a.n_ports = m->n_ports;
 
-	{
-		struct nlmsghdr *nlh;
-		struct ifinfomsg *ifi;
-		int tries;
-
-		/* A change of any link interrupts the link dump: only our
-		 * devices matter, and a few more tries find them whole. */
-		for (tries = 0; tries < RESYNC_TRIES; tries++) {
-			nlh = mnl_nlmsg_put_header(req);
-			nlh->nlmsg_type = RTM_GETLINK;
-			ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-			ifi->ifi_family = AF_UNSPEC;
-			*intr = false;
-			err = dump(m, nlh, link_dump_cb, &s, intr);
-			if (err) {
-				vx_err("cannot list links: %s", vx_strerror(err));
-				return err;
-			}
-			if (!*intr)
-				break;
-		}
-	}
+	err = links_read(m, &s, req, intr);
+	if (err)
+		return err;
 	for (i = 0; i < m->n; i++) {
-		struct mdev *d = &m->dev[i];
+		struct mirror_dev *d = &m->dev[i];
 		struct vx_cmd c;
 		char why[256];
 
@@ -586,6 +614,7 @@ static int resync_once(struct mirror *m, bool *intr)
 			}
 	}
 
+	warn_nolearn(m, &s);
 	cfg_init(&cfg, &m->maps);
 	mirror_seen_init(&seen);
 	mirror_seen_init(&next_suspects);
@@ -608,7 +637,7 @@ static int resync_once(struct mirror *m, bool *intr)
 	if (err)
 		goto out;
 	for (i = 0; i < m->n && !err; i++) {
-		struct mdev *d = &m->dev[i];
+		struct mirror_dev *d = &m->dev[i];
 
 		if (!d->usable)
 			continue;
@@ -629,7 +658,7 @@ static int resync_once(struct mirror *m, bool *intr)
 	 * gone. */
 	*intr = false;
 	for (i = 0; i < m->n && !err; i++) {
-		struct mdev *d = &m->dev[i];
+		struct mirror_dev *d = &m->dev[i];
 		static const __u8 fams[] = { AF_INET, AF_INET6 };
 		size_t f;
 
@@ -728,10 +757,8 @@ static void state_publish(struct mirror *m)
 }
 
 /*
- * A resync that fails is retried; one that failed on a full map (E2BIG:
- * the kernel holds more than the map takes) waits longer each time, up to
- * a minute, rather than redoing a whole resync every second for nothing.
- * What did not fit stays with the kernel, which still carries it.
+ * A resync that fails is retried after mirror_backoff(). What did not fit
+ * a full map stays with the kernel, which still carries it.
  */
 static void resync_done(struct mirror *m, int err)
 {
@@ -741,10 +768,7 @@ static void resync_done(struct mirror *m, int err)
 		state_publish(m);
 		return;
 	}
-	if (err == -E2BIG)
-		m->backoff = m->backoff ? (m->backoff * 2 > 60 ? 60 : m->backoff * 2) : 2;
-	else
-		m->backoff = 1;
+	m->backoff = mirror_backoff(m->backoff, err);
 	vx_warn("mirror: resync failed%s; retrying in %.0f s",
 		err == -E2BIG ? " (a vxbpf map is full; see `vxbpf status`)" : "", m->backoff);
 	m->retry_at = now_s() + m->backoff;
@@ -760,119 +784,6 @@ static void resync_or_back_off(struct mirror *m)
 
 /* ---- events -------------------------------------------------------------- */
 
-struct ev_ctx {
-	struct mirror *m;
-	struct mirror_apply *a;
-	size_t n;
-};
-
-static bool link_changed(const struct mdev *d, const struct mlink *l)
-{
-	const struct mlink *o = &d->link;
-
-	if (d->bridge)
-		return (o->ifi_flags ^ l->ifi_flags) & IFF_UP;
-	/* Everything that makes up the vni entry, and up/down. */
-	return ((o->ifi_flags ^ l->ifi_flags) & IFF_UP) || o->id != l->id ||
-	       o->has_master != l->has_master || o->master != l->master ||
-	       o->neigh_suppress != l->neigh_suppress ||
-	       addr_cmp(&o->local, &l->local) || o->family != l->family ||
-	       o->port != l->port || o->port_min != l->port_min ||
-	       o->port_max != l->port_max || o->ttl != l->ttl ||
-	       o->tos != l->tos || o->df != l->df ||
-	       o->ttl_inherit != l->ttl_inherit || o->learning != l->learning ||
-	       o->proxy != l->proxy || o->l2miss != l->l2miss ||
-	       o->l3miss != l->l3miss || o->udp_csum != l->udp_csum ||
-	       o->udp6zerocsumtx != l->udp6zerocsumtx ||
-	       o->udp6zerocsumrx != l->udp6zerocsumrx ||
-	       o->ageing != l->ageing || o->external != l->external ||
-	       o->vnifilter != l->vnifilter || o->label != l->label ||
-	       o->gbp != l->gbp || o->gpe != l->gpe || o->remcsum != l->remcsum || o->rsc != l->rsc ||
-	       strcmp(o->kind, l->kind);
-}
-
-static int ev_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct ev_ctx *e = data;
-	struct mirror *m = e->m;
-	struct mdev *d;
-	struct mlink l;
-	struct mneigh n;
-	int err = 0;
-
-	e->n++;
-	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK) {
-		err = mirror_parse_link(nlh, &l);
-		if (err < 0)
-			goto malformed;
-		if (err)
-			return MNL_CB_OK;
-		d = dev_by_index(m, l.ifindex);
-		if (l.port_msg) {
-			/* A bridge port's flags: neigh_suppress is ours. */
-			if (d && !d->bridge && l.type == RTM_NEWLINK && l.has_brport &&
-			    l.neigh_suppress != d->link.neigh_suppress) {
-				mirror_log(m->verbose, "%s neigh_suppress %s: resync", d->name,
-					   l.neigh_suppress ? "on" : "off");
-				m->resync = true;
-				m->retry_at = 0; /* our devices changed: now */
-			}
-			return MNL_CB_OK;
-		}
-		if (d && (l.type == RTM_DELLINK || strcmp(l.name, d->name) ||
-			  link_changed(d, &l))) {
-			mirror_log(m->verbose, "%s %s: resync", d->name,
-			    l.type == RTM_DELLINK ? "deleted" : "changed");
-			m->resync = true;
-			m->retry_at = 0; /* our devices changed: now */
-		} else if (!d && l.type == RTM_NEWLINK &&
-			   (d = dev_by_name(m, l.name)) && !d->ifindex) {
-			mirror_log(m->verbose, "%s appeared: resync", d->name);
-			m->resync = true;
-			m->retry_at = 0; /* our devices changed: now */
-		}
-		return MNL_CB_OK;
-	}
-	/* A resync to come redoes everything; one that waits out a back-off
-	 * (a full map) may wait a minute: meanwhile what fits is applied. */
-	if (m->resync && !m->retry_at)
-		return MNL_CB_OK;
-	err = mirror_parse_neigh(nlh, &n);
-	if (err < 0)
-		goto malformed;
-	if (err)
-		return MNL_CB_OK;
-	/* The bridge's own entries carry NDA_MASTER, not NTF_SELF. */
-	if (n.family == AF_BRIDGE && !(n.flags & NTF_SELF)) {
-		if (n.has_master && (d = dev_by_index(m, n.master)) &&
-		    d->bridge && d->up)
-			err = mirror_local(e->a, &n);
-	} else if (n.family == AF_BRIDGE) {
-		if ((n.flags & NTF_SELF) && (d = dev_by_index(m, n.ifindex)) &&
-		    d->usable && d->up)
-			err = mirror_fdb(e->a, d->vni, &n);
-	} else {
-		int i;
-
-		/* Several VNIs may share a bridge's neighbours. */
-		for (i = 0; i < m->n && !err; i++) {
-			d = &m->dev[i];
-			if (d->usable && d->up && d->neigh_if == n.ifindex)
-				err = mirror_neigh(e->a, d->vni, &n);
-		}
-	}
-	if (err)
-		vx_warn("mirror: event not applied: %s; resync", vx_strerror(err));
-	if (err)
-		m->resync = true;
-	return MNL_CB_OK;
-malformed:
-	/* What it said is unknown, so is what changed: start over. */
-	vx_warn("mirror: a notification could not be parsed; resync");
-	m->resync = true;
-	return MNL_CB_OK;
-}
-
 /* Read every queued event, apply them as one batch. */
 static int events(struct mirror *m)
 {
@@ -880,7 +791,7 @@ static int events(struct mirror *m)
 	struct mirror_apply a = { .cfg = &cfg, .verbose = m->verbose,
 				  .warned = &m->warned, .ports = m->ports,
 				  .n_ports = m->n_ports };
-	struct ev_ctx e = { .m = m, .a = &a };
+	struct mirror_events e = { .dev = m->dev, .n = m->n, .a = &a, .verbose = m->verbose };
 	struct confirm_ctx cc = { .m = m, .a = &a };
 	int len, err = 0;
 
@@ -889,7 +800,7 @@ static int events(struct mirror *m)
 	 * kernel is asked which one holds (mirror_apply.c: bridge_holds). */
 	a.confirm = confirm;
 	a.confirm_ctx = &cc;
-	while (e.n < BATCH_MAX) {
+	while (e.msgs < BATCH_MAX) {
 		len = mnl_socket_recvfrom(m->ev, m->buf, RECV_BUF);
 		if (len < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -905,12 +816,12 @@ static int events(struct mirror *m)
 			vx_err("netlink receive: %s", strerror(errno));
 			break;
 		}
-		/* Notifications: seq 0, from the kernel (portid 0). */
-		if (mnl_cb_run(m->buf, len, 0, 0, ev_cb, &e) < 0 &&
-		    errno != ESRCH && errno != EPROTO) {
-			vx_warn("mirror: a malformed notification; resync");
-			m->resync = true;
-		}
+		e.resync_pending = m->resync && !m->retry_at;
+		e.backing_off = m->retry_at;
+		mirror_events_read(&e, m->buf, len);
+		if (e.now)
+			m->retry_at = 0;
+		m->resync |= e.resync;
 	}
 	/* Not when a resync comes next anyway; during a back-off, yes. */
 	if (!err && a.changes && !(m->resync && !m->retry_at))
@@ -954,6 +865,12 @@ int run_mirror(const struct vx_cmd *c)
 	err = sockets_open(m);
 	if (err)
 		goto out;
+	/* SIGHUP asks a running daemon for a resync: one sent while it
+	 * starts (the first resync may take a while) must not kill it. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	if (!m->once)
+		sigprocmask(SIG_BLOCK, &mask, NULL);
 	/* A daemon whose first resync finds a map full keeps following,
 	 * backing off (the kernel carries what does not fit); any other
 	 * failure to start is an error. */
@@ -964,10 +881,8 @@ int run_mirror(const struct vx_cmd *c)
 	err = 0;
 	m->started = true;
 
-	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (sfd < 0) {

@@ -47,7 +47,7 @@ struct mlink {
 	/* As a bridge port (IFLA_INFO_SLAVE_DATA, or IFLA_PROTINFO of an
 	 * AF_BRIDGE message: port_msg, which carries nothing else). */
 	bool port_msg;
-	bool has_brport, neigh_suppress;
+	bool has_brport, neigh_suppress, brport_learning;
 };
 
 /* An RTM_NEWNEIGH/RTM_DELNEIGH of any family. */
@@ -70,7 +70,12 @@ struct mneigh {
 	int master;
 	bool has_nh_id; /* nexthop-group entry: no single dst */
 	bool has_src_vni;
+	__u32 flags_ext; /* NDA_FLAGS_EXT: NTF_EXT_LOCKED ... */
 };
+
+#ifndef NTF_EXT_LOCKED
+#define NTF_EXT_LOCKED (1 << 1) /* Linux 6.2 uapi: a MAC a locked port has not authorised */
+#endif
 
 /*
  * Parse one message. 0: filled; 1: not a message of that kind (other
@@ -159,6 +164,64 @@ int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex);
 
 /* The seen-set table for mirror_apply.seen (memory only). */
 void mirror_seen_init(struct tbl *t);
+
+/* ---- the daemon's devices and its notifications (mirror_events.c) ------ */
+
+/* A device named on the command line: a vxlan device, or a bridge. */
+struct mirror_dev {
+	char name[IF_NAMESIZE];
+	int ifindex; /* 0: not present */
+	bool bridge;
+	bool usable; /* a vxlan device we mirror now */
+	bool up;
+	__u32 vni;   /* the VNI mirrored from it, 0 = none */
+	/* Where the VNI's neighbours are: the vxlan device (its proxy), or
+	 * with neigh_suppress on its bridge port, the bridge (suppress). */
+	int neigh_if;
+	bool suppress;
+	struct mlink link; /* as last dumped */
+};
+
+struct mirror_dev *mirror_dev_by_index(struct mirror_dev *dev, int n, int ifindex);
+struct mirror_dev *mirror_dev_by_name(struct mirror_dev *dev, int n, const char *name);
+
+/* One socket read of notifications, and what it asks of the daemon. */
+struct mirror_events {
+	struct mirror_dev *dev;
+	int n;
+	struct mirror_apply *a; /* where FDB and neighbour changes go */
+	bool resync_pending;	/* one comes next anyway: FDB/neigh events are moot */
+	bool backing_off;	/* the last resync failed; the next waits a while */
+	bool verbose;
+	size_t msgs;		/* notifications read */
+	bool resync;		/* out: start over from the kernel's tables */
+	bool now;		/* out: at once, even in a back-off: our devices changed */
+};
+/*
+ * Apply what the notifications in buf say: a change of one of our devices
+ * (or its bridge port's neigh_suppress) asks for a resync now; FDB and
+ * neighbour changes of our devices go to e->a; one that cannot be applied,
+ * or a message that does not parse, asks for a resync.
+ */
+void mirror_events_read(struct mirror_events *e, const void *buf, size_t len);
+
+/*
+ * Seconds before a failed resync is tried again, after prev (0: the first
+ * failure). A full map (-E2BIG: the kernel holds more than the map takes)
+ * waits longer each time, up to a minute, rather than redoing a whole
+ * resync every second for nothing; any other failure, a second.
+ */
+double mirror_backoff(double prev, int err);
+
+/*
+ * One read of a dump's answer (seq, portid: the request's): cb for every
+ * message. *intr set when the kernel says the dump was interrupted by a
+ * change (NLM_F_DUMP_INTR; the flag is cleared in buf). MNL_CB_STOP at the
+ * end of the dump, MNL_CB_OK for more, -errno on an error the kernel
+ * returned.
+ */
+int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
+		     int (*cb)(const struct nlmsghdr *, void *), void *data, bool *intr);
 
 /*
  * The bridge side (mirror_bridge.c): drain the active map and replay each

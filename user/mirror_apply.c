@@ -507,8 +507,12 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 	 * fast path keeps a VM it carries in the bridge (mirror_bridge.c),
 	 * and a VM that speaks again is learned from its next frame
 	 * (port_src_known()).
+	 *
+	 * A locked entry (a port with `locked on`, MAC authentication
+	 * bypass) is a MAC the bridge drops until user space authorises it:
+	 * never on the fast path either.
 	 */
-	if (n->type == RTM_DELNEIGH) {
+	if (n->type == RTM_DELNEIGH || (n->flags_ext & NTF_EXT_LOCKED)) {
 		err = local_del(a, p->vni, n->lladdr, p->ifindex);
 		return err < 0 ? err : 0;
 	}

@@ -171,15 +171,22 @@ static int vxlan_data_cb(const struct nlattr *a, void *data)
 }
 #undef U8
 
-/* IFLA_BRPORT_*: a bridge port's flags, of which neigh_suppress. */
+/* IFLA_BRPORT_*: a bridge port's flags, of which neigh_suppress and learning. */
 static int brport_cb(const struct nlattr *a, void *data)
 {
 	struct mlink *l = data;
 
-	if (mnl_attr_get_type(a) == IFLA_BRPORT_NEIGH_SUPPRESS) {
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_BRPORT_NEIGH_SUPPRESS:
 		if (check(a, MNL_TYPE_U8))
 			return MNL_CB_ERROR;
 		l->neigh_suppress = mnl_attr_get_u8(a);
+		break;
+	case IFLA_BRPORT_LEARNING:
+		if (check(a, MNL_TYPE_U8))
+			return MNL_CB_ERROR;
+		l->brport_learning = mnl_attr_get_u8(a);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -361,6 +368,11 @@ static int neigh_attr_cb(const struct nlattr *a, void *data)
 			return MNL_CB_ERROR;
 		n->has_src_vni = true;
 		break;
+	case NDA_FLAGS_EXT:
+		if (check(a, MNL_TYPE_U32))
+			return MNL_CB_ERROR;
+		n->flags_ext = mnl_attr_get_u32(a);
+		break;
 	}
 	return MNL_CB_OK;
 }
@@ -471,4 +483,27 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 	if (l->udp6zerocsumrx)
 		c->vni_flags |= VXBPF_VNI_UDP6ZEROCSUMRX;
 	return 0;
+}
+
+/* ---- reading a dump ------------------------------------------------------ */
+
+int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
+		     int (*cb)(const struct nlmsghdr *, void *), void *data, bool *intr)
+{
+	struct nlmsghdr *h;
+	int left = len, ret;
+
+	/*
+	 * The kernel flags every message after the change, NLMSG_DONE too.
+	 * libmnl would stop at the first flagged message with EINTR, leave
+	 * the rest unread and fail the whole resync; the caller decides what
+	 * an interruption means, so the flag is noted and cleared.
+	 */
+	for (h = buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left))
+		if (h->nlmsg_flags & NLM_F_DUMP_INTR) {
+			*intr = true;
+			h->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+		}
+	ret = mnl_cb_run(buf, len, seq, portid, cb, data);
+	return ret < 0 ? -errno : ret;
 }

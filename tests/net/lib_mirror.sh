@@ -82,7 +82,10 @@ mirror_start()
 	MIRROR_PID=$!
 	bg_track "$MIRROR_PID"
 	for ((i = 0; i < 50; i++)); do
-		vxbpf_run "$ns" -j vni show 2>/dev/null | jq -e ".[] | select(.vni == $VNI)" >/dev/null 2>&1 &&
+		# Following: the first resync is done (the VNI alone may be
+		# left from an earlier run).
+		grep -q "following changes" "$MIRROR_LOG" &&
+			vxbpf_run "$ns" -j vni show 2>/dev/null | jq -e ".[] | select(.vni == $VNI)" >/dev/null 2>&1 &&
 			return 0
 		kill -0 "$MIRROR_PID" 2>/dev/null || break
 		sleep 0.1

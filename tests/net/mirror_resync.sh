@@ -245,7 +245,51 @@ mirror_full_map()
 	log_test "$name"
 }
 
-ALL_TESTS="mirror_follows_changes mirror_overrun_small mirror_overrun_default mirror_churn mirror_full_map"
+# Other links come and go all the time on a busy host (containers, VMs):
+# each change interrupts a link dump (NLM_F_DUMP_INTR). That must never
+# fail a resync: `mirror --once` exits 0 with everything copied, every
+# time, and a daemon made to resync many times a second never fails one.
+mirror_link_churn()
+{
+	local name="mirror: link dumps interrupted by other links' churn do not fail a resync"
+	local i bad=0 churn intr fails
+
+	resync_host || { log_test "$name"; return; }
+	: >"$VXT_TMP/k.batch"
+	gen_adds "$VXT_TMP/k.batch" 2000 0 10.9
+	bridge -n "$A" -batch "$VXT_TMP/k.batch" || check_err 1 "bridge -batch"
+	# 1000 links to make each dump long, then add/delete others nonstop.
+	for i in $(seq 1000); do echo "link add st$i type bridge"; done >"$VXT_TMP/links.batch"
+	ip -n "$A" -batch "$VXT_TMP/links.batch" || check_err 1 "ip -batch (1000 bridges)"
+	( while :; do ip -n "$A" link add chx type bridge; ip -n "$A" link del chx; done ) \
+		>/dev/null 2>&1 &
+	churn=$!
+	bg_track "$churn"
+	for i in $(seq 20); do
+		"$VXBPF" -n "$A" mirror vxlan$VNI br0 --once -v >"$VXT_TMP/once.log" 2>&1 ||
+			{ bad=$((bad + 1)); RETMSG+=" [once #$i: $(tail -n 2 "$VXT_TMP/once.log" | tr '\n' ' ')]"; }
+		cat "$VXT_TMP/once.log" >>"$VXT_TMP/once-all.log"
+		vxbpf_run "$A" fdb flush vni $VNI >/dev/null 2>&1
+	done
+	((bad == 0)) || check_err 1 "$bad of 20 \`mirror --once\` runs failed under link churn"
+	"$VXBPF" -n "$A" mirror vxlan$VNI br0 --once || check_err 1 "last --once failed"
+	fdb_equal "$A" || check_err 1 "after --once: fdb differs"
+	mirror_start "$A" >"$VXT_TMP/m.msg" || { check_err 1 "$(cat "$VXT_TMP/m.msg")"; kill "$churn"; log_test "$name"; return; }
+	for i in $(seq 30); do kill -HUP "$MIRROR_PID"; sleep 0.1; done
+	kill "$churn" 2>/dev/null
+	wait "$churn" 2>/dev/null
+	sleep 1
+	fails=$(grep -c 'resync failed\|cannot list links' "$MIRROR_LOG")
+	((fails == 0)) || check_err 1 "$fails resyncs failed: $(grep -m2 'resync failed\|cannot list' "$MIRROR_LOG" | tr '\n' ' ')"
+	fdb_equal "$A" || check_err 1 "daemon: fdb differs"
+	intr=$(cat "$VXT_TMP/once-all.log" "$MIRROR_LOG" | grep -c 'link dump was interrupted')
+	log_info "link dumps interrupted and retried: $intr"
+	((RET == 0)) || RETMSG+=" [log: $(tail -n 4 "$MIRROR_LOG" | tr '\n' ';')]"
+	log_test "$name"
+}
+
+ALL_TESTS="mirror_follows_changes mirror_overrun_small mirror_overrun_default mirror_churn mirror_full_map
+	mirror_link_churn"
 
 require_root
 require_cmd ip bridge jq awk
