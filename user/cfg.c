@@ -1117,7 +1117,9 @@ int cfg_commit(struct vx_cfg *c)
 		resolve_new_vteps(c);
 		return 0;
 	}
-	if (err == -E2BIG)
+	if (err == -E2BIG && c->quiet_full)
+		;
+	else if (err == -E2BIG)
 		vx_err("%s map is full (%u entries)", bad->name,
 		       bad->max_entries);
 	else

@@ -22,6 +22,7 @@ struct vx_cfg {
 	size_t n_new_slots, cap_new_slots;
 	size_t changes;	  /* commands applied */
 	int lock_fd;	  /* the pin directory, flock()ed while we work */
+	bool quiet_full;  /* cfg_commit: a full map is the caller's to report */
 };
 
 /*

@@ -529,13 +529,43 @@ static int links_read(struct mirror *m, struct sync_ctx *s, char *req, bool *int
 	return 0;
 }
 
+/*
+ * Commit a batch; where the fdb or neigh map is full, leave out what does
+ * not fit (mirror_fit) and write the rest: deletes and changes always go
+ * in, and the kernel carries what was left out. *left_out: how many.
+ */
+static int commit_fitting(struct vx_cfg *cfg, struct mirror_apply *a, long *left_out)
+{
+	static const size_t reserve[] = { 0, 1024, 16384 };
+	size_t i;
+	long n;
+	int err;
+
+	*left_out = 0;
+	cfg->quiet_full = true;
+	err = cfg_commit(cfg);
+	for (i = 0; err == -E2BIG && i < ARRAY_SIZE(reserve); i++) {
+		n = mirror_fit(a, reserve[i]);
+		if (n < 0) {
+			err = n;
+			break;
+		}
+		*left_out += n;
+		cfg->quiet_full = i + 1 < ARRAY_SIZE(reserve);
+		err = cfg_commit(cfg);
+	}
+	cfg->quiet_full = false;
+	return err;
+}
+
 static int resync_once(struct mirror *m, bool *intr)
 {
 	char req[256];
 	struct vx_cfg cfg;
 	struct tbl seen;
 	struct mirror_apply a = { .cfg = &cfg, .verbose = m->verbose,
-				  .seen = &seen, .warned = &m->warned };
+				  .seen = &seen, .warned = &m->warned,
+				  .devs = m->dev, .n_devs = m->n };
 	struct sync_ctx s = { .m = m, .a = &a };
 	struct confirm_ctx cc = { .m = m, .a = &a };
 	struct tbl next_suspects;
@@ -544,6 +574,7 @@ static int resync_once(struct mirror *m, bool *intr)
 	double t0 = now_s();
 	size_t nmsg = 0;
 	int i, err, swept = 0, fixed;
+	long left_out = 0;
 	bool fatal = !m->started;
 
 	*intr = false;
@@ -709,11 +740,12 @@ static int resync_once(struct mirror *m, bool *intr)
 	/* Whatever a killed writer left half done: the counts follow the
 	 * entries again. */
 	fixed = cfg_recount(&cfg);
-	err = fixed < 0 ? fixed : cfg_commit(&cfg);
+	err = fixed < 0 ? fixed : commit_fitting(&cfg, &a, &left_out);
 	if (!err && fixed)
 		vx_warn("mirror: %d reference counts were wrong (a writer killed mid-way?); fixed",
 			fixed);
 	if (!err) {
+		m->st.left_out = left_out;
 		mirror_log(m->verbose, "resync: %zu kernel entries read, %zu changes, %d stale removed, "
 		    "%zu the dump missed kept, %.3f s", nmsg, a.changes, swept, a.confirmed,
 		    now_s() - t0);
@@ -762,15 +794,22 @@ static void state_publish(struct mirror *m)
  */
 static void resync_done(struct mirror *m, int err)
 {
-	if (!err) {
+	if (!err && !m->st.left_out) {
 		m->backoff = 0;
 		m->retry_at = 0;
 		state_publish(m);
 		return;
 	}
-	m->backoff = mirror_backoff(m->backoff, err);
-	vx_warn("mirror: resync failed%s; retrying in %.0f s",
-		err == -E2BIG ? " (a vxbpf map is full; see `vxbpf status`)" : "", m->backoff);
+	/* What was left out is tried again, as after a full map. */
+	m->backoff = mirror_backoff(m->backoff, err ?: -E2BIG);
+	if (err)
+		vx_warn("mirror: resync failed%s; retrying in %.0f s",
+			err == -E2BIG ? " (a vxbpf map is full; see `vxbpf status`)" : "",
+			m->backoff);
+	else
+		vx_warn("mirror: %lu kernel entries do not fit vxbpf's maps and are left to the "
+			"kernel, which carries their traffic (see `vxbpf status`); trying again in %.0f s",
+			m->st.left_out, m->backoff);
 	m->retry_at = now_s() + m->backoff;
 	m->st.retry_in = m->backoff;
 	m->resync = true;
@@ -790,7 +829,7 @@ static int events(struct mirror *m)
 	struct vx_cfg cfg;
 	struct mirror_apply a = { .cfg = &cfg, .verbose = m->verbose,
 				  .warned = &m->warned, .ports = m->ports,
-				  .n_ports = m->n_ports };
+				  .n_ports = m->n_ports, .devs = m->dev, .n_devs = m->n };
 	struct mirror_events e = { .dev = m->dev, .n = m->n, .a = &a, .verbose = m->verbose };
 	struct confirm_ctx cc = { .m = m, .a = &a };
 	int len, err = 0;
@@ -824,8 +863,23 @@ static int events(struct mirror *m)
 		m->resync |= e.resync;
 	}
 	/* Not when a resync comes next anyway; during a back-off, yes. */
-	if (!err && a.changes && !(m->resync && !m->retry_at))
-		err = cfg_commit(&cfg);
+	if (!err && a.changes && !(m->resync && !m->retry_at)) {
+		long left;
+
+		err = commit_fitting(&cfg, &a, &left);
+		if (!err && left) {
+			vx_warn("mirror: %ld changes do not fit vxbpf's maps; left to the kernel", left);
+			m->st.left_out += left;
+			if (!m->resync) {
+				/* A later resync copies them once there is room. */
+				m->backoff = mirror_backoff(m->backoff, -E2BIG);
+				m->retry_at = now_s() + m->backoff;
+				m->st.retry_in = m->backoff;
+				m->resync = true;
+			}
+			state_publish(m);
+		}
+	}
 	cfg_free(&cfg);
 	return err;
 }

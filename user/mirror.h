@@ -95,6 +95,8 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *cmd, char *err,
 
 /* ---- applying (mirror_apply.c) ----------------------------------------- */
 
+struct mirror_dev;
+
 /* What mirror keeps track of: a remote of a MAC, a MAC on a local port of
  * the bridge, an IP neighbour. */
 enum { MIRROR_REMOTE = 1, MIRROR_LOCAL, MIRROR_NEIGH };
@@ -119,6 +121,8 @@ struct mirror_apply {
 	struct tbl *warned; /* user-entry keys already warned about */
 	const struct mport *ports;
 	size_t n_ports;
+	const struct mirror_dev *devs; /* the daemon's devices, if known */
+	int n_devs;
 	size_t changes, skipped_user;
 	/*
 	 * Asked by the sweep before it deletes an entry the dumps did not
@@ -159,6 +163,17 @@ int mirror_vni(struct mirror_apply *a, const struct mlink *l);
  * of them when a->seen is NULL). Returns the number deleted or -errno.
  */
 int mirror_sweep(struct mirror_apply *a, __u32 vni);
+/*
+ * When the kernel holds more than vxbpf's fdb or neigh map takes: the
+ * entries this batch would add beyond the map's room are taken out of it
+ * again (remote ones before this host's own), so that the rest (deletes,
+ * changes, what fits) can be written. The kernel carries the traffic of
+ * what was left out: the fast path passes a frame it has no entry for.
+ * reserve: entries of room kept free (a NO_PREALLOC hash, counting per
+ * CPU, may refuse a little before max_entries). Returns how many were
+ * left out, or -errno.
+ */
+long mirror_fit(struct mirror_apply *a, size_t reserve);
 /* Remove a mirrored VNI (its entries first); kept if ports still use it. */
 int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex);
 
@@ -243,6 +258,7 @@ struct mirror_state {
 	double last_ok;		/* wall-clock seconds of the last good resync, 0 never */
 	int last_err;		/* -errno of the last resync, 0 when it worked */
 	double retry_in;	/* seconds until the next try after a failure */
+	unsigned long left_out;	/* kernel entries that do not fit the maps */
 };
 int mirror_state_publish(const struct mirror_state *s);
 void mirror_state_remove(void);

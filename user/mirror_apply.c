@@ -455,6 +455,21 @@ static int local_del(struct mirror_apply *a, __u32 vni, const __u8 *mac,
  * entry for it, passed over while the bridge had the MAC here
  * (bridge_holds()) and perhaps not notified again, is the one to copy.
  */
+/*
+ * Is vni one of bridge master's? Its vxlan device is in that bridge. A MAC
+ * may live in two VNIs behind two bridges: a move in one is not the
+ * other's. Without the devices (a caller that does not know them): yes.
+ */
+static bool vni_in_bridge(const struct mirror_apply *a, __u32 vni, int master)
+{
+	int i;
+
+	for (i = 0; i < a->n_devs; i++)
+		if (a->devs[i].usable && a->devs[i].vni == vni)
+			return !a->devs[i].link.has_master || a->devs[i].link.master == master;
+	return true;
+}
+
 static int local_moved(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
 {
 	static const struct vxbpf_addr none;
@@ -493,6 +508,8 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 		if (n->type != RTM_NEWNEIGH)
 			return 0;
 		for (i = 0; i < a->n_ports; i++) {
+			if (!vni_in_bridge(a, a->ports[i].vni, n->master))
+				continue;
 			err = local_moved(a, a->ports[i].vni, n);
 			if (err)
 				return err;
@@ -877,4 +894,71 @@ int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex)
 	cmd.vni = vni;
 	mirror_log(a->verbose, "vni del %u", vni);
 	return apply(a, &cmd);
+}
+
+/* ---- what does not fit ---------------------------------------------------- */
+
+/*
+ * The entries of t this batch adds (not in the map before) beyond the
+ * map's room, taken out again with del(); local ones (this host's VMs)
+ * last. Returns how many, or -errno.
+ */
+static long fit_one(struct mirror_apply *a, struct tbl *t, size_t reserve,
+		    int (*del)(struct mirror_apply *, struct tbl_ent *), bool (*local)(const struct tbl *, struct tbl_ent *))
+{
+	size_t n = tbl_count(t), i, out = 0, room;
+	int pass, err;
+
+	if (!t->max_entries)
+		return 0;
+	room = t->max_entries > reserve ? t->max_entries - reserve : 0;
+	for (pass = 0; pass < 2 && n - out > room; pass++)
+		for (i = t->n; i-- > 0 && n - out > room;) {
+			struct tbl_ent *e = t->list[i];
+
+			if (e->orig_present || !e->cur_present || (local && local(t, e) != pass))
+				continue;
+			err = del(a, e); /* one entry of t (a MAC's extra remotes are in flood) */
+			if (err)
+				return err;
+			out++;
+		}
+	return out;
+}
+
+static int fit_fdb_del(struct mirror_apply *a, struct tbl_ent *e)
+{
+	const struct vxbpf_fdb_key *k = tbl_key(&a->cfg->fdb, e);
+	struct vx_cmd c;
+
+	cmd_fdb(&c, VERB_DEL, k->vni, k->mac);
+	return cfg_apply(a->cfg, &c);
+}
+
+static bool fit_fdb_local(const struct tbl *t, struct tbl_ent *e)
+{
+	return ((const struct vxbpf_fdb_val *)tbl_cur(t, e))->flags & VXBPF_FDB_LOCAL;
+}
+
+static int fit_neigh_del(struct mirror_apply *a, struct tbl_ent *e)
+{
+	const struct vxbpf_neigh_key *k = tbl_key(&a->cfg->neigh, e);
+
+	return tbl_del(&a->cfg->neigh, k);
+}
+
+long mirror_fit(struct mirror_apply *a, size_t reserve)
+{
+	long fdb, neigh;
+	int err;
+
+	if ((err = tbl_load_all(&a->cfg->fdb)) || (err = tbl_load_all(&a->cfg->neigh)))
+		return err;
+	fdb = fit_one(a, &a->cfg->fdb, reserve, fit_fdb_del, fit_fdb_local);
+	if (fdb < 0)
+		return fdb;
+	neigh = fit_one(a, &a->cfg->neigh, reserve, fit_neigh_del, NULL);
+	if (neigh < 0)
+		return neigh;
+	return fdb + neigh;
 }

@@ -5,6 +5,10 @@
  * namespace), rewritten whole (rename) after every resync. A daemon that
  * cannot keep vxbpf equal to the kernel (a full map, say) must be seen
  * where one looks, not only in its log.
+ *
+ * Each daemon holds an flock on its mirror-PID.lock for as long as it
+ * runs: a lock that can be taken is a daemon gone (killed without its
+ * cleanup), whose files status removes; a PID alone could be reused.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,23 +53,49 @@ static double wall_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int lock_fd = -1;
+
+/* The daemon's lock, taken once and held until it exits. */
+static int state_lock(const char *dir)
+{
+	char path[700];
+
+	if (lock_fd >= 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/mirror-%d.lock", dir, (int)getpid());
+	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock_fd < 0)
+		return -errno;
+	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
+		close(lock_fd);
+		lock_fd = -1;
+		return -errno;
+	}
+	return 0;
+}
+
 int mirror_state_publish(const struct mirror_state *s)
 {
 	char dir[600], path[700], tmp[720];
 	FILE *f;
+	int err;
 
 	if (state_dir(dir, sizeof(dir)))
 		return -EINVAL;
 	if ((mkdir(RUN_ROOT, 0755) && errno != EEXIST) || (mkdir(dir, 0755) && errno != EEXIST))
 		return -errno;
+	err = state_lock(dir);
+	if (err)
+		return err;
 	snprintf(path, sizeof(path), "%s/mirror-%d", dir, (int)getpid());
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "devices %s\nresyncs %u\nfailures %u\nlast_ok %.3f\nlast_error %d\nretry_at %.3f\n",
+	fprintf(f, "devices %s\nresyncs %u\nfailures %u\nlast_ok %.3f\nlast_error %d\nretry_at %.3f\n"
+		"left_out %lu\n",
 		s->devices, s->resyncs, s->failures, s->last_ok, s->last_err,
-		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0);
+		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0, s->left_out);
 	if (fclose(f) || rename(tmp, path)) {
 		unlink(tmp);
 		return -errno;
@@ -71,15 +103,48 @@ int mirror_state_publish(const struct mirror_state *s)
 	return 0;
 }
 
+/* Every file of daemon pid in dir. */
+static void state_unlink(const char *dir, int pid)
+{
+	static const char *const sfx[] = { "", ".tmp", ".lock" };
+	char path[720];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sfx); i++) {
+		snprintf(path, sizeof(path), "%s/mirror-%d%s", dir, pid, sfx[i]);
+		unlink(path);
+	}
+}
+
 void mirror_state_remove(void)
 {
-	char dir[600], path[700];
+	char dir[600];
 
 	if (state_dir(dir, sizeof(dir)))
 		return;
-	snprintf(path, sizeof(path), "%s/mirror-%d", dir, (int)getpid());
-	unlink(path);
+	state_unlink(dir, (int)getpid());
+	if (lock_fd >= 0) {
+		close(lock_fd);
+		lock_fd = -1;
+	}
 	rmdir(dir); /* the last daemon of these maps: nothing left behind */
+}
+
+/* Is daemon pid gone? Its lock can be taken (or, with no lock file, no
+ * such process). */
+static bool state_dead(const char *dir, int pid)
+{
+	char path[720];
+	bool dead;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/mirror-%d.lock", dir, pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return kill(pid, 0) && errno == ESRCH;
+	dead = !flock(fd, LOCK_EX | LOCK_NB);
+	close(fd);
+	return dead;
 }
 
 /* One daemon's file into *s (devices into devs); 0 or -errno. */
@@ -101,7 +166,8 @@ static int state_read(const char *path, struct mirror_state *s, char *devs, size
 		else if (sscanf(line, "resyncs %u", &s->resyncs) != 1 &&
 			 sscanf(line, "failures %u", &s->failures) != 1 &&
 			 sscanf(line, "last_ok %lf", &s->last_ok) != 1 &&
-			 sscanf(line, "last_error %d", &s->last_err) != 1)
+			 sscanf(line, "last_error %d", &s->last_err) != 1 &&
+			 sscanf(line, "left_out %lu", &s->left_out) != 1)
 			sscanf(line, "retry_at %lf", retry_at);
 	}
 	fclose(f);
@@ -117,14 +183,15 @@ static void show_one(int pid, const struct mirror_state *s, double retry_at)
 	out_open_obj(NULL);
 	out_u64("pid", "  pid %llu", (unsigned)pid);
 	out_str("devices", " %s:", s->devices);
-	out_str("state", " %s", ok ? "in sync" : "resync failing");
+	out_str("state", " %s", !ok ? "resync failing" : s->left_out ? "map full" : "in sync");
+	if (ok && s->left_out)
+		out_u64("left_out", " (%llu kernel entries left to the kernel)", s->left_out);
 	out_u64("resyncs", ", %llu resyncs", s->resyncs);
 	out_u64("failures", ", %llu failed", s->failures);
-	if (!ok) {
+	if (!ok)
 		out_str("last_error", " (last: %s)", vx_strerror(s->last_err));
-		if (retry_at > now)
-			out_u64("retry_in_s", ", next try in %llu s", (__u64)(retry_at - now + 0.5));
-	}
+	if ((!ok || s->left_out) && retry_at > now)
+		out_u64("retry_in_s", ", next try in %llu s", (__u64)(retry_at - now + 0.5));
 	if (s->last_ok > 0)
 		out_u64("last_ok_age_s", ", last success %llu s ago", (__u64)(now - s->last_ok + 0.5));
 	else
@@ -146,14 +213,16 @@ int mirror_state_show(void)
 	out_open_array("mirrors");
 	if (!state_dir(dir, sizeof(dir)) && (d = opendir(dir))) {
 		while ((de = readdir(d))) {
-			if (sscanf(de->d_name, "mirror-%d", &pid) != 1 || strchr(de->d_name, '.'))
+			if (sscanf(de->d_name, "mirror-%d", &pid) != 1)
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			/* Killed without its cleanup: gone. */
-			if (kill(pid, 0) && errno == ESRCH) {
-				unlink(path);
+			/* Killed without its cleanup: gone, with its files. */
+			if (state_dead(dir, pid)) {
+				state_unlink(dir, pid);
 				continue;
 			}
+			if (strchr(de->d_name, '.'))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 			if (!state_read(path, &s, devs, sizeof(devs), &retry_at))
 				show_one(pid, &s, retry_at);
 		}

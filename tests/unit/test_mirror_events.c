@@ -28,6 +28,15 @@
 
 #define MSG_PTR(a) ((const struct nlmsghdr *)(a))
 
+static struct mneigh parse_n(const __u8 *b)
+{
+	struct mneigh n;
+
+	cr_assert_eq(mirror_parse_neigh((const struct nlmsghdr *)b, &n), 0);
+	return n;
+}
+#define NB_(a) parse_n(a)
+
 static struct vx_cfg C;
 static struct tbl W;
 static struct mirror_apply AP;
@@ -440,5 +449,101 @@ Test(mirror_events, locked_bridge_entry_not_carried)
 	/* Locked again. */
 	*(__u32 *)((char *)h + h->nlmsg_len - 4) = locked;
 	read_all();
+	cr_assert_eq(fdb_has("02:00:00:00:aa:01"), 0);
+}
+
+/* ---- a full map ----------------------------------------------------------- */
+
+static void committed(struct tbl *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		t->list[i]->orig_present = t->list[i]->cur_present;
+}
+
+static int vtep_refs(const char *ip)
+{
+	struct vxbpf_vtep_key k = { .vni = 100 };
+	struct vxbpf_vtep_val v;
+	int fam;
+
+	cr_assert_eq(parse_ip(ip, &k.ip, &fam), 0);
+	return tbl_get(&C.vtep, &k, &v) == 1 ? (int)v.refs : 0;
+}
+
+/*
+ * The kernel holds more than the map takes: what was in the map stays,
+ * of the new entries the remote ones are left out before this host's own
+ * VMs, and the counts follow what is kept.
+ */
+Test(mirror_events, fit_leaves_out_new_remote_entries_first)
+{
+	struct mport p = { .ifindex = 1, .vni = 100 };
+	struct vxbpf_port_val pv = { .vni = 100 };
+	struct mneigh n;
+	__u32 lo = 1;
+	int i;
+
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
+	AP.ports = &p;
+	AP.n_ports = 1;
+	C.fdb.max_entries = 3;
+	/* In the map already: bb:01 behind 192.0.2.2. */
+	n = NB_(fdb_1);
+	cr_assert_eq(mirror_fdb(&AP, 100, &n), 0);
+	committed(&C.fdb);
+	committed(&C.vtep);
+	cr_assert_eq(mirror_fit(&AP, 0), 0, "nothing to leave out");
+	/* New: three remotes, then a local VM. */
+	for (i = 2; i <= 4; i++) {
+		n.lladdr[5] = i;
+		cr_assert_eq(mirror_fdb(&AP, 100, &n), 0);
+	}
+	n = NB_(brfdb_0);
+	n.ifindex = 1;
+	cr_assert_eq(mirror_local(&AP, &n), 0);
+	cr_assert_eq(tbl_count(&C.fdb), 5);
+	cr_assert_eq(vtep_refs("192.0.2.2"), 4);
+
+	cr_assert_eq(mirror_fit(&AP, 0), 2);
+	cr_assert_eq(tbl_count(&C.fdb), 3);
+	cr_assert_eq(fdb_has("02:00:00:00:bb:01"), 1, "what was in the map went");
+	cr_assert_eq(fdb_has("02:00:00:00:aa:01"), 1, "the local VM was left out");
+	cr_assert_eq(fdb_has("02:00:00:00:bb:02"), 1, "not the latest left out");
+	cr_assert_eq(vtep_refs("192.0.2.2"), 2);
+}
+
+/*
+ * A MAC that moves onto a device that is no vxbpf port leaves vxbpf's
+ * port, but only where that bridge carries the VNI: the same MAC in
+ * another bridge's VNI is another VM's.
+ */
+Test(mirror_events, move_in_another_bridge_is_not_ours)
+{
+	struct mport p = { .ifindex = 1, .vni = 100 };
+	struct vxbpf_port_val pv = { .vni = 100 };
+	struct mneigh n;
+	__u32 lo = 1;
+
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
+	AP.ports = &p;
+	AP.n_ports = 1;
+	AP.devs = D;
+	AP.n_devs = 2;
+	cr_assert(D[0].link.has_master);
+	cr_assert_eq(D[0].link.master, 3, "vxlan100 is in br0");
+	n = NB_(brfdb_0);
+	n.ifindex = 1;
+	cr_assert_eq(mirror_local(&AP, &n), 0);
+	cr_assert_eq(fdb_has("02:00:00:00:aa:01"), 1);
+	/* In br9, on its port 7: not vni 100's. */
+	n.ifindex = 7;
+	n.master = 9;
+	cr_assert_eq(mirror_local(&AP, &n), 0);
+	cr_assert_eq(fdb_has("02:00:00:00:aa:01"), 1, "a move in another bridge took the MAC");
+	/* In br0, onto its port 7 (no vxbpf port): gone from vxbpf. */
+	n.master = 3;
+	cr_assert_eq(mirror_local(&AP, &n), 0);
 	cr_assert_eq(fdb_has("02:00:00:00:aa:01"), 0);
 }
