@@ -101,7 +101,7 @@ bench: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 
 # The control plane at scale: 100,000 EVPN MACs, mirror resync of 100,000
 # and 1,000,000 entries (also part of `make bench`).
-bench-evpn: deps $(BUILD)/vxbpf
+bench-evpn: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench-evpn.sh
 
 bench-quick: deps $(BUILD)/vxbpf $(BUILD)/vxbench

@@ -35,8 +35,12 @@ static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 
 	if (!f || !(f->flags & VXBPF_FDB_LOCAL) || f->ifindex != ifindex)
 		return false;
 	/* Once a second, not per frame: the write bounces the entry's cache
-	 * line between CPUs. A full active map only delays the refresh. */
-	now = bpf_ktime_get_ns();
+	 * line between CPUs. A full active map only delays the refresh. The
+	 * coarse clock (a tick's resolution, the same CLOCK_MONOTONIC) is a
+	 * load where bpf_ktime_get_ns() reads the clock source: encap on a
+	 * mirrored VNI took 135 ns with it, 114 with this (93 on a user VNI,
+	 * which has no such lookup; BPF_PROG_RUN, this machine's VM). */
+	now = bpf_ktime_get_coarse_ns();
 	if (now - f->updated_ns > 1000000000ULL) {
 		f->updated_ns = now;
 		mac_copy(a.mac, src);
