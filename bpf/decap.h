@@ -139,6 +139,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	struct vxlanhdr *vxh;
 	__u32 *port_users, port, vni, outer_len, ulen, pseudo;
 	bool kernel;
+	int ecn;
 
 	if (!op || off > 1100)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
@@ -240,15 +241,19 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		if (lr == VXBPF_R_RX_LOCAL_MOVED)
 			return verdict(ctx, lr, XDP_DROP);
 	}
+	/* What the kernel's device would do with the outer ECN bits, done
+	 * where vxbpf delivers the frame (inner_fix); a frame passed to the
+	 * kernel keeps its bytes, which the outer checksum covers. */
+	ecn = ecn_decap(o.tos, ii.ip, ii.ecn);
+	if (ecn == ECN_DROP)
+		return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);
 	if (mac_is_multicast(ieth->h_dest)) {
 		if (kernel)
 			return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
+		ii.ecn_set = ecn;
 		return rx_flood(ctx, cfg, vni, outer_len, ulen, &ii);
 	}
-	/* Outer CE needs the RFC 6040 dance on the inner header: the
-	 * kernel's job, it is rare. */
-	if ((o.tos & INET_ECN_MASK) == INET_ECN_CE)
-		return verdict(ctx, VXBPF_R_RX_ECN_CE, XDP_PASS);
+	ii.ecn_set = ecn;
 
 	fkey.vni = vni;
 	mac_copy(fkey.mac, ieth->h_dest);

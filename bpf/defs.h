@@ -30,8 +30,10 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 #define INET_ECN_MASK 3
-#define INET_ECN_CE 3
+#define INET_ECN_NOT_ECT 0
+#define INET_ECN_ECT_1 1
 #define INET_ECN_ECT_0 2
+#define INET_ECN_CE 3
 
 #define ARPHRD_ETHER 1
 #define ARPOP_REQUEST 1

@@ -28,6 +28,9 @@ struct inner_info {
 	__u16 old_check; /* memory order */
 	__u16 new_check;
 	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
+	__u8 ip;	 /* 4 or 6: an inner IP packet, its header at l3_off */
+	__u8 l3_off;	 /* offset of the inner IP header from the frame start */
+	__u8 ecn_set;	 /* decap: 1 + the ECN bits to write (ecn.h), 0 none */
 	__u8 fix;	 /* the L4 checksum must be rewritten before sending */
 	__u8 lco;	 /* frame_sum is valid */
 	__u32 frame_sum; /* sum of the whole frame, from its headers alone */
@@ -52,7 +55,8 @@ struct inner_view {
 	__u32 frame_sum; /* lco: the frame's sum from its headers */
 	__u32 hash;	 /* flow hash: addresses, protocol, ports */
 	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
-	__u8 ip;	 /* an IPv4 or IPv6 packet (proto is its next header) */
+	__u8 ip;	 /* 4 or 6: an IP packet (proto is its next header) */
+	__u8 l3_off;	 /* its header's offset from the frame start */
 	__u8 proto;	 /* IP protocol (next header of IPv6) */
 	__u8 lco;	 /* frame_sum is valid */
 	__u8 seedable;	 /* a TCP/UDP checksum that may be a CHECKSUM_PARTIAL
@@ -98,7 +102,8 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 		addr_from_v4(&src, iph->saddr);
 		addr_from_v4(&dst, iph->daddr);
 		proto = iph->protocol;
-		v->ip = 1;
+		v->ip = 4;
+		v->l3_off = l3 - (void *)eth;
 		v->proto = proto;
 		v->hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
 		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
@@ -121,7 +126,8 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 		addr_from_v6(&src, &ip6h->saddr);
 		addr_from_v6(&dst, &ip6h->daddr);
 		proto = ip6h->nexthdr;
-		v->ip = 1;
+		v->ip = 6;
+		v->l3_off = l3 - (void *)eth;
 		v->proto = proto;
 		v->hash = hash_mix(hash_mix(0, addr_fold(&src)), addr_fold(&dst));
 		v->hash = hash_mix(v->hash, proto);
@@ -193,6 +199,8 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 	inner_view(eth, end, &v);
 	ii->hash = v.hash;
 	ii->ecn = v.ecn;
+	ii->ip = v.ip;
+	ii->l3_off = v.l3_off;
 	ii->lco = v.lco;
 	ii->frame_sum = v.frame_sum;
 	if (!inner_seed_maybe(&v, end))
@@ -212,13 +220,18 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		ii->new_check = 0xffff;
 }
 
-/* Write the finished checksum; the inner frame now starts at ctx->data. */
+/*
+ * Write the finished checksum, and on decap the ECN bits the outer header
+ * gave (ecn.h); the inner frame now starts at ctx->data.
+ */
 static __always_inline void inner_fix(struct xdp_md *ctx, const struct inner_info *ii)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	__u16 *check;
 
+	if (ii->ecn_set)
+		ecn_write(data, end, ii->ip, ii->l3_off, ii->ecn_set);
 	if (!ii->fix)
 		return;
 	/* The mask is for the verifier: fix_off is below 128 by construction

@@ -23,6 +23,7 @@
 #include "csum.h"
 #include "parse.h"
 #include "stats.h"
+#include "ecn.h"
 #include "inner.h"
 #include "events.h"
 #include "outer.h"

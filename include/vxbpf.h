@@ -346,7 +346,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_BAD_SMAC, "rx_bad_smac", "inner source MAC not unicast: drop")   \
 	X(RX_INNER_BUM, "rx_inner_bum", "inner broadcast/multicast: to the kernel")\
 	X(RX_INNER_UNKNOWN, "rx_inner_unknown", "inner dst unknown: to the kernel")\
-	X(RX_ECN_CE, "rx_ecn_ce", "outer ECN CE: passed")                     \
+	X(RX_ECN_DROP, "rx_ecn_drop", "outer ECN CE on a not-ECT inner packet: drop (RFC 6040)") \
 	X(TX_ENCAP, "tx_encap", "encapsulated and redirected to underlay")    \
 	X(TX_LOCAL, "tx_local", "switched to another local port")             \
 	X(TX_ARP_REPLY, "tx_arp_reply", "ARP request answered (proxy, neigh_suppress)") \

@@ -103,6 +103,17 @@ static void make_inner(enum inner_kind k, struct pkt *in, struct pkt *want)
 		l4_make_seed(in);
 }
 
+/* The inner IP header's TOS / traffic class byte, its checksum made anew. */
+static void inner_set_tos(struct pkt *p, uint8_t tos)
+{
+	if (get16(p->b + 12) == 0x0800) {
+		ip4_set_tos(p, 14, tos);
+	} else {
+		cr_assert_eq(get16(p->b + 12), 0x86dd);
+		put32(p->b + 14, (get32(p->b + 14) & 0xf00fffff) | (uint32_t)tos << 20);
+	}
+}
+
 /* No pointers in here: see struct vx_opts. */
 struct rx_case {
 	char name[48];
@@ -280,10 +291,11 @@ static struct rx_case rx_cases[] = {
 	  { .v6 = true, .ip_ver = 4 }, IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_MALFORMED },
 	{ "not a VXLAN port", E_IP4 "/UDP(dport=4790)/Raw(VXLAN...)", { .dport = 4790 },
 	  IN_ICMP4, 0, false, XDP_PASS, VXBPF_R_RX_NOT_VXLAN },
-	{ "outer ECN CE v4", "IP(tos=0x03)" VX ICMP4, { .tos = 0x03 }, IN_ICMP4, 0, false,
-	  XDP_PASS, VXBPF_R_RX_ECN_CE },
-	{ "outer ECN CE v6", "IPv6(tc=0x03)" VX ICMP4, { .v6 = true, .tos = 0x03 }, IN_ICMP4, 0,
-	  false, XDP_PASS, VXBPF_R_RX_ECN_CE },
+	/* RFC 6040 (ecn_cases below): outer CE on a Not-ECT inner packet. */
+	{ "outer CE, inner Not-ECT v4", "IP(tos=0x03)" VX ICMP4, { .tos = 0x03 }, IN_ICMP4, 0,
+	  false, XDP_DROP, VXBPF_R_RX_ECN_DROP },
+	{ "outer CE, inner Not-ECT v6", "IPv6(tc=0x03)" VX ICMP4, { .v6 = true, .tos = 0x03 },
+	  IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_ECN_DROP },
 	{ "outer ECT(0) + DSCP is fine", "IP(tos=0xba)" VX ICMP4, { .tos = 0xba }, IN_ICMP4, 0,
 	  false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
 	{ "LCO inner TCP4 seed, v4", E_IP4 "/UDP(chksum=as if inner complete)" VX
@@ -334,13 +346,19 @@ static void rx_config(bool v6, uint32_t flags, bool vtep)
 	}
 }
 
-static void rx_check(const struct rx_case *c)
+/* ecn_in, ecn_out: the inner TOS / traffic class byte as sent and as the
+ * port must get it, each 1 + the byte; 0: the inner frame's own. */
+static void rx_check_tos(const struct rx_case *c, uint8_t tos_in, uint8_t tos_out)
 {
 	static struct pkt inner, want, in, out;
 	struct vxbpf_vni_stats s;
 
 	rx_config(c->o.v6, c->vni_flags, !c->no_vtep);
 	make_inner(c->inner, &inner, &want);
+	if (tos_in) {
+		inner_set_tos(&inner, tos_in - 1);
+		inner_set_tos(&want, (tos_out ?: tos_in) - 1);
+	}
 	build_vxlan(&in, &c->o, &inner);
 	expect_run(c->name, H.rx_fd, 0, &in, c->verdict, c->reason,
 		   c->verdict == XDP_REDIRECT ? &want : NULL, &out);
@@ -365,6 +383,13 @@ static void rx_check(const struct rx_case *c)
 		cr_expect(ck_l4_ok(out.b + 14, v6, out.b + l4, out.len - l4, proto),
 			  "%s: inner L4 checksum not completed", c->name);
 	}
+	if (c->verdict == XDP_REDIRECT && tos_in && get16(out.b + 12) == 0x0800)
+		cr_expect(ck_ip4_ok(out.b + 14), "%s: inner IPv4 header checksum", c->name);
+}
+
+static void rx_check(const struct rx_case *c)
+{
+	rx_check_tos(c, 0, 0);
 }
 
 ParameterizedTestParameters(rx, table)
@@ -405,6 +430,65 @@ ParameterizedTestParameters(rx, reserved_bits)
 ParameterizedTest(struct rx_case *c, rx, reserved_bits, .init = h_setup, .fini = h_teardown)
 {
 	rx_check(c);
+}
+
+/*
+ * ECN on decap, RFC 6040 as the kernel's vxlan_ecn_decapsulate(): outer
+ * CE is carried into an ECN-capable inner header (a Not-ECT one is a drop:
+ * rx_cases), outer ECT(1) turns inner ECT(0) into ECT(1), the rest stays.
+ * The expected inner header is written here from scratch, its IPv4
+ * checksum summed anew (the program updates it incrementally).
+ */
+struct ecn_case {
+	struct rx_case rx;
+	uint8_t tos_in, tos_out; /* inner TOS byte + 1 as sent, as delivered */
+};
+
+/* clang-format off */
+#define ECN(name, desc, ov6, otos, kind, verdict, reason, tin, tout) \
+	{ { name, desc, { .v6 = ov6, .tos = otos }, kind, 0, false, verdict, reason }, \
+	  1 + (tin), 1 + (tout) }
+static struct ecn_case ecn_cases[] = {
+	ECN("CE, inner ECT(0) -> CE", "IP(tos=0x03)" VX "/Ether()/IP(tos=0x02)/ICMP()",
+	    false, 0x03, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x02, 0x03),
+	ECN("CE over v6, DSCP+ECT(1) -> CE", "IPv6(tc=0xbb)" VX "/Ether()/IP(tos=0xb9)/ICMP()",
+	    true, 0xbb, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0xb9, 0xbb),
+	ECN("CE, inner CE stays", "IP(tos=0x03)" VX "/Ether()/IP(tos=0x03)/ICMP()",
+	    false, 0x03, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x03, 0x03),
+	ECN("CE, inner IPv6 ECT(0) -> CE", "IP(tos=0x03)" VX "/Ether()/IPv6(tc=0x02)/ICMPv6()",
+	    false, 0x03, IN_ICMP6, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x02, 0x03),
+	ECN("CE, inner IPv6 Not-ECT: drop", "IP(tos=0x03)" VX "/Ether()/IPv6(tc=0x20)/ICMPv6()",
+	    false, 0x03, IN_ICMP6, XDP_DROP, VXBPF_R_RX_ECN_DROP, 0x20, 0x20),
+	ECN("ECT(1), inner ECT(0) -> ECT(1)", "IP(tos=0x01)" VX "/Ether()/IP(tos=0x02)/ICMP()",
+	    false, 0x01, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x02, 0x01),
+	ECN("ECT(0), inner ECT(1) stays", "IP(tos=0x02)" VX "/Ether()/IP(tos=0x01)/ICMP()",
+	    false, 0x02, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x01, 0x01),
+	ECN("ECT(0), inner Not-ECT stays", "IP(tos=0x02)" VX "/Ether()/IP(tos=0x48)/ICMP()",
+	    false, 0x02, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x48, 0x48),
+	ECN("ECT(1), inner Not-ECT stays", "IP(tos=0x01)" VX "/Ether()/IP(tos=0x00)/ICMP()",
+	    false, 0x01, IN_ICMP4, XDP_REDIRECT, VXBPF_R_RX_DECAP, 0x00, 0x00),
+};
+/* clang-format on */
+
+ParameterizedTestParameters(rx, ecn)
+{
+	return cr_make_param_array(struct ecn_case, ecn_cases,
+				   sizeof(ecn_cases) / sizeof(ecn_cases[0]));
+}
+
+ParameterizedTest(struct ecn_case *c, rx, ecn, .init = h_setup, .fini = h_teardown)
+{
+	rx_check_tos(&c->rx, c->tos_in, c->tos_out);
+}
+
+/* Outer CE on a frame that is not IP (nothing to mark): delivered as is. */
+Test(rx, ecn_not_ip, .init = h_setup, .fini = h_teardown)
+{
+	static const struct rx_case c = { "CE, inner not IP", "IP(tos=0x03)" VX "/Ether()",
+					  { .tos = 0x03 }, IN_ETH_ONLY, 0, false, XDP_REDIRECT,
+					  VXBPF_R_RX_DECAP };
+
+	rx_check(&c);
 }
 
 /*
