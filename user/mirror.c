@@ -645,6 +645,14 @@ static int resync_once(struct mirror *m, bool *intr)
 			}
 	}
 
+	/* A bridge alone copies nothing: its entries belong to a VNI. */
+	for (i = 0; fatal && i < m->n && !m->dev[i].usable; i++)
+		;
+	if (fatal && i == m->n) {
+		vx_err("no vxlan device to mirror among the devices named (a bridge only adds "
+		       "the entries of its vxbpf ports to the VNI of its vxlan device)");
+		return -EINVAL;
+	}
 	warn_nolearn(m, &s);
 	cfg_init(&cfg, &m->maps);
 	mirror_seen_init(&seen);

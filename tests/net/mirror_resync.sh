@@ -297,6 +297,12 @@ mirror_link_churn()
 		vxbpf_run "$A" fdb flush vni $VNI >/dev/null 2>&1
 	done
 	((bad == 0)) || check_err 1 "$bad of 20 \`mirror --once\` runs failed under link churn"
+	# Nothing to copy is no success: a device that is missing, or no
+	# vxlan device, is an error and changes nothing.
+	"$VXBPF" -n "$A" mirror nosuch0 --once 2>/dev/null &&
+		check_err 1 "mirror --once of a missing device exited 0"
+	"$VXBPF" -n "$A" mirror st1 --once 2>/dev/null &&
+		check_err 1 "mirror --once of a bridge alone exited 0"
 	"$VXBPF" -n "$A" mirror vxlan$VNI br0 --once || check_err 1 "last --once failed"
 	fdb_equal "$A" || check_err 1 "after --once: fdb differs"
 	mirror_start "$A" >"$VXT_TMP/m.msg" || { check_err 1 "$(cat "$VXT_TMP/m.msg")"; kill "$churn"; log_test "$name"; return; }
