@@ -179,7 +179,6 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 		udph = (void *)(ip6h + 1);
 	} else {
 		struct iphdr *iph = (void *)(eth + 1);
-		__u32 sum;
 
 		if ((void *)(iph + 1) > end)
 			return NULL;
@@ -196,12 +195,7 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 		iph->check = 0;
 		iph->saddr = vxbpf_addr_w(&cfg->local)[3];
 		iph->daddr = vxbpf_addr_w(&p->dst)[3];
-		sum = csum_add(0, ((__u32 *)iph)[0]);
-		sum = csum_add(sum, ((__u32 *)iph)[1]);
-		sum = csum_add(sum, ((__u32 *)iph)[2]);
-		sum = csum_add(sum, iph->saddr);
-		sum = csum_add(sum, iph->daddr);
-		iph->check = csum_fold(sum);
+		iph->check = csum_fold(ip4_hdr_sum(iph));
 		udph = (void *)(iph + 1);
 	}
 

@@ -186,6 +186,18 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	}
 
 	r = encap_plan(ctx, cfg, fdb, vni, &ii, &plan);
+	if (r == VXBPF_R_TX_MTU) {
+		/* The FIB said how much fits (mtu_result): tell the VM, back
+		 * out of the port by redirect, as the ARP reply above. */
+		int v = pmtu_reply(ctx, ifindex, plan.fib.mtu_result, plan.v6);
+
+		if (v == XDP_TX) {
+			verdict(ctx, VXBPF_R_TX_PMTU_REPLY, 0);
+			return bpf_redirect(ifindex, 0);
+		}
+		if (v >= 0)
+			return verdict(ctx, r, v);
+	}
 	if (r != VXBPF_R_TX_ENCAP)
 		return verdict(ctx, r, XDP_PASS);
 	slot = cfg->slot;

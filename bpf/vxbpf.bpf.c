@@ -29,6 +29,7 @@
 #include "outer.h"
 #include "decap.h"
 #include "encap.h"
+#include "pmtu.h"
 #include "proxy.h"
 #include "port.h"
 #include "flood.h"

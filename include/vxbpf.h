@@ -389,7 +389,8 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_PROXY_SKIP, "tx_proxy_skip", "ARP/NS the proxy never answers: to TC or the kernel") \
 	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop") \
 	X(TX_SUPPRESS_PASS, "tx_suppress_pass", "ARP/NS neigh_suppress does not answer here: to the bridge") \
-	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge")
+	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge") \
+	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

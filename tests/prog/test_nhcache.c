@@ -46,8 +46,9 @@ Test(nhcache, longer_frame_still_meets_the_mtu, .init = h_setup, .fini = h_teard
 	build_udp4(&small, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 10);
 	build_udp4(&big, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1100);
 	expect_run("small", H.port_fd, H.if_vm0, &small, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL, &out);
-	/* Cached for the small frame; the big one must still be refused. */
-	expect_run("big", H.port_fd, H.if_vm0, &big, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
+	/* Cached for the small frame; the big one must still be refused
+	 * (with DF set: answered with ICMP frag needed, test_pmtu.c). */
+	expect_run("big", H.port_fd, H.if_vm0, &big, XDP_REDIRECT, VXBPF_R_TX_PMTU_REPLY, NULL, &out);
 	expect_run("small again", H.port_fd, H.if_vm0, &small, XDP_REDIRECT, VXBPF_R_TX_ENCAP, NULL,
 		   &out);
 }

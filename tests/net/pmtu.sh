@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Path MTU for VMs whose MTU was not lowered for VXLAN: vxbpf answers a
+# frame that no longer fits the underlay once encapsulated as Linux's vxlan
+# device does (5.9 and later), with ICMP "fragmentation needed" or ICMPv6
+# "packet too big" from the inner destination, and the VM's TCP adapts.
+#
+#   vm1 (MTU 1500) ─ hostA (vxbpf; Linux for the reference) ═ ul0 (MTU 1500) ═ hostB (Linux vxlan) ─ vm2 (MTU 1500)
+#
+# Checks: the replies to the same frames (scapy, from vm1) are the same
+# bytes from vxbpf as from Linux; `ping -M do -s 1472` gets "Frag needed ...
+# mtu = 1450" (1430 over an IPv6 underlay), IPv6 "Packet too big"; a 16 MiB
+# TCP transfer from vm1 completes after path MTU discovery, sha256 equal.
+#
+# Run: tests/net/pmtu.sh  (TESTS=... to select, VERBOSE=1)
+
+source "$(dirname "$0")/lib.sh"
+
+# vm_mtu_1500: the VMs and the hosts' bridges at 1500, as on a network
+# whose MTU nobody lowered; the underlay stays 1500.
+vm_mtu_1500()
+{
+	local ns
+	ip -n "$V1" link set eth0 mtu 1500 && ip -n "$A" link set vm0 mtu 1500 &&
+		ip -n "$V2" link set eth0 mtu 1500 && ip -n "$B" link set vm0 mtu 1500 || return 1
+	for ns in "$A" "$B"; do
+		ip -n "$ns" link show vxlan$VNI >/dev/null 2>&1 || continue
+		ip -n "$ns" link set vxlan$VNI mtu 1500 && ip -n "$ns" link set br0 mtu 1500 || return 1
+	done
+}
+
+# too_big FAM: frames from vm1 that do not fit once encapsulated, with
+# fixed contents: IPv4 UDP with DF, 1500 bytes; IPv6 UDP, 1500 bytes.
+too_big()
+{
+	ip netns exec "$V1" /usr/bin/python3 - "$VM1_MAC" "$VM2_MAC" "$VM1_V4" "$VM2_V4" \
+		"$VM1_V6" "$VM2_V6" <<'EOF'
+import sys
+from scapy.all import Ether, IP, IPv6, UDP, Raw, sendp
+m1, m2, a4, b4, a6, b6 = sys.argv[1:7]
+pay = bytes(range(256)) * 6
+pkts = [Ether(src=m1, dst=m2) / IP(src=a4, dst=b4, id=0x77, flags="DF", ttl=62) /
+        UDP(sport=4000, dport=9) / Raw(pay[:1472]),
+        Ether(src=m1, dst=m2) / IPv6(src=a6, dst=b6, hlim=61, fl=0x12345) /
+        UDP(sport=4000, dport=9) / Raw(pay[:1452])]
+sendp(pkts, iface="eth0", verbose=False)
+EOF
+}
+
+# replies FAM OUT: build (hostA as $VXT_REFERENCE says), send too_big from
+# vm1, keep the ICMP errors vm1 got in OUT (hex, a line per frame).
+replies()
+{
+	local fam=$1 out=$2
+
+	topo_build linux "$fam" && vm_mtu_1500 || return 1
+	# vm2 answers nothing (no port 9); what matters is what comes back.
+	capture_start "$V1" eth0 "$out.pcap" "(icmp and icmp[0] == 3) or (icmp6 and ip6[40] == 2)" ||
+		{ check_err 1 "capture"; return 1; }
+	too_big || { check_err 1 "scapy could not send"; return 1; }
+	capture_stop
+	tcpdump -r "$out.pcap" -xx 2>/dev/null |
+		awk '/^[0-9]/ { if (f) print f; f = "" } /^\t0x/ { $1 = ""; gsub(/ /, ""); f = f $0 } END { if (f) print f }' >"$out"
+}
+
+t_pmtu()
+{
+	local fam=$1 mtu name n out
+	if [[ $fam == 4 ]]; then mtu=1450; else mtu=1430; fi
+	name="path MTU: ICMP frag needed / packet too big as Linux sends them, ping and TCP adapt (IPv$fam underlay, mtu $mtu)"
+
+	VXT_REFERENCE=1 replies "$fam" "$VXT_TMP/linux" || { log_test "$name"; return; }
+	vxt_cleanup
+	VXT_REFERENCE=0 replies "$fam" "$VXT_TMP/vxbpf" || { log_test "$name"; return; }
+	n=$(wc -l <"$VXT_TMP/linux")
+	((n == 2)) || check_err 1 "Linux sent $n of 2 replies (the reference is off)"
+	cmp -s "$VXT_TMP/linux" "$VXT_TMP/vxbpf" ||
+		check_err 1 "not what Linux sends: $(diff <(fold -w 64 "$VXT_TMP/linux") <(fold -w 64 "$VXT_TMP/vxbpf") | head -n 6 | tr '\n' ' ')"
+	check_counter_gt "$A" reason tx_pmtu_reply 1
+
+	# What a VM's own stack makes of it.
+	out=$(ip netns exec "$V1" ping -c 1 -W 2 -M do -s 1472 "$VM2_V4" 2>&1)
+	grep -q "Frag needed.*mtu = $mtu" <<<"$out" || check_err 1 "ping -M do -s 1472: $(tr '\n' ' ' <<<"$out")"
+	out=$(ip netns exec "$V1" ping -6 -c 1 -W 2 -M do -s 1452 "$VM2_V6" 2>&1)
+	grep -q "Packet too big: mtu=$mtu" <<<"$out" || check_err 1 "ping -6 -M do -s 1452: $(tr '\n' ' ' <<<"$out")"
+	out=$(tcp_transfer "$V1" "$V2" "$VM2_V4" 16) || check_err 1 "TCP from vm1 (MTU 1500): $out"
+	out=$(tcp_transfer "$V2" "$V1" "$VM1_V4" 16) || check_err 1 "TCP to vm1 (MTU 1500): $out"
+	check_counter_gt "$A" reason tx_encap 1000
+	((RET == 0)) || RETMSG+=" [$(vxbpf_stats_brief "$A")]"
+	log_test "$name"
+}
+
+pmtu_ul4() { t_pmtu 4; }
+pmtu_ul6() { t_pmtu 6; }
+
+ALL_TESTS="pmtu_ul4 pmtu_ul6"
+
+require_root
+require_cmd ip tcpdump ping socat sha256sum /usr/bin/python3 jq
+tests_run
+tests_exit
