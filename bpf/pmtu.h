@@ -87,26 +87,28 @@ static __always_inline bool icmp4_is_err(__u8 type)
 }
 
 /*
- * Cut the frame to eth + keep bytes of its IP packet and put room for the
- * new IP and ICMP headers (hdr bytes) in front: 0, or -1 (nothing changed
- * when it fails before the head moves; the caller drops otherwise).
+ * Turn the frame into the reply's shape: cut it to Ethernet + keep bytes
+ * of its IP packet, put hdr bytes (the new IP and ICMP headers) in front,
+ * and write the Ethernet header back to the VM (vm) from its destination
+ * (peer). The new IP header, or NULL (then the frame is dropped).
  */
-static __always_inline int pmtu_reshape(struct xdp_md *ctx, __u32 keep, __u32 hdr)
+static __always_inline void *pmtu_reshape(struct xdp_md *ctx, __u32 keep, __u32 hdr,
+					  const __u8 *vm, const __u8 *peer, __be16 proto)
 {
 	__u32 len = ctx->data_end - ctx->data;
+	struct ethhdr *eth;
 
 	if (len > ETH_HLEN + keep && bpf_xdp_adjust_tail(ctx, -(int)(len - ETH_HLEN - keep)))
-		return -1;
-	return bpf_xdp_adjust_head(ctx, -(int)hdr) ? -1 : 0;
-}
-
-/* The reply's Ethernet header: back to where the frame came from. */
-static __always_inline void pmtu_eth(struct ethhdr *eth, const __u8 *vm, const __u8 *peer,
-				     __be16 proto)
-{
+		return NULL;
+	if (bpf_xdp_adjust_head(ctx, -(int)hdr))
+		return NULL;
+	eth = (void *)(long)ctx->data;
+	if ((void *)(eth + 1) + hdr > (void *)(long)ctx->data_end)
+		return NULL;
 	mac_copy(eth->h_dest, vm);
 	mac_copy(eth->h_source, peer);
 	eth->h_proto = proto;
+	return eth + 1;
 }
 
 /* mtu: what the VM may send. A verdict, or -1 for no reply. */
@@ -139,19 +141,16 @@ static __always_inline int pmtu_reply4(struct xdp_md *ctx, __u32 ifindex, __u32 
 	saddr = iph->saddr;
 	daddr = iph->daddr;
 	ttl = iph->ttl;
-	if (pmtu_reshape(ctx, PMTU_V4_MAX - sizeof(*niph) - sizeof(*icmp),
-			 sizeof(*niph) + sizeof(*icmp)))
+	niph = pmtu_reshape(ctx, PMTU_V4_MAX - sizeof(*niph) - sizeof(*icmp),
+			    sizeof(*niph) + sizeof(*icmp), vm, peer, bpf_htons(ETH_P_IP));
+	if (!niph)
 		return XDP_DROP;
-
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	eth = data;
-	niph = (void *)(eth + 1);
 	icmp = (void *)(niph + 1);
 	if ((void *)(icmp + 1) > end)
 		return XDP_DROP;
 	len = end - (void *)icmp; /* ICMP header and what is quoted */
-	pmtu_eth(eth, vm, peer, bpf_htons(ETH_P_IP));
 	icmp->type = 3; /* destination unreachable */
 	icmp->code = 4; /* fragmentation needed */
 	icmp->checksum = 0;
@@ -223,19 +222,16 @@ static __always_inline int pmtu_reply6(struct xdp_md *ctx, __u32 ifindex, __u32 
 	addr_from_v6(&src, &ip6h->saddr);
 	addr_from_v6(&dst, &ip6h->daddr);
 	hlim = ip6h->hop_limit;
-	if (pmtu_reshape(ctx, PMTU_V6_MIN - sizeof(*nip6h) - sizeof(*icmp),
-			 sizeof(*nip6h) + sizeof(*icmp)))
+	nip6h = pmtu_reshape(ctx, PMTU_V6_MIN - sizeof(*nip6h) - sizeof(*icmp),
+			     sizeof(*nip6h) + sizeof(*icmp), vm, peer, bpf_htons(ETH_P_IPV6));
+	if (!nip6h)
 		return XDP_DROP;
-
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	eth = data;
-	nip6h = (void *)(eth + 1);
 	icmp = (void *)(nip6h + 1);
 	if ((void *)(icmp + 1) > end)
 		return XDP_DROP;
 	len = end - (void *)icmp;
-	pmtu_eth(eth, vm, peer, bpf_htons(ETH_P_IPV6));
 	icmp->icmp6_type = 2; /* packet too big */
 	icmp->icmp6_code = 0;
 	icmp->icmp6_cksum = 0;
