@@ -5,6 +5,14 @@
  * (the seed's "unicast with dynamic L3 entries"), and optionally run a
  * program per event, so a small resolver can answer with
  * `vxbpf neigh add` / `vxbpf fdb add`.
+ *
+ * PROG runs are not waited for, but they are counted: at most
+ * --max-children (MONITOR_CHILDREN by default) at once. A VM that sends to
+ * thousands of unknown addresses then costs a bounded number of
+ * processes; the events beyond are skipped and said so (a miss recurs a
+ * second later if it still matters). Children are reaped here, so that
+ * PROG starts with SIGCHLD at its default: an ignored SIGCHLD is inherited
+ * across exec and breaks the waits of a shell script.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -13,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -23,6 +32,8 @@
 #include "json.h"
 #include "pins.h"
 #include "resolve.h"
+
+#define MONITOR_CHILDREN 64
 
 static volatile sig_atomic_t stop;
 
@@ -35,7 +46,30 @@ struct mon {
 	const struct vx_cmd *cmd;
 	__u32 seen;
 	int vni_fd; /* the VTEP's source address for `resolve` */
+	unsigned running, max_running;
+	unsigned long skipped, skipped_told;
+	time_t told_at;
 };
+
+/* Collect the PROG runs that ended. */
+static void reap(struct mon *mon)
+{
+	while (mon->running && waitpid(-1, NULL, WNOHANG) > 0)
+		mon->running--;
+}
+
+/* Events skipped at the cap: said at most once a second. */
+static void tell_skipped(struct mon *mon)
+{
+	time_t now = time(NULL);
+
+	if (mon->skipped == mon->skipped_told || now == mon->told_at)
+		return;
+	vx_warn("monitor: %lu events not passed to the program: %u runs of it still going "
+		"(--max-children)", mon->skipped - mon->skipped_told, mon->running);
+	mon->skipped_told = mon->skipped;
+	mon->told_at = now;
+}
 
 static const char *event_name(__u32 type)
 {
@@ -81,11 +115,18 @@ static void event_print(const struct vxbpf_event *ev, const char *ifname)
  * VXBPF_VNI, VXBPF_DST (l3miss, learn), VXBPF_LLADDR (l2miss, learn),
  * VXBPF_DEV. Not waited for: a slow resolver must not stall the ring.
  */
-static void event_exec(const char *prog, const struct vxbpf_event *ev, const char *ifname)
+static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_event *ev,
+		       const char *ifname)
 {
 	char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN], vni[16];
 	pid_t pid;
 
+	reap(mon);
+	if (mon->running >= mon->max_running) {
+		mon->skipped++;
+		tell_skipped(mon);
+		return;
+	}
 	addr_fmt(&ev->ip, a);
 	mac_fmt(ev->mac, m);
 	snprintf(vni, sizeof(vni), "%u", ev->vni);
@@ -94,8 +135,13 @@ static void event_exec(const char *prog, const struct vxbpf_event *ev, const cha
 		vx_warn("cannot run %s: %s", prog, strerror(errno));
 		return;
 	}
-	if (pid > 0)
+	if (pid > 0) {
+		mon->running++;
 		return;
+	}
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	setenv("VXBPF_EVENT", event_name(ev->type), 1);
 	setenv("VXBPF_VNI", vni, 1);
 	setenv("VXBPF_DEV", ifname, 1);
@@ -139,7 +185,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	}
 	event_print(ev, ifname);
 	if (mon->cmd->exec)
-		event_exec(mon->cmd->exec, ev, ifname);
+		event_exec(mon, mon->cmd->exec, ev, ifname);
 	/* Stop consuming right here: the next record is not ours. */
 	if (mon->cmd->count && ++mon->seen >= mon->cmd->count) {
 		stop = 1;
@@ -150,7 +196,8 @@ static int on_event(void *ctx, void *data, size_t len)
 
 int run_monitor(const struct vx_cmd *c)
 {
-	struct mon mon = { .cmd = c };
+	struct mon mon = { .cmd = c,
+			   .max_running = c->max_children ? c->max_children : MONITOR_CHILDREN };
 	struct ring_buffer *rb = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct vx_maps m;
@@ -168,9 +215,9 @@ int run_monitor(const struct vx_cmd *c)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	/* Children are not waited for; let the kernel reap them. */
-	signal(SIGCHLD, SIG_IGN);
 	while (!stop) {
+		reap(&mon);
+		tell_skipped(&mon);
 		err = ring_buffer__poll(rb, 500);
 		if (err == -EINTR || err == -ECANCELED) {
 			err = 0;

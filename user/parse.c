@@ -37,7 +37,7 @@ const char vx_usage[] =
 	"  mirror DEV... [--once] [-v]\n"
 	"                   copy kernel vxlan devices (and their bridge) live\n"
 	"  stats [reset]    counters by reason and by VNI (reset: zero them)\n"
-	"  monitor [--exec PROG] [--count N]\n"
+	"  monitor [--exec PROG [--max-children N]] [--count N]\n"
 	"                   l2miss/l3miss/learn events; PROG runs for each\n"
 	"  status           pin directory, attached devices, map fill\n"
 	"\n"
@@ -686,7 +686,8 @@ static int parse_stats(struct pctx *p)
 	return parse_words(p, 0);
 }
 
-/* monitor [--exec PROG] [--count N]; the words also without dashes. */
+/* monitor [--exec PROG [--max-children N]] [--count N]; the words also
+ * without dashes. */
 static int parse_monitor(struct pctx *p)
 {
 	const char *w, *s;
@@ -702,10 +703,17 @@ static int parse_monitor(struct pctx *p)
 				return -EINVAL;
 			if (parse_u32(s, 0xffffffffU, &p->c->count) || !p->c->count)
 				return perr(p, "invalid count \"%s\"", s);
+		} else if (!strcmp(w, "--max-children") || !strcmp(w, "max-children")) {
+			if (!(s = arg(p)))
+				return -EINVAL;
+			if (parse_u32(s, 4096, &p->c->max_children) || !p->c->max_children)
+				return perr(p, "invalid max-children \"%s\" (1 to 4096)", s);
 		} else {
 			return perr(p, "unknown word \"%s\" in %s", w, p->what);
 		}
 	}
+	if (p->c->max_children && !p->c->exec)
+		return perr(p, "max-children without exec");
 	return 0;
 }
 

@@ -71,6 +71,7 @@ struct vx_cmd {
 	const char *file;     /* load FILE (points into argv) */
 	const char *exec;     /* monitor --exec PROG (points into argv) */
 	__u32 count;	      /* monitor --count N: exit after N events */
+	__u32 max_children;   /* monitor --max-children N: PROGs running at once, 0 = default */
 	bool reset;	      /* stats reset */
 	char **devs;	      /* mirror DEV... (points into argv) */
 	int n_devs;

@@ -136,7 +136,61 @@ monitor_json()
 	log_test "$name"
 }
 
-ALL_TESTS="dynamic_l3 monitor_json"
+# A VM sending to many unknown addresses: the resolver runs at most
+# --max-children times at once, the rest is skipped and said so; each run
+# starts with SIGCHLD at its default (an ignored SIGCHLD is inherited
+# across exec: a resolver's own children would be reaped behind its back).
+monitor_children_bounded()
+{
+	local name="monitor --exec: at most --max-children runs at once, SIGCHLD default in them"
+	local tmp out pid i max n sigign
+
+	vxbpf_available || { check_err 1 "$VXBPF not built"; log_test "$name"; return; }
+	A=$(ns_name hostA) V1=$(ns_name vm1)
+	ns_add hostA && ns_add vm1 || { check_err 1 "namespace creation failed"; log_test "$name"; return; }
+	vxt_tmpdir tmp
+	vm_add "$A" "$V1" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 1450 >/dev/null 2>&1 ||
+		{ check_err 1 "vm setup failed"; log_test "$name"; return; }
+	out=$(vxbpf_run "$A" vni add $VNI local "$UL4_A" proxy l3miss 2>&1 &&
+		vxbpf_run "$A" port add vm0 vni $VNI 2>&1) ||
+		{ check_err 1 "hostA: $out"; log_test "$name"; return; }
+	mkdir "$tmp/running"
+	# A slow resolver: notes itself while it runs, and its ignored signals.
+	printf '%s\n' '#!/usr/bin/env bash' \
+		"d=$tmp" \
+		'touch "$d/running/$$"' \
+		'ls "$d/running" | wc -l >>"$d/concurrency"' \
+		'grep SigIgn /proc/self/status >>"$d/sigign"' \
+		'sleep 2' \
+		'rm -f "$d/running/$$"' >"$tmp/slow"
+	chmod +x "$tmp/slow"
+	"$VXBPF" -n "$A" monitor --exec "$tmp/slow" --max-children 4 >"$tmp/mon.log" 2>&1 &
+	pid=$!
+	bg_track $pid
+	sleep 0.3
+	# 60 unknown addresses, one l3miss each.
+	for i in $(seq 10 69); do
+		ip netns exec "$V1" ping -c 1 -W 1 "10.0.0.$i" >/dev/null 2>&1 &
+	done
+	wait_for 8 eval '(($(grep -c "^miss 10.0.0." "$tmp/mon.log") >= 60))' ||
+		check_err 1 "$(grep -c "^miss 10.0.0." "$tmp/mon.log") of 60 misses seen"
+	sleep 3
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	max=$(sort -n "$tmp/concurrency" | tail -n 1)
+	n=$(wc -l <"$tmp/concurrency")
+	((max <= 4)) || check_err 1 "$max resolvers at once, --max-children 4"
+	((n >= 4 && n < 60)) || check_err 1 "$n resolver runs for 60 misses with at most 4 at once"
+	grep -q "events not passed to the program" "$tmp/mon.log" || check_err 1 "skipped events not told"
+	# SIGCHLD is bit 17 (0x10000) of SigIgn.
+	sigign=$(awk '{ print $2 }' "$tmp/sigign" | sort -u)
+	for i in $sigign; do
+		((0x$i & 0x10000)) && check_err 1 "the resolver started with SIGCHLD ignored (SigIgn $i)"
+	done
+	log_test "$name"
+}
+
+ALL_TESTS="dynamic_l3 monitor_json monitor_children_bounded"
 
 require_root
 require_cmd ip bridge ping
