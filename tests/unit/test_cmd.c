@@ -273,3 +273,20 @@ Test(cmd, map_change_classification)
 	P("attach eth0", &c);
 	cr_assert_not(cmd_is_map_change(&c));
 }
+
+Test(cmd, monitor_words)
+{
+	struct vx_cmd c;
+
+	cr_assert_eq(P("monitor --exec /bin/true --max-children 4 --count 9", &c), 0, "%s", err);
+	cr_assert_str_eq(c.exec, "/bin/true");
+	cr_assert_eq(c.max_children, 4);
+	cr_assert_eq(c.count, 9);
+	cr_assert_eq(P("monitor exec /bin/true", &c), 0, "%s", err);
+	cr_assert_eq(c.max_children, 0, "default: chosen by monitor");
+	bad("monitor --max-children 4", "without exec");
+	bad("monitor --exec /bin/true --max-children 0", "invalid max-children");
+	bad("monitor --exec /bin/true --max-children 5000", "invalid max-children");
+	bad("monitor --exec /bin/true --max-children", "");
+	bad("monitor --count 0", "invalid count");
+}
