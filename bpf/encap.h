@@ -90,7 +90,7 @@ static __always_inline enum vxbpf_reason outer_fib(void *ctx, const struct vxbpf
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
 		/* XDP cannot start a resolution; `vxbpf monitor` does
 		 * (and the kernel, where a vxlan device sends too). */
-		event_miss(VXBPF_EV_RESOLVE, vni, seen_on, NULL, &p->dst);
+		event_miss(VXBPF_EV_RESOLVE, vni, cfg->slot, seen_on, NULL, &p->dst);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return VXBPF_R_TX_FIB_MISS;
 	return VXBPF_R_TX_ENCAP;

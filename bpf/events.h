@@ -8,11 +8,38 @@
 #ifndef VXBPF_EVENTS_H
 #define VXBPF_EVENTS_H
 
-static __always_inline void event_send(__u32 type, __u32 vni, __u32 ifindex, const __u8 *mac,
-				       const struct vxbpf_addr *ip, __u64 now)
+/* A token of the VNI's event budget on this CPU (include/vxbpf.h). */
+static __always_inline bool event_allow(__u32 slot, __u64 now)
 {
-	struct vxbpf_event *ev = bpf_ringbuf_reserve(&vxbpf_events, sizeof(*ev), 0);
+	struct vxbpf_ev_budget *b = bpf_map_lookup_elem(&vxbpf_ev_budget, &slot);
+	__u64 t, gone;
 
+	if (!b)
+		return false;
+	gone = now - b->last_ns;
+	t = gone >= 1000000000ULL ? VXBPF_EV_BUDGET :
+				     b->tokens + gone * VXBPF_EV_BUDGET / 1000000000ULL;
+	if (t > VXBPF_EV_BUDGET)
+		t = VXBPF_EV_BUDGET;
+	if (t > b->tokens)
+		b->last_ns = now;
+	if (!t) {
+		b->suppressed++;
+		return false;
+	}
+	b->tokens = t - 1;
+	return true;
+}
+
+/* slot: the VNI's vxbpf_vni_cfg.slot, whose budget the event takes. */
+static __always_inline void event_send(__u32 type, __u32 vni, __u32 slot, __u32 ifindex,
+				       const __u8 *mac, const struct vxbpf_addr *ip, __u64 now)
+{
+	struct vxbpf_event *ev;
+
+	if (!event_allow(slot, now))
+		return;
+	ev = bpf_ringbuf_reserve(&vxbpf_events, sizeof(*ev), 0);
 	if (!ev)
 		return; /* ring full: user space is behind, the miss recurs */
 	ev->type = type;
@@ -31,8 +58,8 @@ static __always_inline void event_send(__u32 type, __u32 vni, __u32 ifindex, con
 	bpf_ringbuf_submit(ev, 0);
 }
 
-static __always_inline void event_miss(__u32 type, __u32 vni, __u32 ifindex, const __u8 *mac,
-				       const struct vxbpf_addr *ip)
+static __always_inline void event_miss(__u32 type, __u32 vni, __u32 slot, __u32 ifindex,
+				       const __u8 *mac, const struct vxbpf_addr *ip)
 {
 	struct vxbpf_miss_key key = { .type = type, .vni = vni };
 	__u64 now = bpf_ktime_get_ns(), *seen;
@@ -45,7 +72,7 @@ static __always_inline void event_miss(__u32 type, __u32 vni, __u32 ifindex, con
 	if (seen && now - *seen < VXBPF_MISS_INTERVAL_NS)
 		return;
 	bpf_map_update_elem(&vxbpf_miss_seen, &key, &now, BPF_ANY);
-	event_send(type, vni, ifindex, mac, ip, now);
+	event_send(type, vni, slot, ifindex, mac, ip, now);
 }
 
 /* A learned entry not refreshed for the VNI's ageing time is gone, as in

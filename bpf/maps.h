@@ -103,6 +103,13 @@ struct {
 	__type(value, struct vxbpf_vni_flood);
 } vxbpf_vni_flood SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXBPF_MAX_VNIS);
+	__type(key, __u32);
+	__type(value, struct vxbpf_ev_budget);
+} vxbpf_ev_budget SEC(".maps");
+
 /*
  * UDP destination ports in use by some VNI (value: how many VNIs), indexed
  * by port in host order. An array so that the first question asked of every

@@ -53,11 +53,13 @@ static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 
  * ARP and NS on a VNI with the proxy or neigh_suppress: the verdict, or -1
  * for a frame that goes on its way untouched.
  */
-static __always_inline int port_neigh(struct xdp_md *ctx, __u32 flags, __u32 vni, __u32 ifindex)
+static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 vni,
+				      __u32 ifindex)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
+	__u32 flags = cfg->flags;
 	/* The bridge sees the frame before its vxlan device's proxy: its
 	 * suppression first, the rest is the kernel's. */
 	bool suppress = flags & VXBPF_VNI_SUPPRESS;
@@ -83,7 +85,7 @@ static __always_inline int port_neigh(struct xdp_md *ctx, __u32 flags, __u32 vni
 	/* l3miss: the control plane may answer with `neigh add`; the asker
 	 * retries, as with the kernel's vxlan_ip_miss(). */
 	if (r == VXBPF_R_TX_PROXY_MISS && (flags & VXBPF_VNI_L3MISS))
-		event_miss(VXBPF_EV_L3MISS, vni, ifindex, NULL, &miss);
+		event_miss(VXBPF_EV_L3MISS, vni, cfg->slot, ifindex, NULL, &miss);
 	/* Back out of the port by redirect, not XDP_TX: on a veth, XDP_TX
 	 * frames are only flushed to a peer that runs XDP itself, while a
 	 * redirect also reaches a peer that merely has GRO
@@ -138,7 +140,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		return verdict(ctx, VXBPF_R_TX_SRC_LEARN, XDP_PASS);
 
 	if (cfg->flags & (VXBPF_VNI_PROXY | VXBPF_VNI_SUPPRESS)) {
-		int v = port_neigh(ctx, cfg->flags, vni, ifindex);
+		int v = port_neigh(ctx, cfg, vni, ifindex);
 
 		if (v >= 0)
 			return v;
@@ -163,7 +165,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 			/* The all-zero MAC's remotes live in the flood map
 			 * and, as one list, in remotes. */
 			if (!bpf_map_lookup_elem(&vxbpf_remotes, &zkey))
-				event_miss(VXBPF_EV_L2MISS, vni, ifindex, fkey.mac, NULL);
+				event_miss(VXBPF_EV_L2MISS, vni, cfg->slot, ifindex, fkey.mac, NULL);
 		}
 		return verdict(ctx, VXBPF_R_TX_UNKNOWN_DST, XDP_PASS);
 	}

@@ -303,6 +303,21 @@ enum vxbpf_event_type {
 
 #define VXBPF_MISS_INTERVAL_NS 1000000000ULL
 
+/*
+ * ev_budget: per-CPU array indexed by vxbpf_vni_cfg.slot. Besides the
+ * per-key dedup, each VNI may send at most VXBPF_EV_BUDGET events a second
+ * on each CPU (and as many at once): a VM sending to thousands of unknown
+ * addresses, or a peer sending from thousands of MACs, costs a bounded
+ * number of events and of work in user space. What is not sent is counted.
+ */
+struct vxbpf_ev_budget {
+	__u64 tokens;
+	__u64 last_ns;
+	__u64 suppressed; /* events not sent: over the budget */
+};
+
+#define VXBPF_EV_BUDGET 512
+
 struct vxbpf_event {
 	__u32 type;    /* enum vxbpf_event_type */
 	__u32 vni;

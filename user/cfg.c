@@ -1021,6 +1021,8 @@ static int zero_slots(struct vx_cfg *c)
 	if (ncpu < 1)
 		return ncpu;
 	/* Big enough for either per-CPU value. */
+	_Static_assert(sizeof(struct vxbpf_ev_budget) <= sizeof(struct vxbpf_vni_flood),
+		       "the zero value must be big enough");
 	zero = calloc(ncpu, (sizeof(struct vxbpf_vni_flood) + 7) & ~7UL);
 	if (!zero)
 		return -ENOMEM;
@@ -1029,6 +1031,9 @@ static int zero_slots(struct vx_cfg *c)
 					  &c->new_slots[i], zero, BPF_ANY);
 		if (!err)
 			err = bpf_map_update_elem(c->maps->fd[M_VNI_FLOOD], &c->new_slots[i], zero,
+						  BPF_ANY);
+		if (!err)
+			err = bpf_map_update_elem(c->maps->fd[M_EV_BUDGET], &c->new_slots[i], zero,
 						  BPF_ANY);
 	}
 	free(zero);

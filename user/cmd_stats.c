@@ -77,7 +77,7 @@ static int slot_cmp(const void *a, const void *b)
 
 int run_stats(void)
 {
-	__u64 r[VXBPF_R_MAX][2], s[4], (*f)[5] = NULL;
+	__u64 r[VXBPF_R_MAX][2], s[4], ev[3], (*f)[5] = NULL;
 	struct vni_slot *vs = NULL;
 	struct vx_maps m;
 	size_t i, n = 0;
@@ -157,6 +157,11 @@ int run_stats(void)
 			vx_err("cannot read the vni_flood map: %s", vx_strerror(err));
 			goto out;
 		}
+		err = percpu_sum(m.fd[M_EV_BUDGET], vs[i].slot, ev, 3);
+		if (err) {
+			vx_err("cannot read the ev_budget map: %s", vx_strerror(err));
+			goto out;
+		}
 		flooded |= f[i][0] || f[i][3];
 		out_open_obj(NULL);
 		out_u64("vni", "%-9llu", vs[i].vni);
@@ -169,6 +174,9 @@ int run_stats(void)
 		out_u64("flood_tx_vtep_copies", NULL, f[i][2]);
 		out_u64("flood_rx_frames", NULL, f[i][3]);
 		out_u64("flood_rx_port_copies", NULL, f[i][4]);
+		out_u64("events_suppressed", NULL, ev[2]);
+		if (ev[2] && !out_json())
+			out_text("  (%llu events over the budget not sent)", (unsigned long long)ev[2]);
 		out_close_obj();
 		out_nl();
 	}
@@ -349,6 +357,8 @@ int run_stats_reset(void)
 		err = percpu_zero(m.fd[M_VNI_STATS], VXBPF_MAX_VNIS, sizeof(struct vxbpf_vni_stats));
 	if (!err)
 		err = percpu_zero(m.fd[M_VNI_FLOOD], VXBPF_MAX_VNIS, sizeof(struct vxbpf_vni_flood));
+	if (!err)
+		err = percpu_zero(m.fd[M_EV_BUDGET], VXBPF_MAX_VNIS, sizeof(struct vxbpf_ev_budget));
 	if (err)
 		vx_err("cannot reset the counters: %s", vx_strerror(err));
 	maps_close(&m);

@@ -29,6 +29,7 @@ enum vx_map_id {
 	M_VNI_PORTS,
 	M_VNI_FLOOD,
 	M_ACTIVE,
+	M_EV_BUDGET,
 	M__NR
 };
 

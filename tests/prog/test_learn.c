@@ -5,6 +5,7 @@
  * ring buffer. Topology and helpers: harness.h.
  */
 #include <arpa/inet.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -309,4 +310,48 @@ Test(events, l3miss_for_unknown_arp_target, .init = h_setup, .fini = h_teardown)
 	map_neigh(100, "10.0.0.77", MAC_OTHER, 0);
 	expect_run("answered", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_ARP_REPLY, NULL,
 		   &out);
+}
+
+/*
+ * Each VNI may send VXBPF_EV_BUDGET events a second on each CPU, and as
+ * many at once: 600 misses of 600 MACs in a row send 512 and count the
+ * rest (a few more may pass as the budget refills while the test runs).
+ */
+Test(events, budget_per_vni, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, out;
+	struct vxbpf_ev_budget b[256];
+	struct ring_buffer *rb;
+	struct ev_log log;
+	cpu_set_t one;
+	__u64 suppressed = 0;
+	__u32 slot = 0;
+	int i, ncpu = libbpf_num_possible_cpus();
+
+	/* The budget is per CPU: run every frame on one. */
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	cr_assert(ncpu > 0 && ncpu <= 256);
+	map_vni(100, LOCAL4, VXBPF_VNI_L2MISS);
+	map_port(H.if_vm0, 100);
+	for (i = 0; i < 600; i++) {
+		uint8_t mac[6] = { 0x02, 0xee, 0, 0, (uint8_t)(i >> 8), (uint8_t)i };
+
+		build_tcp4(&in, mac, MAC_VM1, 40000, false);
+		expect_run("miss", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_UNKNOWN_DST, NULL,
+			   &out);
+	}
+	memset(&log, 0, sizeof(log));
+	rb = ring_buffer__new(bpf_map__fd(H.skel->maps.vxbpf_events), ev_cb, &log, NULL);
+	cr_assert(rb);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(H.skel->maps.vxbpf_ev_budget), &slot, b), 0);
+	for (i = 0; i < ncpu; i++)
+		suppressed += b[i].suppressed;
+	cr_expect_geq(log.n, 512, "%d events sent", log.n);
+	cr_expect_leq(log.n, 540, "%d events sent: no budget", log.n);
+	cr_expect_eq((__u64)log.n + suppressed, 600, "%d sent + %llu counted", log.n,
+		     (unsigned long long)suppressed);
 }
