@@ -15,9 +15,11 @@
  * kernel sends none: IPv4 without DF or a fragment, an MTU below 576 /
  * 1280, broadcast, multicast, zero or loopback addresses, an ICMP error;
  * and where vxbpf is more careful: an IPv6 extension header, a VLAN tag.
- * At most PMTU_BURST replies, then one a second, per VM (port, source
- * MAC), as the kernel limits its own ICMP (icmp_ratelimit): a sender can
- * make vxbpf answer, not flood.
+ * The kernel does not limit these replies; vxbpf sends at most PMTU_BURST,
+ * then one a second, per VM and destination (port, source MAC, inner
+ * destination), as icmp_ratelimit limits the host's own errors per
+ * destination: a VM with many flows to many places learns every path MTU
+ * at once, and one VM can make vxbpf answer, not flood.
  */
 #ifndef VXBPF_PMTU_H
 #define VXBPF_PMTU_H
@@ -31,6 +33,7 @@ struct pmtu_rl_key {
 	__u32 ifindex;
 	__u8 mac[6];
 	__u16 pad;
+	struct vxbpf_addr dst; /* the frame's destination (IPv4 mapped) */
 };
 
 struct pmtu_rl_val {
@@ -38,20 +41,20 @@ struct pmtu_rl_val {
 	__u64 tokens;
 };
 
-/* VMs that were sent a reply lately (LRU: bounded). */
+/* VMs and destinations that were sent a reply lately (LRU: bounded). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, struct pmtu_rl_key);
 	__type(value, struct pmtu_rl_val);
 } vxbpf_pmtu_rl SEC(".maps");
 
-/* A token of the VM's bucket, if there is one. */
-static __always_inline bool pmtu_allow(__u32 ifindex, const __u8 *mac)
+/* A token of the (VM, destination) bucket, if there is one. */
+static __always_inline bool pmtu_allow(__u32 ifindex, const __u8 *mac, const struct vxbpf_addr *dst)
 {
-	struct pmtu_rl_key k = { .ifindex = ifindex };
+	struct pmtu_rl_key k = { .ifindex = ifindex, .dst = *dst };
 	struct pmtu_rl_val *v, nv;
-	__u64 now = bpf_ktime_get_coarse_ns(), t;
+	__u64 now = bpf_ktime_get_coarse_ns(), n = 0;
 
 	mac_copy(k.mac, mac);
 	v = bpf_map_lookup_elem(&vxbpf_pmtu_rl, &k);
@@ -61,14 +64,17 @@ static __always_inline bool pmtu_allow(__u32 ifindex, const __u8 *mac)
 		bpf_map_update_elem(&vxbpf_pmtu_rl, &k, &nv, BPF_ANY);
 		return true;
 	}
-	t = v->tokens + (now - v->last_ns) / PMTU_EVERY_NS;
-	if (t > PMTU_BURST)
-		t = PMTU_BURST;
-	if (!t)
+	/* Whole seconds since the last refill; another CPU may have moved
+	 * last_ns past our now. */
+	if (now > v->last_ns)
+		n = (now - v->last_ns) / PMTU_EVERY_NS;
+	if (n) {
+		v->tokens = v->tokens + n > PMTU_BURST ? PMTU_BURST : v->tokens + n;
+		v->last_ns += n * PMTU_EVERY_NS;
+	}
+	if (!v->tokens)
 		return false;
-	if (t > v->tokens)
-		v->last_ns = now;
-	v->tokens = t - 1;
+	v->tokens--;
 	return true;
 }
 
@@ -120,6 +126,7 @@ static __always_inline int pmtu_reply4(struct xdp_md *ctx, __u32 ifindex, __u32 
 	struct iphdr *iph = (void *)(eth + 1), *niph;
 	struct icmphdr *icmp;
 	__u8 vm[ETH_ALEN], peer[ETH_ALEN], ttl;
+	struct vxbpf_addr to;
 	__be32 saddr, daddr;
 	__u32 len, ihl;
 	__u64 sum;
@@ -134,7 +141,8 @@ static __always_inline int pmtu_reply4(struct xdp_md *ctx, __u32 ifindex, __u32 
 		if ((void *)(type + 1) > end || icmp4_is_err(*type))
 			return -1;
 	}
-	if (!pmtu_allow(ifindex, eth->h_source))
+	addr_from_v4(&to, iph->daddr);
+	if (!pmtu_allow(ifindex, eth->h_source, &to))
 		return -1;
 	mac_copy(vm, eth->h_source);
 	mac_copy(peer, eth->h_dest);
@@ -205,8 +213,9 @@ static __always_inline int pmtu_reply6(struct xdp_md *ctx, __u32 ifindex, __u32 
 		return -1;
 	nh = ip6h->nexthdr;
 	/* Extension headers (hop-by-hop, routing, fragment, AH, options):
-	 * the kernel walks them; here no reply, the frame goes on as before. */
-	if (nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 60)
+	 * the kernel walks them; here no reply, the frame goes on as before.
+	 * No next header (59): none from the kernel either. */
+	if (nh == 0 || nh == 43 || nh == 44 || nh == 51 || nh == 59 || nh == 60)
 		return -1;
 	if (nh == IPPROTO_ICMPV6) {
 		__u8 *type = (void *)(ip6h + 1);
@@ -215,12 +224,12 @@ static __always_inline int pmtu_reply6(struct xdp_md *ctx, __u32 ifindex, __u32 
 		if ((void *)(type + 1) > end || *type < 128 || *type == 137)
 			return -1;
 	}
-	if (!pmtu_allow(ifindex, eth->h_source))
+	addr_from_v6(&src, &ip6h->saddr);
+	addr_from_v6(&dst, &ip6h->daddr);
+	if (!pmtu_allow(ifindex, eth->h_source, &dst))
 		return -1;
 	mac_copy(vm, eth->h_source);
 	mac_copy(peer, eth->h_dest);
-	addr_from_v6(&src, &ip6h->saddr);
-	addr_from_v6(&dst, &ip6h->daddr);
 	hlim = ip6h->hop_limit;
 	nip6h = pmtu_reshape(ctx, PMTU_V6_MIN - sizeof(*nip6h) - sizeof(*icmp),
 			     sizeof(*nip6h) + sizeof(*icmp), vm, peer, bpf_htons(ETH_P_IPV6));

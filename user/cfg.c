@@ -1122,6 +1122,7 @@ int cfg_commit(struct vx_cfg *c)
 		resolve_new_vteps(c);
 		return 0;
 	}
+	c->full = err == -E2BIG ? bad : NULL;
 	if (err == -E2BIG && c->quiet_full)
 		;
 	else if (err == -E2BIG)

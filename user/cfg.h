@@ -23,6 +23,7 @@ struct vx_cfg {
 	size_t changes;	  /* commands applied */
 	int lock_fd;	  /* the pin directory, flock()ed while we work */
 	bool quiet_full;  /* cfg_commit: a full map is the caller's to report */
+	struct tbl *full; /* cfg_commit failed with E2BIG: this map is full */
 };
 
 /*

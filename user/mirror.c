@@ -499,17 +499,22 @@ static int vni_scan_cb(const void *key, const void *val, void *ctx)
 /*
  * The link dump: our devices by name. A change of any link interrupts it
  * (NLM_F_DUMP_INTR); only our devices matter, and a few more tries find
- * them whole. Still interrupted after those, the last one is used: a
- * device it missed is waited for (or, at start, not found), and the event
- * of whatever changed brings a resync.
+ * them whole. Still interrupted after those, the last one is used if it
+ * found every device named; else -EAGAIN (a resync to retry): a device
+ * such a dump skipped is not gone, and taking it for gone would drop its
+ * VNI until it changes again.
  */
 static int links_read(struct mirror *m, struct sync_ctx *s, char *req, bool *intr)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
-	int tries, err;
+	int tries, err, i;
 
 	for (tries = 1; tries <= RESYNC_TRIES; tries++) {
+		for (i = 0; i < m->n; i++) {
+			m->dev[i].ifindex = 0;
+			memset(&m->dev[i].link, 0, sizeof(m->dev[i].link));
+		}
 		nlh = mnl_nlmsg_put_header(req);
 		nlh->nlmsg_type = RTM_GETLINK;
 		ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -526,6 +531,11 @@ static int links_read(struct mirror *m, struct sync_ctx *s, char *req, bool *int
 		mirror_log(m->verbose, "the link dump was interrupted by a change (try %d of %d)",
 			   tries, RESYNC_TRIES);
 	}
+	for (i = 0; i < m->n; i++)
+		if (!m->dev[i].ifindex) {
+			vx_err("links keep changing: %d dumps in a row were interrupted", RESYNC_TRIES);
+			return -EAGAIN;
+		}
 	return 0;
 }
 
@@ -544,7 +554,10 @@ static int commit_fitting(struct vx_cfg *cfg, struct mirror_apply *a, long *left
 	*left_out = 0;
 	cfg->quiet_full = true;
 	err = cfg_commit(cfg);
-	for (i = 0; err == -E2BIG && i < ARRAY_SIZE(reserve); i++) {
+	/* Only the fdb and neigh maps can be fitted; another full map (vtep,
+	 * flood, a derived list) fails the batch as it is. */
+	for (i = 0; err == -E2BIG && (cfg->full == &cfg->fdb || cfg->full == &cfg->neigh) &&
+		    i < ARRAY_SIZE(reserve); i++) {
 		n = mirror_fit(a, reserve[i]);
 		if (n < 0) {
 			err = n;
@@ -554,6 +567,8 @@ static int commit_fitting(struct vx_cfg *cfg, struct mirror_apply *a, long *left
 		cfg->quiet_full = i + 1 < ARRAY_SIZE(reserve);
 		err = cfg_commit(cfg);
 	}
+	if (err == -E2BIG && cfg->quiet_full && cfg->full)
+		vx_err("%s map is full (%u entries)", cfg->full->name, cfg->full->max_entries);
 	cfg->quiet_full = false;
 	return err;
 }
@@ -852,14 +867,18 @@ static int events(struct mirror *m)
 		if (len < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
+			/* Lost events may have been a change of our devices:
+			 * at once, also during a back-off (for full maps). */
 			if (errno == ENOBUFS) {
 				mirror_log(m->verbose, "event queue overrun (ENOBUFS): resync");
 				m->resync = true;
+				m->retry_at = 0;
 				continue;
 			}
 			if (errno == EINTR)
 				continue;
 			err = -errno;
+			m->retry_at = 0;
 			vx_err("netlink receive: %s", strerror(errno));
 			break;
 		}

@@ -930,9 +930,15 @@ static int fit_fdb_del(struct mirror_apply *a, struct tbl_ent *e)
 {
 	const struct vxbpf_fdb_key *k = tbl_key(&a->cfg->fdb, e);
 	struct vx_cmd c;
+	int err;
 
 	cmd_fdb(&c, VERB_DEL, k->vni, k->mac);
-	return cfg_apply(a->cfg, &c);
+	err = cfg_apply(a->cfg, &c);
+	/* A MAC with several remotes got its list from the first derive;
+	 * with the MAC gone from the batch, nothing marks the list stale. */
+	if (!err && tbl_get(&a->cfg->remotes, k, NULL) == 1)
+		err = tbl_del(&a->cfg->remotes, k);
+	return err;
 }
 
 static bool fit_fdb_local(const struct tbl *t, struct tbl_ent *e)

@@ -10,7 +10,7 @@
  *   - an FDB or neighbour change of our devices: applied to the batch;
  *     one that cannot be applied (a full map, say): resync;
  *   - a message that does not parse: what it said is unknown, so is what
- *     changed: resync. It is never dropped quietly.
+ *     changed: resync at once. It is never dropped quietly.
  */
 #include <errno.h>
 #include <string.h>
@@ -119,10 +119,13 @@ static int neigh_event(struct mirror_events *e, const struct mneigh *n)
 	return err;
 }
 
+/* What it said is unknown, so is what changed, a device of ours perhaps:
+ * start over at once, also during a back-off (which is for full maps). */
 static void malformed(struct mirror_events *e)
 {
 	vx_warn("mirror: a notification could not be parsed; resync");
 	e->resync = true;
+	e->now = true;
 }
 
 static int event_cb(const struct nlmsghdr *nlh, void *data)

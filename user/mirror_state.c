@@ -55,23 +55,34 @@ static double wall_s(void)
 
 static int lock_fd = -1;
 
-/* The daemon's lock, taken once and held until it exits. */
+/*
+ * The daemon's lock, held until it exits. A `status` that looked between
+ * our open and our flock took the file for a dead daemon's and removed
+ * it: a lock on a removed file tells nobody anything, so take a new one.
+ * Checked at every publish, so a lock file removed by hand comes back too.
+ */
 static int state_lock(const char *dir)
 {
 	char path[700];
+	struct stat st;
+	int tries;
 
-	if (lock_fd >= 0)
+	if (lock_fd >= 0 && !fstat(lock_fd, &st) && st.st_nlink > 0)
 		return 0;
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
 	snprintf(path, sizeof(path), "%s/mirror-%d.lock", dir, (int)getpid());
-	lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lock_fd < 0)
-		return -errno;
-	if (flock(lock_fd, LOCK_EX | LOCK_NB)) {
+	for (tries = 0; tries < 3; tries++) {
+		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (lock_fd < 0)
+			return -errno;
+		if (!flock(lock_fd, LOCK_EX | LOCK_NB) && !fstat(lock_fd, &st) && st.st_nlink > 0)
+			return 0;
 		close(lock_fd);
 		lock_fd = -1;
-		return -errno;
 	}
-	return 0;
+	return -EAGAIN;
 }
 
 int mirror_state_publish(const struct mirror_state *s)

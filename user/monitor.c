@@ -54,8 +54,16 @@ struct mon {
 /* Collect the PROG runs that ended. */
 static void reap(struct mon *mon)
 {
-	while (mon->running && waitpid(-1, NULL, WNOHANG) > 0)
+	pid_t pid;
+
+	while (mon->running && (pid = waitpid(-1, NULL, WNOHANG)) != 0) {
+		if (pid < 0) {
+			/* ECHILD: none left to wait for, whatever was counted. */
+			mon->running = 0;
+			break;
+		}
 		mon->running--;
+	}
 }
 
 /* Events skipped at the cap: said at most once a second. */
@@ -215,6 +223,9 @@ int run_monitor(const struct vx_cmd *c)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* Inherited ignored, the kernel would reap the runs behind our back
+	 * and the count of running ones would never go down. */
+	signal(SIGCHLD, SIG_DFL);
 	while (!stop) {
 		reap(&mon);
 		tell_skipped(&mon);
@@ -230,6 +241,8 @@ int run_monitor(const struct vx_cmd *c)
 		err = 0;
 	}
 out:
+	mon.told_at = 0;
+	tell_skipped(&mon);
 	ring_buffer__free(rb);
 	maps_close(&m);
 	return err;

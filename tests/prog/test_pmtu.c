@@ -201,6 +201,8 @@ Test(pmtu, v6_no_reply, .init = h_setup, .fini = h_teardown)
 	h_ip("link set ul0 mtu 1500\n");
 	frame6(&in, 1500, 44, "fd00::1");
 	expect_run("fragment header", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
+	frame6(&in, 1500, 59, "fd00::1");
+	expect_run("no next header", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
 	frame6(&in, 1500, 17, "::");
 	expect_run("unspecified source", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
 	frame6(&in, 1500, 58, "fd00::1");
@@ -208,8 +210,9 @@ Test(pmtu, v6_no_reply, .init = h_setup, .fini = h_teardown)
 	expect_run("ICMPv6 error", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
 }
 
-/* A burst of six per VM, then one a second: the seventh passes as before. */
-Test(pmtu, rate_limited_per_vm, .init = h_setup, .fini = h_teardown)
+/* A burst of six per VM and destination, then one a second: the seventh
+ * passes as before; another destination, or another VM, has its own. */
+Test(pmtu, rate_limited_per_vm_and_destination, .init = h_setup, .fini = h_teardown)
 {
 	static struct pkt in, out;
 	int i;
@@ -219,6 +222,10 @@ Test(pmtu, rate_limited_per_vm, .init = h_setup, .fini = h_teardown)
 	for (i = 0; i < 6; i++)
 		expect_run("burst", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_PMTU_REPLY, NULL, &out);
 	expect_run("7th", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
+	frame4(&in, 1200, 0x4000, 17, "10.0.0.3");
+	expect_run("other destination", H.port_fd, H.if_vm0, &in, XDP_REDIRECT,
+		   VXBPF_R_TX_PMTU_REPLY, NULL, &out);
+	frame4(&in, 1200, 0x4000, 17, "10.0.0.2");
 	/* Another VM has its own. */
 	memcpy(in.b + 6, "\x02\x00\x00\x00\xaa\x02", 6);
 	expect_run("other VM", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_PMTU_REPLY, NULL, &out);
