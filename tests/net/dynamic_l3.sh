@@ -108,6 +108,22 @@ dynamic_l3()
 	log_test "$name"
 }
 
+# miss_host: host A with VM1 on a port of VNI 100 (proxy l3miss), nothing
+# else: every address VM1 asks for is a miss.
+miss_host()
+{
+	local out
+
+	vxbpf_available || { check_err 1 "$VXBPF not built"; return 1; }
+	A=$(ns_name hostA) V1=$(ns_name vm1)
+	ns_add hostA && ns_add vm1 || { check_err 1 "namespace creation failed"; return 1; }
+	vm_add "$A" "$V1" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 1450 >/dev/null 2>&1 ||
+		{ check_err 1 "vm setup failed"; return 1; }
+	out=$(vxbpf_run "$A" vni add $VNI local "$UL4_A" proxy l3miss 2>&1 &&
+		vxbpf_run "$A" port add vm0 vni $VNI 2>&1) ||
+		{ check_err 1 "hostA: $out"; return 1; }
+}
+
 # The JSON form of the same events, and --count.
 monitor_json()
 {
@@ -115,15 +131,8 @@ monitor_json()
 	local tmp out line
 
 	require_tools_or_skip jq || { log_test "$name"; return; }
-	vxbpf_available || { check_err 1 "$VXBPF not built"; log_test "$name"; return; }
-	A=$(ns_name hostA) V1=$(ns_name vm1)
-	ns_add hostA && ns_add vm1 || { check_err 1 "namespace creation failed"; log_test "$name"; return; }
+	miss_host || { log_test "$name"; return; }
 	vxt_tmpdir tmp
-	vm_add "$A" "$V1" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 1450 >/dev/null 2>&1 ||
-		{ check_err 1 "vm setup failed"; log_test "$name"; return; }
-	out=$(vxbpf_run "$A" vni add $VNI local "$UL4_A" proxy l3miss 2>&1 &&
-		vxbpf_run "$A" port add vm0 vni $VNI 2>&1) ||
-		{ check_err 1 "hostA: $out"; log_test "$name"; return; }
 	timeout 20 "$VXBPF" -n "$A" -j monitor --count 1 >"$tmp/mon.json" 2>&1 &
 	bg_track $!
 	sleep 0.3
@@ -145,15 +154,8 @@ monitor_children_bounded()
 	local name="monitor --exec: at most --max-children runs at once, SIGCHLD default in them"
 	local tmp out pid i max n sigign
 
-	vxbpf_available || { check_err 1 "$VXBPF not built"; log_test "$name"; return; }
-	A=$(ns_name hostA) V1=$(ns_name vm1)
-	ns_add hostA && ns_add vm1 || { check_err 1 "namespace creation failed"; log_test "$name"; return; }
+	miss_host || { log_test "$name"; return; }
 	vxt_tmpdir tmp
-	vm_add "$A" "$V1" "$VM1_MAC" "$VM1_V4" "$VM1_V6" 1450 >/dev/null 2>&1 ||
-		{ check_err 1 "vm setup failed"; log_test "$name"; return; }
-	out=$(vxbpf_run "$A" vni add $VNI local "$UL4_A" proxy l3miss 2>&1 &&
-		vxbpf_run "$A" port add vm0 vni $VNI 2>&1) ||
-		{ check_err 1 "hostA: $out"; log_test "$name"; return; }
 	mkdir "$tmp/running"
 	# A slow resolver: notes itself while it runs, and its ignored signals.
 	printf '%s\n' '#!/usr/bin/env bash' \

@@ -264,17 +264,24 @@ static int kernel_fails(void *ctx, int kind, __u32 vni, const __u8 *mac,
  * the vxlan device, and the kernel cannot be asked for the entry there)
  * asks for a resync, which starts over from the kernel's tables.
  */
-Test(mirror_events, not_applied_resyncs)
+/* Port 1 (lo) in VNI 100, and a kernel that cannot be asked. */
+static void port1_kernel_fails(void)
 {
-	struct mport p = { .ifindex = 1, .vni = 100 };
+	static struct mport p = { .ifindex = 1, .vni = 100 };
 	struct vxbpf_port_val pv = { .vni = 100 };
-	struct nlmsghdr *h;
 	__u32 lo = 1;
 
 	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
 	AP.ports = &p;
 	AP.n_ports = 1;
 	AP.confirm = kernel_fails;
+}
+
+Test(mirror_events, not_applied_resyncs)
+{
+	struct nlmsghdr *h;
+
+	port1_kernel_fails();
 	h = PUT(brfdb_0);
 	((struct ndmsg *)NLMSG_DATA(h))->ndm_ifindex = 1;
 	read_all();
@@ -286,24 +293,12 @@ Test(mirror_events, not_applied_resyncs)
 	cr_assert_not(E.now);
 }
 
-/*
- * A resync that waits out a back-off (a full map) may wait a minute:
- * meanwhile what fits is applied, also after an event that could not be.
- * Not backing off, what follows a resync-to-be is moot; and a message that
- * does not parse ends the wait.
- */
 /* An event that cannot be applied, then bb:01's: is bb:01 in? */
 static int after_unapplied(bool backing_off)
 {
-	static struct mport p = { .ifindex = 1, .vni = 100 };
-	struct vxbpf_port_val pv = { .vni = 100 };
 	struct nlmsghdr *h;
-	__u32 lo = 1;
 
-	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
-	AP.ports = &p;
-	AP.n_ports = 1;
-	AP.confirm = kernel_fails;
+	port1_kernel_fails();
 	E.backing_off = backing_off;
 	/* aa:01 on port 1, then onto vxlan100: not applied. */
 	h = PUT(brfdb_0);
@@ -316,6 +311,12 @@ static int after_unapplied(bool backing_off)
 	return fdb_has("02:00:00:00:bb:01");
 }
 
+/*
+ * A resync that waits out a back-off (a full map) may wait a minute:
+ * meanwhile what fits is applied, also after an event that could not be.
+ * Not backing off, what follows a resync-to-be is moot; and a message that
+ * does not parse ends the wait.
+ */
 Test(mirror_events, applied_during_a_back_off)
 {
 	cr_assert_eq(after_unapplied(true), 1, "lost while backing off");
