@@ -52,6 +52,7 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 	nv.updated_ns = now;
 	if (bpf_map_update_elem(&vxbpf_fdb, &key, &nv, BPF_ANY))
 		return VXBPF_R_RX_LEARN;
+	sweep_arm();
 	event_send(VXBPF_EV_LEARN, vni, cfg->slot, ctx->ingress_ifindex, smac, vtep, now);
 	return VXBPF_R_RX_DECAP;
 }

@@ -84,8 +84,8 @@ static __always_inline bool fdb_expired(const struct vxbpf_fdb_val *f, const str
 	return (f->flags & VXBPF_FDB_LEARNED) && bpf_ktime_get_ns() - f->updated_ns > ageing;
 }
 
-/* The fdb entry of key, or NULL; an aged-out one is deleted where met:
- * nobody else sweeps the map. */
+/* The fdb entry of key, or NULL; an aged-out one is deleted where met
+ * (and by the sweep, bpf/sweep.h, if never met). */
 static __always_inline struct vxbpf_fdb_val *fdb_find(struct vxbpf_fdb_key *key,
 						      const struct vxbpf_vni_cfg *cfg)
 {

@@ -26,6 +26,7 @@
 #include "ecn.h"
 #include "inner.h"
 #include "events.h"
+#include "sweep.h"
 #include "outer.h"
 #include "decap.h"
 #include "encap.h"

@@ -318,6 +318,24 @@ struct vxbpf_ev_budget {
 
 #define VXBPF_EV_BUDGET 512
 
+/*
+ * sweep: one entry, the timer that deletes expired learned entries
+ * (bpf/sweep.h). The timer is opaque to user space.
+ */
+struct vxbpf_sweeper {
+#ifdef __VMLINUX_H__
+	struct bpf_timer timer;
+#else
+	__u64 timer[2];
+#endif
+	__u64 period_ns; /* 0: VXBPF_SWEEP_NS (tests make it short) */
+	__u64 armed;
+	__u64 swept;	 /* learned entries the sweep deleted */
+};
+_Static_assert(sizeof(struct vxbpf_sweeper) == 40, "sweeper layout");
+
+#define VXBPF_SWEEP_NS (10ULL * 1000000000ULL)
+
 struct vxbpf_event {
 	__u32 type;    /* enum vxbpf_event_type */
 	__u32 vni;

@@ -181,6 +181,16 @@ int run_stats(void)
 		out_nl();
 	}
 	out_close_array();
+	{
+		struct vxbpf_sweeper sw = { 0 };
+		__u32 zero = 0;
+
+		/* Learned entries aged out without being met (bpf/sweep.h). */
+		if (!bpf_map_lookup_elem(m.fd[M_SWEEP], &zero, &sw) && sw.swept)
+			out_text("\nlearned entries aged out by the sweep: %llu\n",
+				 (unsigned long long)sw.swept);
+		out_u64("swept", NULL, sw.swept);
+	}
 	/* Replication (broadcast, multicast, unknown unicast, several
 	 * remotes) of the VNIs vxbpf floods itself, where anything was. */
 	if (!out_json() && flooded) {

@@ -30,6 +30,7 @@ enum vx_map_id {
 	M_VNI_FLOOD,
 	M_ACTIVE,
 	M_EV_BUDGET,
+	M_SWEEP,
 	M__NR
 };
 

@@ -360,3 +360,47 @@ Test(events, budget_per_vni, .init = h_setup, .fini = h_teardown)
 	cr_expect_eq((__u64)log.n + suppressed, 600, "%d sent + %llu counted", log.n,
 		     (unsigned long long)suppressed);
 }
+
+/*
+ * A learned MAC that never comes back ages out all the same: the sweep
+ * (bpf/sweep.h) deletes it, as the kernel's vxlan_cleanup() would. Static
+ * and mirrored entries, and learned ones still fresh, stay.
+ */
+Test(learn, aged_out_without_being_met, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+	struct vxbpf_sweeper s = { .period_ns = 50 * 1000 * 1000 }, got;
+	struct vxbpf_vni_cfg cfg;
+	struct vxbpf_fdb_val v;
+	struct timespec wait = { 1, 600 * 1000 * 1000 };
+	__u32 zero = 0;
+	int sweep_fd = bpf_map__fd(H.skel->maps.vxbpf_sweep);
+	const uint8_t mirrored_mac[6] = { 0x02, 0, 0, 0, 0xdd, 0x01 };
+
+	learning_config(0);
+	map_vni_get(100, &cfg);
+	cfg.ageing = 1;
+	map_vni_put(100, &cfg);
+	cr_assert_eq(bpf_map_update_elem(sweep_fd, &zero, &s, BPF_ANY), 0);
+	map_fdb_remote(100, MAC_OTHER, "192.0.2.9", 0);
+	fdb_learned(mirrored_mac, "192.0.2.9", 1);
+	{
+		struct vxbpf_fdb_key k = { .vni = 100 };
+
+		memcpy(k.mac, mirrored_mac, 6);
+		cr_assert_eq(bpf_map_lookup_elem(H.fdb_fd, &k, &v), 0);
+		v.flags |= VXBPF_FDB_MIRRORED;
+		cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0);
+	}
+	vxlan_from("192.0.2.3", &in, &inner);
+	expect_run("learn", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	cr_assert(fdb_get(MAC_VM1, &v), "not learned");
+	nanosleep(&wait, NULL);
+	cr_expect_not(fdb_get(MAC_VM1, &v), "an expired learned entry still there");
+	cr_expect(fdb_get(MAC_OTHER, &v), "a static entry swept");
+	cr_expect(fdb_get(mirrored_mac, &v), "a mirrored learned entry swept (the kernel ages it)");
+	cr_expect(fdb_get(MAC_VM2, &v), "a local entry swept");
+	cr_assert_eq(bpf_map_lookup_elem(sweep_fd, &zero, &got), 0);
+	cr_expect_eq(got.swept, 1, "swept %llu", (unsigned long long)got.swept);
+	cr_expect_eq(got.armed, 1);
+}
