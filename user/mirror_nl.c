@@ -487,9 +487,57 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 
 /* ---- reading a dump ------------------------------------------------------ */
 
+/*
+ * NLMSG_DONE carries the dump's own status: a dump the kernel cut short
+ * (an error while filling a later batch) ends with it negative, and
+ * libmnl's default takes any DONE for success.
+ */
+static int dump_done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
+		int status = *(const int *)mnl_nlmsg_get_payload(nlh);
+
+		if (status < 0) {
+			errno = -status;
+			return MNL_CB_ERROR;
+		}
+	}
+	return MNL_CB_STOP;
+}
+
+/* An NLMSG_ERROR: 0 acknowledges, anything else is the request's error.
+ * (With a control array, libmnl uses none of its defaults.) */
+static int dump_error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!e->error)
+		return MNL_CB_STOP;
+	errno = e->error < 0 ? -e->error : e->error;
+	return MNL_CB_ERROR;
+}
+
+static int dump_overrun_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh, (void)data;
+	errno = ENOSPC;
+	return MNL_CB_ERROR;
+}
+
 int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
 		     int (*cb)(const struct nlmsghdr *, void *), void *data, bool *intr)
 {
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = dump_error_cb,
+		[NLMSG_DONE] = dump_done_cb,
+		[NLMSG_OVERRUN] = dump_overrun_cb,
+	};
 	struct nlmsghdr *h;
 	int left = len, ret;
 
@@ -504,6 +552,6 @@ int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
 			*intr = true;
 			h->nlmsg_flags &= ~NLM_F_DUMP_INTR;
 		}
-	ret = mnl_cb_run(buf, len, seq, portid, cb, data);
+	ret = mnl_cb_run2(buf, len, seq, portid, cb, data, ctl, NLMSG_MIN_TYPE);
 	return ret < 0 ? -errno : ret;
 }

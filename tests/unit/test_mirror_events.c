@@ -402,6 +402,22 @@ Test(mirror_dump, interrupted_link_dump)
 	cr_assert(intr);
 }
 
+/* A dump the kernel cut short ends with its error in NLMSG_DONE. */
+Test(mirror_dump, error_in_done)
+{
+	struct nlmsghdr *h;
+	struct seen s = { 0 };
+	bool intr = false;
+
+	h = PUT(link_vxlan100);
+	h->nlmsg_seq = 7;
+	h->nlmsg_flags |= NLM_F_MULTI;
+	h = done_msg();
+	*(int *)NLMSG_DATA(h) = -EMSGSIZE;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EMSGSIZE);
+	cr_assert_eq(s.links, 1);
+}
+
 /* The kernel refuses the dump: its error, not an empty table. */
 Test(mirror_dump, error_is_an_error)
 {
