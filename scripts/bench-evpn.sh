@@ -192,16 +192,18 @@ port_cost()
 	local mode=$1 d id dst=02:00:00:00:bb:01 src=02:00:00:00:aa:01 r
 	ns_add "pc$mode" || die "ns pc$mode"
 	d=$(ns_name "pc$mode")
+	# Run in $(...): the cleanup of the calling shell never hears of $d.
+	pc_die() { ns_del "$d"; die "$@"; }
 	ip -n "$d" link add ul0 type veth peer name ulp &&
 		ip -n "$d" link add vm0 type veth peer name vm0p &&
 		ip -n "$d" addr add 198.51.100.1/24 dev ul0 &&
 		ip -n "$d" neigh add 198.51.100.2 lladdr 02:00:00:00:02:01 dev ul0 nud permanent ||
-		die "port cost: topology"
+		pc_die "port cost: topology"
 	for r in ul0 ulp vm0 vm0p; do ip -n "$d" link set "$r" up; done
 	if [[ $mode == user ]]; then
 		"$VXBPF" -n "$d" vni add 100 local 198.51.100.1 &&
 			"$VXBPF" -n "$d" fdb add $dst vni 100 dst 198.51.100.2 &&
-			"$VXBPF" -n "$d" port add vm0 vni 100 >/dev/null || die "port cost: user vni"
+			"$VXBPF" -n "$d" port add vm0 vni 100 >/dev/null || pc_die "port cost: user vni"
 	else
 		ip -n "$d" link add vxlan100 type vxlan id 100 local 198.51.100.1 dstport 4789 nolearning &&
 			ip -n "$d" link add br0 type bridge &&
@@ -211,9 +213,9 @@ port_cost()
 			"$VXBPF" -n "$d" mirror vxlan100 br0 --once &&
 			"$VXBPF" -n "$d" port add vm0 vni 100 >/dev/null &&
 			bridge -n "$d" fdb add $src dev vm0 master static &&
-			"$VXBPF" -n "$d" mirror vxlan100 br0 --once || die "port cost: mirrored vni"
+			"$VXBPF" -n "$d" mirror vxlan100 br0 --once || pc_die "port cost: mirrored vni"
 	fi
-	"$VXBPF" -n "$d" attach ul0 >/dev/null 2>&1 || die "port cost: attach"
+	"$VXBPF" -n "$d" attach ul0 >/dev/null 2>&1 || pc_die "port cost: attach"
 	id=$(ip -n "$d" -j -d link show vm0 | jq -r '.[0].xdp.prog.id')
 	for r in 1 2 3 4 5; do
 		"$VXBENCH" cost "$d" vm0 --prog-id "$id" --delta -50 --size 64 --cpu 1 \
@@ -221,7 +223,8 @@ port_cost()
 	done | sort -n | sed -n 3p
 	# Every repetition must have been encapsulated, else the figure is void.
 	[[ $("$VXBPF" -n "$d" -j stats | jq '[.reasons[] | select(.reason == "tx_encap") | .packets] | add') == 5000000 ]] ||
-		die "port cost ($mode): not every frame encapsulated: $("$VXBPF" -n "$d" stats | head -n 8 | tr '\n' ' ')"
+		pc_die "port cost ($mode): not every frame encapsulated"
+	ns_del "$d"
 }
 echo "bench-evpn: encap program cost, user vs mirrored VNI"
 pc[user]=$(port_cost user) || exit 1
