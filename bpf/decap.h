@@ -13,8 +13,8 @@
  * behind the outer source VTEP. Learned entries move and are refreshed;
  * static remote ones (user or mirrored) never move, and traffic claiming
  * such a MAC from elsewhere is dropped. Returns VXBPF_R_RX_DECAP to carry
- * on, VXBPF_R_RX_STATIC_MOVED to drop, VXBPF_R_RX_LEARN when the fdb is
- * full and VXBPF_R_RX_LOCAL_MOVED for a local port's MAC (both passed: the
+ * on, VXBPF_R_RX_STATIC_MOVED to drop, VXBPF_R_RX_LEARN when the learn is
+ * refused (the VNI's maxaddress, VXBPF_LEARN_MAX, a full fdb map) and VXBPF_R_RX_LOCAL_MOVED for a local port's MAC (both passed: the
  * kernel may learn it itself).
  */
 static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni,
@@ -50,8 +50,19 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 	nv.dst = *vtep;
 	nv.flags = VXBPF_FDB_LEARNED;
 	nv.updated_ns = now;
-	if (bpf_map_update_elem(&vxbpf_fdb, &key, &nv, BPF_ANY))
-		return VXBPF_R_RX_LEARN;
+	/* A learned entry moves or comes back in its place, counted
+	 * already; if it went meanwhile (the sweep), it is a new one. */
+	if (!f || bpf_map_update_elem(&vxbpf_fdb, &key, &nv, BPF_EXIST)) {
+		if (!learn_reserve(cfg)) {
+			learn_refused(cfg->slot);
+			return VXBPF_R_RX_LEARN;
+		}
+		if (bpf_map_update_elem(&vxbpf_fdb, &key, &nv, BPF_NOEXIST)) {
+			learn_release(cfg->slot);
+			learn_refused(cfg->slot);
+			return VXBPF_R_RX_LEARN;
+		}
+	}
 	sweep_arm();
 	event_send(VXBPF_EV_LEARN, vni, cfg->slot, ctx->ingress_ifindex, smac, vtep, now);
 	return VXBPF_R_RX_DECAP;

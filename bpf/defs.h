@@ -36,6 +36,10 @@
 #define INET_ECN_ECT_0 2
 #define INET_ECN_CE 3
 
+/* A load the compiler may neither tear, repeat nor drop (a count other
+ * CPUs change). */
+#define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+
 #define ARPHRD_ETHER 1
 #define ARPOP_REQUEST 1
 #define ARPOP_REPLY 2

@@ -110,6 +110,16 @@ struct {
 	__type(value, struct vxbpf_ev_budget);
 } vxbpf_ev_budget SEC(".maps");
 
+/* Learned entries per VNI slot and in all (include/vxbpf.h): mmap-able,
+ * so user space adjusts the counts with atomics as the fast path does. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, VXBPF_LEARN_ALL + 1);
+	__type(key, __u32);
+	__type(value, __s64);
+} vxbpf_learned SEC(".maps");
+
 /*
  * UDP destination ports in use by some VNI (value: how many VNIs), indexed
  * by port in host order. An array so that the first question asked of every

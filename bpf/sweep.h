@@ -35,8 +35,10 @@ static long sweep_one(struct bpf_map *map, struct vxbpf_fdb_key *key, struct vxb
 	/* The VNI is gone: its learned entries with it. */
 	if (cfg && !fdb_expired(val, cfg))
 		return 0;
-	if (!bpf_map_delete_elem(&vxbpf_fdb, key))
+	if (!bpf_map_delete_elem(&vxbpf_fdb, key)) {
+		learn_release(cfg ? cfg->slot : VXBPF_LEARN_ALL);
 		(*swept)++;
+	}
 	return 0;
 }
 

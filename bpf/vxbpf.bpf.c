@@ -25,6 +25,7 @@
 #include "stats.h"
 #include "ecn.h"
 #include "inner.h"
+#include "learn.h"
 #include "events.h"
 #include "sweep.h"
 #include "outer.h"

@@ -72,8 +72,11 @@ struct vxbpf_vni_cfg {
 	__u32 slot;		 /* index into vni_stats, < VXBPF_MAX_VNIS */
 	__u32 ageing;		 /* seconds a learned fdb entry lives unrefreshed */
 	__u32 mirror_ifindex;	 /* the kernel vxlan device mirrored, 0 = none */
+	__u32 maxaddr;		 /* learned fdb entries at most, 0 = no limit
+				  * of its own (VXBPF_LEARN_MAX still holds) */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct vxbpf_vni_cfg) == 40, "vni_cfg layout");
+_Static_assert(sizeof(struct vxbpf_vni_cfg) == 48, "vni_cfg layout");
 
 /* fdb map: (VNI, MAC) -> a remote VTEP or a local port. */
 struct vxbpf_fdb_key {
@@ -272,6 +275,8 @@ struct vxbpf_vni_stats {
 	__u64 rx_bytes;	  /* inner frame bytes */
 	__u64 tx_packets; /* encapsulated by the fast path */
 	__u64 tx_bytes;	  /* inner frame bytes */
+	__u64 learn_refused; /* learns refused: maxaddress, VXBPF_LEARN_MAX
+			      * or a full fdb map (the frame still goes) */
 };
 
 /* vni_flood: per-CPU array indexed by vxbpf_vni_cfg.slot, the replication. */
@@ -336,6 +341,20 @@ _Static_assert(sizeof(struct vxbpf_sweeper) == 40, "sweeper layout");
 
 #define VXBPF_SWEEP_NS (10ULL * 1000000000ULL)
 
+/*
+ * learned: an mmap-able array of signed 64-bit counts, indexed by
+ * vxbpf_vni_cfg.slot, plus VXBPF_LEARN_ALL for every VNI: how many fdb
+ * entries carry VXBPF_FDB_LEARNED. Every writer keeps it: the fast path
+ * adds one before it learns a new MAC and takes it back when it deletes
+ * (ageing, the sweep); user space adjusts it, with atomic adds on the
+ * mapped memory, for what its commits replace or delete. A VNI learns no
+ * more than its maxaddr, and all VNIs together no more than
+ * VXBPF_LEARN_MAX, so learning never takes the room of the entries users
+ * and mirror write.
+ */
+#define VXBPF_LEARN_ALL VXBPF_MAX_VNIS
+#define VXBPF_LEARN_MAX (VXBPF_MAX_FDB / 2)
+
 struct vxbpf_event {
 	__u32 type;    /* enum vxbpf_event_type */
 	__u32 vni;
@@ -374,7 +393,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(RX_BAD_CSUM, "rx_bad_csum", "outer UDP checksum wrong: drop")       \
 	X(RX_ZERO_CSUM6, "rx_zero_csum6", "IPv6 UDP checksum 0: drop")        \
 	X(RX_UNKNOWN_VTEP, "rx_unknown_vtep", "source VTEP unknown: drop")    \
-	X(RX_LEARN, "rx_learn", "learning VNI, fdb full: to the kernel")\
+	X(RX_LEARN, "rx_learn", "learn refused (maxaddress, fdb full): to the kernel")\
 	X(RX_SHORT_INNER, "rx_short_inner", "inner frame < 14 bytes: drop")   \
 	X(RX_BAD_SMAC, "rx_bad_smac", "inner source MAC not unicast: drop")   \
 	X(RX_INNER_BUM, "rx_inner_bum", "inner broadcast/multicast: to the kernel")\

@@ -757,6 +757,7 @@ static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	v.ttl = cmd->has_ttl ? cmd->ttl : cfg_default_ttl(ipv6);
 	v.tos = cmd->tos;
 	v.ageing = cmd->ageing ? cmd->ageing : VXBPF_DEFAULT_AGEING;
+	v.maxaddr = cmd->maxaddr;
 	v.flags = cmd->vni_flags | (ipv6 ? VXBPF_VNI_IPV6 : 0) |
 		  (cmd->has_ttl ? VXBPF_VNI_TTL_SET : 0);
 	if (have && old.be_dstport != v.be_dstport) {
@@ -1012,6 +1013,7 @@ static void resolve_new_vteps(struct vx_cfg *c)
 static int zero_slots(struct vx_cfg *c)
 {
 	int ncpu = libbpf_num_possible_cpus();
+	__s64 *cnt;
 	void *zero;
 	size_t i;
 	int err = 0;
@@ -1037,9 +1039,63 @@ static int zero_slots(struct vx_cfg *c)
 						  BPF_ANY);
 	}
 	free(zero);
-	if (err)
+	if (err) {
 		vx_err("cannot reset the vni_stats map: %s", vx_strerror(err));
-	return err;
+		return err;
+	}
+	/* Nothing of this VNI is learned yet; what the slot's last VNI
+	 * left was counted out of the total when it was deleted. */
+	cnt = maps_learned(c->maps);
+	if (!cnt)
+		return -EIO;
+	for (i = 0; i < c->n_new_slots; i++)
+		if (c->new_slots[i] < VXBPF_LEARN_ALL)
+			__atomic_store_n(&cnt[c->new_slots[i]], 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ---- learned counts (include/vxbpf.h) --------------------------------- */
+
+static int learned_in(struct tbl *t, struct tbl_ent *e, bool orig)
+{
+	const struct vxbpf_fdb_val *v = orig ? tbl_orig(t, e) : tbl_cur(t, e);
+
+	if (!(orig ? e->orig_present : e->cur_present))
+		return 0;
+	return !!(v->flags & VXBPF_FDB_LEARNED);
+}
+
+/*
+ * What a commit did to learned entries, into the counts the fast path
+ * bounds learning by: a user's delete or replace of a learned entry, the
+ * kernel's learned entries mirror writes. A delete that found nothing
+ * (the fast path aged the entry out) was counted out by the fast path.
+ */
+static void learned_account(struct vx_cfg *c)
+{
+	struct tbl *t = &c->fdb;
+	struct vxbpf_vni_cfg vc;
+	__s64 *cnt, all = 0;
+	size_t i;
+	int d;
+
+	if (!c->maps)
+		return;
+	for (i = 0; i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+
+		if (!e->written || e->gone || e->counted)
+			continue;
+		d = learned_in(t, e, false) - learned_in(t, e, true);
+		e->counted = 1;
+		if (!d || !(cnt = maps_learned(c->maps)))
+			continue;
+		if (tbl_get(&c->vni, tbl_key(t, e), &vc) > 0 && vc.slot < VXBPF_LEARN_ALL)
+			__atomic_fetch_add(&cnt[vc.slot], d, __ATOMIC_RELAXED);
+		all += d;
+	}
+	if (all && (cnt = maps_learned(c->maps)))
+		__atomic_fetch_add(&cnt[VXBPF_LEARN_ALL], all, __ATOMIC_RELAXED);
 }
 
 int cfg_drop_port(struct vx_cfg *c, __u32 ifindex)
@@ -1119,6 +1175,7 @@ int cfg_commit(struct vx_cfg *c)
 			bad = order[i];
 	}
 	if (!bad) {
+		learned_account(c);
 		resolve_new_vteps(c);
 		return 0;
 	}

@@ -282,6 +282,8 @@ static void vni_print(__u32 vni, const struct vxbpf_vni_cfg *c)
 	out_bool("ttl_auto", " (auto)", !(c->flags & VXBPF_VNI_TTL_SET));
 	out_u64("tos", " tos %llu", c->tos);
 	out_u64("ageing", " ageing %llu", c->ageing);
+	if (c->maxaddr || out_json())
+		out_u64("maxaddress", " maxaddress %llu", c->maxaddr);
 	out_bool("proxy", " proxy", c->flags & VXBPF_VNI_PROXY);
 	out_bool("neigh_suppress", " neigh_suppress", c->flags & VXBPF_VNI_SUPPRESS);
 	out_bool("learning", " learning", c->flags & VXBPF_VNI_LEARNING);

@@ -75,13 +75,25 @@ static int slot_cmp(const void *a, const void *b)
 	return x->vni < y->vni ? -1 : x->vni > y->vni;
 }
 
+/* Learned fdb entries of a VNI slot (or VXBPF_LEARN_ALL); a count a race
+ * took below zero reads as 0. */
+static __u64 learned_get(struct vx_maps *m, __u32 slot)
+{
+	__s64 v = 0;
+
+	if (bpf_map_lookup_elem(m->fd[M_LEARNED], &slot, &v) || v < 0)
+		return 0;
+	return v;
+}
+
 int run_stats(void)
 {
-	__u64 r[VXBPF_R_MAX][2], s[4], ev[3], (*f)[5] = NULL;
+	__u64 r[VXBPF_R_MAX][2], s[5], ev[3], (*f)[5] = NULL;
 	struct vni_slot *vs = NULL;
 	struct vx_maps m;
 	size_t i, n = 0;
 	bool any = false, flooded = false;
+	__u64 learned;
 	int err;
 
 	err = maps_open(&m, false);
@@ -146,7 +158,7 @@ int run_stats(void)
 		out_text("\n%-9s %12s %14s %12s %14s\n", "vni", "rx_packets",
 			 "rx_bytes", "tx_packets", "tx_bytes");
 	for (i = 0; i < n; i++) {
-		err = percpu_sum(m.fd[M_VNI_STATS], vs[i].slot, s, 4);
+		err = percpu_sum(m.fd[M_VNI_STATS], vs[i].slot, s, 5);
 		if (err) {
 			vx_err("cannot read the vni_stats map: %s",
 			       vx_strerror(err));
@@ -177,6 +189,9 @@ int run_stats(void)
 		out_u64("events_suppressed", NULL, ev[2]);
 		if (ev[2] && !out_json())
 			out_text("  (%llu events over the budget not sent)", (unsigned long long)ev[2]);
+		learned = learned_get(&m, vs[i].slot);
+		out_u64("learned", learned ? "  learned %llu" : NULL, learned);
+		out_u64("learn_refused", s[4] ? " (%llu refused)" : NULL, s[4]);
 		out_close_obj();
 		out_nl();
 	}
@@ -190,6 +205,7 @@ int run_stats(void)
 			out_text("\nlearned entries aged out by the sweep: %llu\n",
 				 (unsigned long long)sw.swept);
 		out_u64("swept", NULL, sw.swept);
+		out_u64("learned", NULL, learned_get(&m, VXBPF_LEARN_ALL));
 	}
 	/* Replication (broadcast, multicast, unknown unicast, several
 	 * remotes) of the VNIs vxbpf floods itself, where anything was. */

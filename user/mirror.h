@@ -42,6 +42,7 @@ struct mlink {
 	bool udp6zerocsumtx, udp6zerocsumrx;
 	bool has_ageing;
 	__u32 ageing;
+	__u32 limit; /* IFLA_VXLAN_LIMIT, `maxaddress`: 0 = none */
 	bool external, vnifilter, gbp, gpe, remcsum, rsc;
 	__u32 label;
 	/* As a bridge port (IFLA_INFO_SLAVE_DATA, or IFLA_PROTINFO of an

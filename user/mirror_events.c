@@ -59,7 +59,7 @@ static bool link_changed(const struct mirror_dev *d, const struct mlink *l)
 	       o->l3miss != l->l3miss || o->udp_csum != l->udp_csum ||
 	       o->udp6zerocsumtx != l->udp6zerocsumtx ||
 	       o->udp6zerocsumrx != l->udp6zerocsumrx ||
-	       o->ageing != l->ageing || o->external != l->external ||
+	       o->ageing != l->ageing || o->limit != l->limit || o->external != l->external ||
 	       o->vnifilter != l->vnifilter || o->label != l->label ||
 	       o->gbp != l->gbp || o->gpe != l->gpe || o->remcsum != l->remcsum || o->rsc != l->rsc ||
 	       strcmp(o->kind, l->kind);

@@ -130,6 +130,11 @@ static int vxlan_data_cb(const struct nlattr *a, void *data)
 		l->has_ageing = true;
 		l->ageing = mnl_attr_get_u32(a);
 		break;
+	case IFLA_VXLAN_LIMIT:
+		if (check(a, MNL_TYPE_U32))
+			return MNL_CB_ERROR;
+		l->limit = mnl_attr_get_u32(a);
+		break;
 	case IFLA_VXLAN_LABEL:
 		if (check(a, MNL_TYPE_U32))
 			return MNL_CB_ERROR;
@@ -465,6 +470,7 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 	c->tos = l->tos;
 	/* The kernel's 0 means "never age": the longest vxbpf knows. */
 	c->ageing = !l->has_ageing ? 0 : !l->ageing || l->ageing > 86400 ? 86400 : l->ageing;
+	c->maxaddr = l->limit;
 	if (l->learning)
 		c->vni_flags |= VXBPF_VNI_LEARNING;
 	if (l->proxy)

@@ -23,7 +23,8 @@ const char vx_usage[] =
 	"  port add DEV vni VNI [mode native|generic]\n"
 	"  port del DEV\n"
 	"  vni add|replace VNI local IP [dstport P] [srcport MIN MAX] [ttl N]\n"
-	"        [tos N] [ageing SECONDS] [proxy] [learning] [l2miss] [l3miss]\n"
+	"        [tos N] [ageing SECONDS] [maxaddress N|unlimited] [proxy]\n"
+	"        [learning] [l2miss] [l3miss]\n"
 	"        [udpcsum|noudpcsum] [udp6zerocsumtx] [udp6zerocsumrx]\n"
 	"  vni del VNI\n"
 	"  fdb add|append|replace|del MAC vni VNI dst IP [port P] [router]\n"
@@ -375,6 +376,18 @@ static int parse_vni_word(struct pctx *p, const char *w)
 		if (parse_u32(s, 86400, &v) || !v)
 			return perr(p, "invalid ageing \"%s\" (1..86400 seconds)", s);
 		c->ageing = v;
+		return 0;
+	}
+	if (!strcmp(w, "maxaddress")) {
+		if (!(s = arg(p)))
+			return -EINVAL;
+		/* As `ip link`: 0 and "unlimited" set no limit of the VNI's
+		 * own (the bound over all VNIs still holds). */
+		if (!strcmp(s, "unlimited"))
+			v = 0;
+		else if (parse_u32(s, 0xffffffffU, &v))
+			return perr(p, "invalid maxaddress \"%s\" (a number of entries, or unlimited)", s);
+		c->maxaddr = v;
 		return 0;
 	}
 	if (!strcmp(w, "tos") || !strcmp(w, "dsfield")) {

@@ -64,6 +64,7 @@ struct vx_cmd {
 	__u8 ttl;
 	__u8 tos;
 	__u32 ageing; /* seconds, 0 = default */
+	__u32 maxaddr; /* learned entries at most, 0 = no limit of its own */
 	__u32 vni_flags;      /* enum vxbpf_vni_flags given by words */
 	bool router;	      /* neigh ... router */
 	bool all;	      /* detach --all */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,7 +36,7 @@ const char *const vx_map_names[M__NR] = {
 	[M_UNDERLAY] = "underlay", [M_META] = "meta", [M_HOSTDEVS] = "hostdevs",
 	[M_REMOTES] = "remotes", [M_VNI_PORTS] = "vni_ports", [M_VNI_FLOOD] = "vni_flood",
 	[M_ACTIVE] = "active", [M_EV_BUDGET] = "ev_budget",
-	[M_SWEEP] = "sweep",
+	[M_SWEEP] = "sweep", [M_LEARNED] = "learned",
 };
 
 static const char *const prog_names[P__NR] = {
@@ -261,9 +262,30 @@ static int skel_load(struct vxbpf *skel, const char *dir)
 	return err;
 }
 
+#define LEARNED_LEN (((VXBPF_LEARN_ALL + 1) * sizeof(__s64) + 4095) & ~4095UL)
+
+__s64 *maps_learned(struct vx_maps *m)
+{
+	void *p;
+
+	if (m->learned)
+		return m->learned;
+	p = mmap(NULL, LEARNED_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[M_LEARNED], 0);
+	if (p == MAP_FAILED) {
+		vx_err("cannot map the learned map: %s", vx_strerror(-errno));
+		return NULL;
+	}
+	m->learned = p;
+	return m->learned;
+}
+
 void maps_close(struct vx_maps *m)
 {
 	int i;
+
+	if (m->learned)
+		munmap(m->learned, LEARNED_LEN);
+	m->learned = NULL;
 
 	for (i = 0; i < M__NR; i++) {
 		if (m->fd[i] >= 0)
@@ -357,6 +379,7 @@ int maps_open(struct vx_maps *m, bool create)
 
 	for (i = 0; i < M__NR; i++)
 		m->fd[i] = -1;
+	m->learned = NULL;
 	pins_dir(m->dir, sizeof(m->dir));
 	if (!create && access(m->dir, F_OK) < 0) {
 		/* Nothing configured; but say so if bpffs is hidden. */

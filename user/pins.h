@@ -31,6 +31,7 @@ enum vx_map_id {
 	M_ACTIVE,
 	M_EV_BUDGET,
 	M_SWEEP,
+	M_LEARNED,
 	M__NR
 };
 
@@ -41,6 +42,7 @@ struct vx_maps {
 	char dir[512];
 	int fd[M__NR];
 	unsigned max_entries[M__NR];
+	__s64 *learned; /* the learned map, mapped (maps_learned) */
 };
 
 enum vx_prog_id {
@@ -68,6 +70,13 @@ int pins_prepare(const char *dir);
  */
 int maps_open(struct vx_maps *m, bool create);
 void maps_close(struct vx_maps *m);
+
+/*
+ * The learned counts (include/vxbpf.h), mapped shared so that user space
+ * changes them with atomic adds, as the fast path does; NULL (error
+ * printed) if the map cannot be mapped.
+ */
+__s64 *maps_learned(struct vx_maps *m);
 
 /*
  * Load one program with every map reused from the pins; returns a program

@@ -318,6 +318,7 @@ static int write_batch(struct tbl *t, struct tbl_ent **ents, size_t n,
 		} else if (del && err == -ENOENT) {
 			/* Already gone (aged out): skip it and go on. */
 			ents[count]->written = 1;
+			ents[count]->gone = 1;
 			return write_batch(t, ents + count + 1, n - count - 1,
 					   del, keys, vals);
 		} else {
@@ -333,6 +334,7 @@ static int write_batch(struct tbl *t, struct tbl_ent **ents, size_t n,
 		if (err && !(del && err == -ENOENT))
 			return err;
 		ents[i]->written = 1;
+		ents[i]->gone = err == -ENOENT;
 	}
 	return 0;
 }
@@ -406,7 +408,7 @@ int tbl_rollback(struct tbl *t)
 			if (err && err != -ENOENT)
 				failed++;
 			else
-				e->written = 0;
+				e->written = e->gone = 0;
 		}
 	}
 	return failed;

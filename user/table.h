@@ -17,7 +17,8 @@ struct tbl_ent {
 	__u8 orig_present; /* in the kernel map before this run */
 	__u8 cur_present;  /* in the map after commit */
 	__u8 written;	   /* commit wrote it: rollback restores orig */
-	__u8 pad;
+	__u8 gone : 1;	   /* its delete found nothing (aged out first) */
+	__u8 counted : 1;  /* in the learned counts (cfg.c) */
 	__u8 data[];	   /* key[ksz], orig[vsz], cur[vsz] */
 };
 

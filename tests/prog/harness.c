@@ -253,6 +253,7 @@ struct vxbpf_vni_stats vni_stats(uint32_t slot)
 		sum.rx_bytes += v[i].rx_bytes;
 		sum.tx_packets += v[i].tx_packets;
 		sum.tx_bytes += v[i].tx_bytes;
+		sum.learn_refused += v[i].learn_refused;
 	}
 	return sum;
 }

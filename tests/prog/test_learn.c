@@ -84,6 +84,15 @@ static void vxlan_from(const char *src, struct pkt *in, struct pkt *inner)
 	build_vxlan(in, &o, inner);
 }
 
+/* The learned map: entries of a VNI slot, or VXBPF_LEARN_ALL. */
+static __s64 learned(__u32 idx)
+{
+	__s64 n = -12345;
+
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(H.skel->maps.vxbpf_learned), &idx, &n), 0);
+	return n;
+}
+
 static void learning_config(uint32_t flags)
 {
 	map_vni(100, LOCAL4, VXBPF_VNI_LEARNING | flags);
@@ -403,4 +412,110 @@ Test(learn, aged_out_without_being_met, .init = h_setup, .fini = h_teardown)
 	cr_assert_eq(bpf_map_lookup_elem(sweep_fd, &zero, &got), 0);
 	cr_expect_eq(got.swept, 1, "swept %llu", (unsigned long long)got.swept);
 	cr_expect_eq(got.armed, 1);
+	/* Its room is given back: learned by the program, swept by it. */
+	cr_expect_eq(learned(0), 0, "vni count %lld after the sweep", (long long)learned(0));
+	cr_expect_eq(learned(VXBPF_LEARN_ALL), 0, "total %lld after the sweep",
+		     (long long)learned(VXBPF_LEARN_ALL));
+}
+
+/* The fixture's frame from VTEP src with inner source MAC 02:00:00:00:ee:i. */
+static void vxlan_from_mac(const char *src, int i, struct pkt *in, struct pkt *inner)
+{
+	struct vx_opts o = {};
+	struct pkt f;
+
+	cr_assert_eq(fixture_read("encap-v4-icmp4.pcap", &f), 0, "fixture");
+	pkt_put(inner, f.b + fixture_inner_off(&f), f.len - fixture_inner_off(&f));
+	inner->b[6 + 4] = 0xee;
+	inner->b[6 + 5] = i;
+	strcpy(o.src, src);
+	build_vxlan(in, &o, inner);
+}
+
+static const uint8_t *mac_ee(int i)
+{
+	static uint8_t mac[6] = { 0x02, 0, 0, 0, 0xee, 0 };
+
+	mac[5] = i;
+	return mac;
+}
+
+/*
+ * maxaddress, as the kernel's vxlan: a VNI learns at most that many MACs.
+ * Beyond, the frame is still delivered (vxlan_snoop failing does not
+ * drop), the learn is counted as refused, and entries already learned
+ * still move. With a kernel device, the kernel gets the frame instead.
+ */
+Test(learn, maxaddress_bounds_a_vni, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+	struct vxbpf_vni_cfg cfg;
+	struct vxbpf_fdb_val v;
+	struct vxbpf_addr want;
+	int i;
+
+	learning_config(0);
+	map_vni_get(100, &cfg);
+	cfg.maxaddr = 3;
+	map_vni_put(100, &cfg);
+	for (i = 0; i < 5; i++) {
+		vxlan_from_mac("192.0.2.3", i, &in, &inner);
+		expect_run("learn or not", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner,
+			   &out);
+		cr_expect_eq(fdb_get(mac_ee(i), &v), i < 3, "MAC %d learned: %d", i, i < 3);
+	}
+	cr_expect_eq(learned(0), 3, "vni count %lld", (long long)learned(0));
+	cr_expect_eq(learned(VXBPF_LEARN_ALL), 3, "total %lld", (long long)learned(VXBPF_LEARN_ALL));
+	cr_expect_eq(vni_stats(0).learn_refused, 2, "refused %llu",
+		     (unsigned long long)vni_stats(0).learn_refused);
+
+	/* A learned MAC still moves at the limit, and takes no more room. */
+	vxlan_from_mac("192.0.2.4", 1, &in, &inner);
+	expect_run("move at the limit", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	cr_assert(fdb_get(mac_ee(1), &v));
+	addr_parse("192.0.2.4", &want);
+	cr_expect_eq(memcmp(&v.dst, &want, sizeof(want)), 0, "the entry did not move");
+	cr_expect_eq(learned(0), 3, "vni count %lld after a move", (long long)learned(0));
+
+	/* Where a kernel device carries the VNI, it gets what vxbpf did not
+	 * learn (and applies its own maxaddress). */
+	cfg.flags |= VXBPF_VNI_MIRRORED;
+	map_vni_put(100, &cfg);
+	vxlan_from_mac("192.0.2.3", 7, &in, &inner);
+	expect_run("refused, kernel VNI", H.rx_fd, 0, &in, XDP_PASS, VXBPF_R_RX_LEARN, NULL, &out);
+	cr_expect_eq(vni_stats(0).learn_refused, 3);
+
+	/* No limit of its own: learns again. */
+	cfg.flags &= ~VXBPF_VNI_MIRRORED;
+	cfg.maxaddr = 0;
+	map_vni_put(100, &cfg);
+	vxlan_from_mac("192.0.2.3", 4, &in, &inner);
+	expect_run("no limit", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	cr_expect(fdb_get(mac_ee(4), &v), "not learned without a limit");
+	cr_expect_eq(learned(0), 4);
+}
+
+/* All VNIs together learn at most VXBPF_LEARN_MAX: half the fdb map stays
+ * for user and mirrored entries, whatever peers send. */
+Test(learn, total_bound_keeps_room_for_users, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, inner, out;
+	struct vxbpf_fdb_val v;
+	__s64 near = VXBPF_LEARN_MAX - 1;
+	__u32 all = VXBPF_LEARN_ALL;
+
+	learning_config(0);
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_learned), &all, &near,
+					 BPF_ANY), 0);
+	vxlan_from_mac("192.0.2.3", 0, &in, &inner);
+	expect_run("last place", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	vxlan_from_mac("192.0.2.3", 1, &in, &inner);
+	expect_run("over the total", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+	cr_expect(fdb_get(mac_ee(0), &v), "the last place was not taken");
+	cr_expect_not(fdb_get(mac_ee(1), &v), "learned beyond the total bound");
+	cr_expect_eq(learned(VXBPF_LEARN_ALL), VXBPF_LEARN_MAX, "total %lld",
+		     (long long)learned(VXBPF_LEARN_ALL));
+	cr_expect_eq(learned(0), 1, "vni count %lld (the refused one taken back)",
+		     (long long)learned(0));
+	cr_expect_eq(vni_stats(0).learn_refused, 1);
 }

@@ -186,6 +186,25 @@ Test(cmd, vni_ttl)
 	bad("vni add 1 local 192.0.2.1 tos 256", "invalid tos");
 }
 
+/* As `ip link ... maxaddress`: a count, 0 or "unlimited" for none. */
+Test(cmd, vni_maxaddress)
+{
+	struct vx_cmd c;
+
+	cr_assert_eq(P("vni add 1 local 192.0.2.1 learning maxaddress 1000", &c), 0, "%s", err);
+	cr_assert_eq(c.maxaddr, 1000);
+	cr_assert_eq(P("vni add 1 local 192.0.2.1 maxaddress unlimited", &c), 0, "%s", err);
+	cr_assert_eq(c.maxaddr, 0);
+	cr_assert_eq(P("vni add 1 local 192.0.2.1 maxaddress 4294967295", &c), 0, "%s", err);
+	cr_assert_eq(c.maxaddr, 4294967295U);
+	cr_assert_eq(P("vni add 1 local 192.0.2.1", &c), 0, "%s", err);
+	cr_assert_eq(c.maxaddr, 0);
+	bad("vni add 1 local 192.0.2.1 maxaddress -1", "invalid maxaddress");
+	bad("vni add 1 local 192.0.2.1 maxaddress 4294967296", "invalid maxaddress");
+	bad("vni add 1 local 192.0.2.1 maxaddress lots", "invalid maxaddress");
+	bad("vni add 1 local 192.0.2.1 maxaddress", "maxaddress");
+}
+
 Test(cmd, vni_srcport)
 {
 	struct vx_cmd c;

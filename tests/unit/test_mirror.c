@@ -126,6 +126,7 @@ Test(mirror_parse, link_vxlan_v4)
 	cr_assert(c.has_ttl); /* recorded after `ip link set ... ttl 9` */
 	cr_assert_eq(c.ttl, 9);
 	cr_assert_eq(c.vni_flags, VXBPF_VNI_PROXY);
+	cr_assert_eq(c.maxaddr, 0); /* IFLA_VXLAN_LIMIT 0: no maxaddress */
 }
 
 /* `bridge link set ... neigh_suppress on` is told as AF_BRIDGE only. */
