@@ -41,6 +41,7 @@ const char vx_usage[] =
 	"  monitor [--exec PROG [--max-children N]] [--count N]\n"
 	"                   l2miss/l3miss/learn events; PROG runs for each\n"
 	"  status           pin directory, attached devices, map fill\n"
+	"  fsck [--dry-run] check the maps' consistency, and repair them\n"
 	"\n"
 	"Options: -j JSON output, -n NETNS act in that network namespace,\n"
 	"         -v libbpf messages, -V version, -h this help.\n";
@@ -699,6 +700,17 @@ static int parse_stats(struct pctx *p)
 	return parse_words(p, 0);
 }
 
+/* fsck [--dry-run] (also "dry-run"): report only. */
+static int parse_fsck(struct pctx *p)
+{
+	if (p->i < p->argc &&
+	    (!strcmp(p->argv[p->i], "--dry-run") || !strcmp(p->argv[p->i], "dry-run"))) {
+		p->c->dry_run = true;
+		p->i++;
+	}
+	return parse_words(p, 0);
+}
+
 /* monitor [--exec PROG [--max-children N]] [--count N]; the words also
  * without dashes. */
 static int parse_monitor(struct pctx *p)
@@ -757,6 +769,7 @@ static const struct cmd_desc {
 	{ "stats", OBJ_STATS, 0, parse_stats },
 	{ "monitor", OBJ_MONITOR, 0, parse_monitor },
 	{ "status", OBJ_STATUS, 0, parse_none },
+	{ "fsck", OBJ_FSCK, 0, parse_fsck },
 	{ "mirror", OBJ_MIRROR, 0, parse_mirror },
 	{ "help", OBJ_HELP, 0, parse_none },
 	{ "version", OBJ_VERSION, 0, parse_none },

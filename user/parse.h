@@ -25,6 +25,7 @@ enum vx_obj {
 	OBJ_HELP,
 	OBJ_VERSION,
 	OBJ_MIRROR,
+	OBJ_FSCK,
 };
 
 enum vx_verb {
@@ -74,6 +75,7 @@ struct vx_cmd {
 	__u32 count;	      /* monitor --count N: exit after N events */
 	__u32 max_children;   /* monitor --max-children N: PROGs running at once, 0 = default */
 	bool reset;	      /* stats reset */
+	bool dry_run;	      /* fsck --dry-run */
 	char **devs;	      /* mirror DEV... (points into argv) */
 	int n_devs;
 	bool once;	      /* mirror --once */

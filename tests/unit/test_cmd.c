@@ -186,6 +186,21 @@ Test(cmd, vni_ttl)
 	bad("vni add 1 local 192.0.2.1 tos 256", "invalid tos");
 }
 
+Test(cmd, fsck_words)
+{
+	struct vx_cmd c;
+
+	cr_assert_eq(P("fsck", &c), 0, "%s", err);
+	cr_assert_eq(c.obj, OBJ_FSCK);
+	cr_assert_not(c.dry_run);
+	cr_assert_eq(P("fsck --dry-run", &c), 0, "%s", err);
+	cr_assert(c.dry_run);
+	cr_assert_eq(P("fsck dry-run", &c), 0, "%s", err);
+	cr_assert(c.dry_run);
+	bad("fsck --repair", "unknown word");
+	bad("fsck --dry-run --dry-run", "unknown word");
+}
+
 /* As `ip link ... maxaddress`: a count, 0 or "unlimited" for none. */
 Test(cmd, vni_maxaddress)
 {

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# vxbpf fsck: what a writer killed between two map writes leaves, found
+# and repaired.
+#
+#   vm1 ─ hostA (vxbpf alone) ─ ul0 ══ ul0 ─ hostB (Linux vxlan) ─ vm2
+#
+# - The state `vxbpf load` leaves when killed after its write of the vtep
+#   map and before its write of the fdb map (written here with bpftool):
+#   a VTEP on the allow-list that no entry names, so VXLAN spoofed from it
+#   reaches vm1. Plus an fdb entry of a VNI that is gone, a missing
+#   replication list, and a wrong learned count. `fsck --dry-run` lists
+#   each, exits 1 and changes nothing; `fsck` repairs them all; the spoofed
+#   VXLAN is then dropped (rx_unknown_vtep), vm1 and vm2 still talk, and
+#   the next fsck finds the maps consistent.
+# - `vxbpf load` of 200,000 entries killed with -9 at random moments, 20
+#   times: after each, fsck leaves the maps consistent (a second fsck
+#   finds nothing).
+#
+# Run: tests/net/fsck.sh  (TESTS=... to select, VERBOSE=1)
+
+source "$(dirname "$0")/lib.sh"
+
+FLOOD="$(dirname "$0")/vxflood.py"
+SPOOF=192.0.2.77
+
+# spoof N: N VXLAN frames to vm1 from hostB's underlay with outer source
+# $SPOOF, which no entry of hostA names.
+spoof()
+{
+	ip netns exec "$B" /usr/bin/python3 "$FLOOD" ul0 "$UL_MAC_B" "$UL_MAC_A" "$SPOOF" "$LA" \
+		"$VNI" "$VM1_MAC" 02:00:00:5f:00:00 "$1" >/dev/null
+}
+
+# hexkey: bpftool's hex words for the vtep key (VNI 100, ::ffff:SPOOF).
+vtep_key_hex()
+{
+	local IFS=.
+	# shellcheck disable=SC2086
+	set -- $SPOOF
+	printf '64 00 00 00 00 00 00 00 00 00 00 00 00 00 ff ff %02x %02x %02x %02x' "$1" "$2" "$3" "$4"
+}
+
+t_repair()
+{
+	local name="fsck: a half-written load (allow-list, orphan entry, lists, counts) reported, repaired, spoofing stops"
+	local dir out n rc d0 d1 u0 u1
+
+	topo_build linux 4 || { log_test "$name"; return; }
+	out=$(vxbpf_run "$A" fdb append "$VM2_MAC" vni $VNI dst 192.0.2.99 2>&1) ||
+		{ check_err 1 "fdb append: $out"; log_test "$name"; return; }
+	dir=$(vxbpf_run "$A" -j status | jq -r .pin_dir)
+	# shellcheck disable=SC2046
+	bpftool map update pinned "$dir/vtep" key hex $(vtep_key_hex) value hex 01 00 00 00 00 00 00 00 &&
+		bpftool map update pinned "$dir/fdb" key hex e7 03 00 00 02 00 00 00 00 05 00 00 \
+			value hex 00 00 00 00 00 00 00 00 00 00 ff ff c0 00 02 09 $(printf '00 %.0s' {1..24}) &&
+		bpftool map update pinned "$dir/learned" key hex 00 00 00 00 value hex 05 00 00 00 00 00 00 00 ||
+		{ check_err 1 "bpftool could not write the maps"; log_test "$name"; return; }
+	out=$(bpftool -j map dump pinned "$dir/remotes" | jq -r '.[0].key | join(" ")' 2>/dev/null)
+	# shellcheck disable=SC2086
+	[[ -n $out ]] && bpftool map delete pinned "$dir/remotes" key hex $out ||
+		check_err 1 "no remotes list to remove"
+
+	d0=$(vxbpf_stat_reason "$A" rx_decap)
+	spoof 10 || check_err 1 "cannot send"
+	d1=$(vxbpf_stat_reason "$A" rx_decap)
+	((d1 - d0 == 10)) || check_err 1 "the half-written state did not let spoofed VXLAN in ($((d1 - d0)) of 10): the test is off"
+
+	out=$(vxbpf_run "$A" -j fsck --dry-run) && rc=0 || rc=$?
+	((rc == 1)) || check_err 1 "fsck --dry-run exit $rc, not 1"
+	n=$(jq -r '.found' <<<"$out")
+	((n == 4)) || check_err 1 "fsck --dry-run found $n problems, not 4: $out"
+	for m in vtep fdb remotes learned; do
+		jq -e --arg m "$m" '.problems | any(.map == $m)' <<<"$out" >/dev/null ||
+			check_err 1 "no $m problem reported: $out"
+	done
+	out=$(vxbpf_run "$A" -j fsck --dry-run)
+	n=$(jq -r '.found' <<<"$out")
+	((n == 4)) || check_err 1 "--dry-run changed something: $n problems the second time"
+
+	out=$(vxbpf_run "$A" fsck 2>&1) || check_err 1 "fsck failed: $out"
+	out=$(vxbpf_run "$A" fsck 2>&1) || check_err 1 "fsck after the repair: $out"
+	[[ $out == *consistent* ]] || check_err 1 "not consistent after the repair: $out"
+	u0=$(vxbpf_stat_reason "$A" rx_unknown_vtep)
+	spoof 10 || check_err 1 "cannot send"
+	u1=$(vxbpf_stat_reason "$A" rx_unknown_vtep)
+	((u1 - u0 == 10)) || check_err 1 "spoofed VXLAN still accepted after fsck ($((u1 - u0)) of 10 dropped)"
+	ping_retry "$V1" "$VM2_V4" 5 || check_err 1 "vm1 cannot reach vm2 after the repair"
+	((RET == 0)) || RETMSG+=" [$(vxbpf_stats_brief "$A")]"
+	log_test "$name"
+}
+
+t_kill9()
+{
+	local name="fsck: vxbpf load killed with -9 at random moments (20 times): consistent after fsck"
+	local ns i n pid out found=0 f="$VXT_TMP/big"
+
+	ns_add k9 || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name k9)
+	out=$(vxbpf_run "$ns" vni add $VNI local 192.0.2.1 2>&1) || check_err 1 "vni add: $out"
+	# Every line a replace or an append: each load is valid whatever the
+	# last one left. Two files that put every MAC behind another VTEP, in
+	# turn, so each load writes all of its 200,000 entries (about 0.3 s
+	# of map writes) and moves every VTEP's reference count.
+	for shift in 0 1; do
+		awk -v vni=$VNI -v shift=$shift 'BEGIN {
+			print "fdb flush vni " vni
+			for (i = 0; i < 200000; i++)
+				printf "fdb replace 02:00:00:%02x:%02x:%02x vni %d dst 192.0.2.%d\n",
+					int(i / 65536), int(i / 256) % 256, i % 256, vni, 10 + (i + shift * 7) % (200 + shift * 10)
+			for (i = 0; i < 200; i++)
+				printf "fdb append 02:00:00:00:00:%02x vni %d dst 198.51.100.%d\n", i % 100, vni, 1 + i + shift
+		}' >"$f.$shift"
+	done
+	for ((i = 0; i < 20; i++)); do
+		"$VXBPF" -n "$ns" load "$f.$((i % 2))" >/dev/null 2>&1 &
+		pid=$!
+		sleep "0.$(printf '%03d' $((RANDOM % 400)))"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		out=$(vxbpf_run "$ns" -j fsck 2>"$VXT_TMP/err") || { check_err 1 "fsck after kill $i: $out $(cat "$VXT_TMP/err")"; break; }
+		n=$(jq -r .found <<<"$out") && found=$((found + n)) || { check_err 1 "fsck -j after kill $i: $out"; break; }
+		out=$(vxbpf_run "$ns" fsck 2>&1)
+		[[ $out == *consistent* ]] || { check_err 1 "not consistent after kill $i and fsck: $out"; break; }
+	done
+	log_verbose "problems found and repaired over 20 kills: $found"
+	log_test "$name"
+}
+
+ALL_TESTS="t_repair t_kill9"
+
+require_root
+require_cmd ip bpftool /usr/bin/python3 jq
+tests_run
+tests_exit

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * vxbpf fsck: the pinned maps checked against their own rules, and
+ * repaired. A writer killed between two map writes (kill -9, the OOM
+ * killer, a crash) leaves what it had written: a vtep reference count
+ * raised for fdb entries that never went in keeps that VTEP on the
+ * allow-list for good, a derived list may miss its last change. Each
+ * check recomputes what the maps' sources say:
+ *   - fdb, flood, neigh and vtep entries of a VNI that does not exist;
+ *   - local fdb entries of a device that is no port of their VNI;
+ *   - flood entries of a MAC without an fdb entry, and the fdb entry's
+ *     MULTI bit against its flood entries;
+ *   - the reference counts: vtep (the allow-list), dstports;
+ *   - the derived lists: remotes, vni_ports;
+ *   - the learned counts against the learned entries.
+ * Every problem is one line (one JSON object); the repair is one commit,
+ * under the pin directory's lock as every writer's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "cfg.h"
+#include "cmd.h"
+#include "json.h"
+
+struct problem {
+	const char *map;
+	char entry[96];
+	char what[96];
+};
+
+struct fsck {
+	struct vx_cfg *c;
+	struct problem *p;
+	size_t n, cap;
+};
+
+static int report(struct fsck *f, const char *map, const char *entry, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int report(struct fsck *f, const char *map, const char *entry, const char *fmt, ...)
+{
+	struct problem *p;
+	va_list ap;
+
+	if (f->n == f->cap) {
+		size_t nc = f->cap ? f->cap * 2 : 32;
+
+		p = realloc(f->p, nc * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		f->p = p;
+		f->cap = nc;
+	}
+	p = &f->p[f->n++];
+	p->map = map;
+	snprintf(p->entry, sizeof(p->entry), "%s", entry);
+	va_start(ap, fmt);
+	vsnprintf(p->what, sizeof(p->what), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static bool vni_exists(struct vx_cfg *c, __u32 vni)
+{
+	return tbl_get(&c->vni, &vni, NULL) == 1;
+}
+
+static const char *mac_entry(char *buf, size_t len, __u32 vni, const __u8 *mac)
+{
+	char m[VX_MACSTRLEN];
+
+	snprintf(buf, len, "%s vni %u", mac_fmt(mac, m), vni);
+	return buf;
+}
+
+static const char *ip_entry(char *buf, size_t len, __u32 vni, const struct vxbpf_addr *ip)
+{
+	char a[VX_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s vni %u", addr_fmt(ip, a), vni);
+	return buf;
+}
+
+/* Drop e from t with a problem line; NULL what: "of a VNI that does not exist". */
+static int drop(struct fsck *f, struct tbl *t, struct tbl_ent *e, const char *entry,
+		const char *what)
+{
+	int err = report(f, t->name, entry, "%s", what ? what : "of a VNI that does not exist");
+
+	return err ?: tbl_del(t, tbl_key(t, e));
+}
+
+/* Entries of VNIs that are gone: every map keyed by VNI first. */
+static int check_orphans(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	char buf[96];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+
+		if (e->cur_present && !vni_exists(c, k->vni))
+			err = drop(f, &c->fdb, e, mac_entry(buf, sizeof(buf), k->vni, k->mac), NULL);
+	}
+	for (i = 0; !err && i < c->flood.n; i++) {
+		struct tbl_ent *e = c->flood.list[i];
+		const struct vxbpf_flood_key *k = tbl_key(&c->flood, e);
+		char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN];
+
+		if (!e->cur_present || vni_exists(c, k->vni))
+			continue;
+		snprintf(buf, sizeof(buf), "%s vni %u dst %s", mac_fmt(k->mac, m), k->vni,
+			 addr_fmt(&k->dst, a));
+		err = drop(f, &c->flood, e, buf, NULL);
+	}
+	for (i = 0; !err && i < c->neigh.n; i++) {
+		struct tbl_ent *e = c->neigh.list[i];
+		const struct vxbpf_neigh_key *k = tbl_key(&c->neigh, e);
+
+		if (e->cur_present && !vni_exists(c, k->vni))
+			err = drop(f, &c->neigh, e, ip_entry(buf, sizeof(buf), k->vni, &k->ip), NULL);
+	}
+	for (i = 0; !err && i < c->vtep.n; i++) {
+		struct tbl_ent *e = c->vtep.list[i];
+		const struct vxbpf_vtep_key *k = tbl_key(&c->vtep, e);
+
+		if (e->cur_present && !vni_exists(c, k->vni))
+			err = drop(f, &c->vtep, e, ip_entry(buf, sizeof(buf), k->vni, &k->ip), NULL);
+	}
+	return err;
+}
+
+/* Local entries must point at a port of their own VNI (the host's vxlan
+ * devices, HOST, are no ports and are left alone). */
+static int check_local(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	struct vxbpf_port_val pv;
+	char buf[96], what[96];
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
+		int have;
+
+		if (!e->cur_present || (v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) !=
+					       VXBPF_FDB_LOCAL)
+			continue;
+		have = tbl_get(&c->ports, &v->ifindex, &pv);
+		if (have < 0)
+			return have;
+		if (have && pv.vni == k->vni)
+			continue;
+		snprintf(what, sizeof(what), "local on ifindex %u, which is %s", v->ifindex,
+			 have ? "a port of another VNI" : "no port");
+		err = drop(f, &c->fdb, e, mac_entry(buf, sizeof(buf), k->vni, k->mac), what);
+	}
+	return err;
+}
+
+/* A MAC's extra remotes (flood map, non-zero MAC) hang off its fdb entry,
+ * whose MULTI bit says they exist. */
+static int check_multi(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	struct vxbpf_fdb_key fk;
+	struct vxbpf_fdb_val fv;
+	struct tbl multi;
+	char buf[96];
+	size_t i;
+	int err = 0, have;
+
+	tbl_init(&multi, "multi", -1, sizeof(fk), 0, 0xffffffffU);
+	for (i = 0; !err && i < c->flood.n; i++) {
+		struct tbl_ent *e = c->flood.list[i];
+		const struct vxbpf_flood_key *k = tbl_key(&c->flood, e);
+		static const __u8 none;
+
+		if (!e->cur_present || mac_is_zero(k->mac))
+			continue;
+		memset(&fk, 0, sizeof(fk));
+		fk.vni = k->vni;
+		memcpy(fk.mac, k->mac, 6);
+		have = tbl_get(&c->fdb, &fk, &fv);
+		if (have < 0) {
+			err = have;
+		} else if (!have || (fv.flags & VXBPF_FDB_LOCAL)) {
+			char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN];
+
+			snprintf(buf, sizeof(buf), "%s vni %u dst %s", mac_fmt(k->mac, m), k->vni,
+				 addr_fmt(&k->dst, a));
+			err = drop(f, &c->flood, e, buf, have ? "an extra remote of a local MAC" :
+								  "an extra remote of a MAC without an fdb entry");
+		} else {
+			err = tbl_put(&multi, &fk, &none);
+		}
+	}
+	for (i = 0; !err && i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+		struct vxbpf_fdb_val v = *(const struct vxbpf_fdb_val *)tbl_cur(&c->fdb, e);
+		bool want;
+
+		if (!e->cur_present || (v.flags & VXBPF_FDB_LOCAL))
+			continue;
+		have = tbl_get(&multi, k, NULL);
+		if (have < 0) {
+			err = have;
+			break;
+		}
+		want = have;
+		if (want == !!(v.flags & VXBPF_FDB_MULTI))
+			continue;
+		err = report(f, "fdb", mac_entry(buf, sizeof(buf), k->vni, k->mac),
+			     want ? "has extra remotes but no multi flag" : "multi flag without extra remotes");
+		v.flags ^= VXBPF_FDB_MULTI;
+		if (!err)
+			err = tbl_put(&c->fdb, k, &v);
+	}
+	tbl_free(&multi);
+	return err;
+}
+
+/* What cfg_recount and cfg_derive changed, one line each. */
+static int report_counts(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	struct tbl *lists[] = { &c->remotes, &c->vni_ports };
+	char buf[96];
+	size_t i, l;
+	int err = 0;
+
+	for (i = 0; !err && i < c->vtep.n; i++) {
+		struct tbl_ent *e = c->vtep.list[i];
+		const struct vxbpf_vtep_key *k = tbl_key(&c->vtep, e);
+		const struct vxbpf_vtep_val *o = tbl_orig(&c->vtep, e), *n = tbl_cur(&c->vtep, e);
+
+		if (!tbl_changed(&c->vtep, e) || !vni_exists(c, k->vni))
+			continue;
+		err = report(f, "vtep", ip_entry(buf, sizeof(buf), k->vni, &k->ip),
+			     "refs %u, but %u entries name it%s", e->orig_present ? o->refs : 0,
+			     e->cur_present ? n->refs : 0,
+			     e->cur_present ? "" : " (allowed for nothing)");
+	}
+	for (i = 0; !err && i < c->dstports.n; i++) {
+		struct tbl_ent *e = c->dstports.list[i];
+
+		if (!tbl_changed(&c->dstports, e))
+			continue;
+		snprintf(buf, sizeof(buf), "port %u", *(const __u32 *)tbl_key(&c->dstports, e));
+		err = report(f, "dstports", buf, "%u VNIs, but %u use it",
+			     e->orig_present ? *(__u32 *)tbl_orig(&c->dstports, e) : 0,
+			     e->cur_present ? *(__u32 *)tbl_cur(&c->dstports, e) : 0);
+	}
+	for (l = 0; l < ARRAY_SIZE(lists); l++) {
+		struct tbl *t = lists[l];
+
+		for (i = 0; !err && i < t->n; i++) {
+			struct tbl_ent *e = t->list[i];
+
+			if (!tbl_changed(t, e))
+				continue;
+			if (t == &c->remotes) {
+				const struct vxbpf_fdb_key *k = tbl_key(t, e);
+
+				mac_entry(buf, sizeof(buf), k->vni, k->mac);
+			} else {
+				snprintf(buf, sizeof(buf), "vni %u", *(const __u32 *)tbl_key(t, e));
+			}
+			err = report(f, t->name, buf, "%s",
+				     !e->orig_present ? "list missing" :
+				     !e->cur_present  ? "list of nothing" :
+							"list differs from its sources");
+		}
+	}
+	return err;
+}
+
+/* Learned entries of each VNI slot and in all, as the map held them
+ * when loaded (orig) or as the repair leaves them (cur). */
+static __s64 *learned_want(struct vx_cfg *c, bool orig)
+{
+	__s64 *want = calloc(VXBPF_LEARN_ALL + 1, sizeof(*want));
+	struct vxbpf_vni_cfg vc;
+	size_t i;
+
+	if (!want)
+		return NULL;
+	for (i = 0; i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_val *v = orig ? tbl_orig(&c->fdb, e) : tbl_cur(&c->fdb, e);
+
+		if (!(orig ? e->orig_present : e->cur_present) || !(v->flags & VXBPF_FDB_LEARNED))
+			continue;
+		/* An entry of a VNI that is gone counts in the total only. */
+		if (tbl_get(&c->vni, tbl_key(&c->fdb, e), &vc) == 1 && vc.slot < VXBPF_LEARN_ALL)
+			want[vc.slot]++;
+		want[VXBPF_LEARN_ALL]++;
+	}
+	return want;
+}
+
+static void learned_read(struct vx_cfg *c, __s64 *out)
+{
+	const __s64 *cnt = c->maps->learned;
+	size_t i;
+
+	for (i = 0; i <= VXBPF_LEARN_ALL; i++)
+		out[i] = __atomic_load_n(&cnt[i], __ATOMIC_RELAXED);
+}
+
+/*
+ * The learned counts against the learned entries, which the fast path
+ * changes while we look. A count that moved while the fdb map was read
+ * (b0: before, b1: after) is busy and left alone. One that was wrong is
+ * set, after the repair's commit, to what the entries then say, by a
+ * compare-exchange, so a learn in between is never overwritten.
+ */
+struct learned_check {
+	__s64 b0[VXBPF_LEARN_ALL + 1], b1[VXBPF_LEARN_ALL + 1];
+	bool wrong[VXBPF_LEARN_ALL + 1];
+};
+
+static int check_learned(struct fsck *f, struct learned_check *lc)
+{
+	struct vx_cfg *c = f->c;
+	__s64 *want = learned_want(c, true);
+	char buf[64];
+	size_t i;
+	int err = 0;
+
+	if (!want)
+		return -ENOMEM;
+	for (i = 0; !err && i <= c->vni.n; i++) {
+		struct tbl_ent *e = i < c->vni.n ? c->vni.list[i] : NULL;
+		__u32 s = e ? ((const struct vxbpf_vni_cfg *)tbl_cur(&c->vni, e))->slot : VXBPF_LEARN_ALL;
+
+		if ((e && !e->orig_present) || s > VXBPF_LEARN_ALL || lc->b1[s] == want[s])
+			continue;
+		if (e)
+			snprintf(buf, sizeof(buf), "vni %u", *(const __u32 *)tbl_key(&c->vni, e));
+		else
+			snprintf(buf, sizeof(buf), "all VNIs");
+		if (lc->b0[s] != lc->b1[s])
+			continue; /* learning or ageing right now: not a fact */
+		lc->wrong[s] = true;
+		err = report(f, "learned", buf, "count %lld, but %lld learned entries",
+			     (long long)lc->b1[s], (long long)want[s]);
+	}
+	free(want);
+	return err;
+}
+
+static int repair_learned(struct fsck *f, struct learned_check *lc)
+{
+	struct vx_cfg *c = f->c;
+	__s64 *want = learned_want(c, false), old;
+	size_t s;
+	int busy = 0;
+
+	if (!want)
+		return -ENOMEM;
+	for (s = 0; s <= VXBPF_LEARN_ALL; s++) {
+		if (!lc->wrong[s])
+			continue;
+		old = __atomic_load_n(&c->maps->learned[s], __ATOMIC_RELAXED);
+		if (!__atomic_compare_exchange_n(&c->maps->learned[s], &old, want[s], false,
+						 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			busy++;
+	}
+	free(want);
+	if (busy)
+		vx_warn("%d learned counts changed while being repaired; run vxbpf fsck again", busy);
+	return 0;
+}
+
+static void print_problems(const struct fsck *f)
+{
+	size_t i;
+
+	out_open_array("problems");
+	for (i = 0; i < f->n; i++) {
+		out_open_obj(NULL);
+		out_str("map", "%s", f->p[i].map);
+		out_str("entry", " %s", f->p[i].entry);
+		out_str("problem", ": %s", f->p[i].what);
+		out_close_obj();
+		out_nl();
+	}
+	out_close_array();
+}
+
+static int load_all(struct vx_cfg *c)
+{
+	struct tbl *t[] = { &c->vni, &c->fdb, &c->flood, &c->neigh, &c->vtep,
+			    &c->ports, &c->dstports, &c->remotes, &c->vni_ports };
+	size_t i;
+	int err;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		err = tbl_load_all(t[i]);
+		if (err) {
+			vx_err("cannot read the %s map: %s", t[i]->name, vx_strerror(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int fsck_run(struct fsck *f, bool repair)
+{
+	struct vx_cfg *c = f->c;
+	struct learned_check *lc;
+	int err, fixed;
+
+	if (!maps_learned(c->maps))
+		return -EIO;
+	lc = calloc(1, sizeof(*lc));
+	if (!lc)
+		return -ENOMEM;
+	learned_read(c, lc->b0);
+	err = load_all(c);
+	learned_read(c, lc->b1);
+	if (!err)
+		err = check_learned(f, lc);
+	if (!err)
+		err = check_orphans(f);
+	if (!err)
+		err = check_local(f);
+	if (!err)
+		err = check_multi(f);
+	if (!err) {
+		fixed = cfg_recount(c);
+		err = fixed < 0 ? fixed : 0;
+	}
+	if (!err)
+		err = cfg_derive(c, true);
+	if (!err)
+		err = report_counts(f);
+	/* The tables first: the counts then follow what the repair left. */
+	if (!err && repair && f->n)
+		err = cfg_commit(c);
+	if (!err && repair)
+		err = repair_learned(f, lc);
+	free(lc);
+	return err;
+}
+
+int run_fsck(const struct vx_cmd *cmd)
+{
+	struct vx_maps m;
+	struct vx_cfg cfg;
+	struct fsck f = { .c = &cfg };
+	bool repair = !cmd->dry_run;
+	int err;
+
+	err = maps_open(&m, false);
+	if (err == -ENOENT) {
+		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
+		return err;
+	}
+	if (err)
+		return err;
+	cfg_init(&cfg, &m);
+	err = fsck_run(&f, repair);
+	if (!err) {
+		out_open_obj(NULL);
+		print_problems(&f);
+		out_u64("found", NULL, f.n);
+		out_bool("repaired", NULL, repair && f.n);
+		if (!f.n)
+			out_text("%s: consistent", m.dir);
+		else if (repair)
+			out_text("%zu problem%s found and repaired", f.n, f.n == 1 ? "" : "s");
+		else
+			out_text("%zu problem%s found; run vxbpf fsck without --dry-run to repair",
+				 f.n, f.n == 1 ? "" : "s");
+		out_close_obj();
+		out_nl();
+		/* As fsck -n: what was found and left is a failure. */
+		if (f.n && !repair)
+			err = -EUCLEAN;
+	}
+	free(f.p);
+	cfg_free(&cfg);
+	maps_close(&m);
+	return err;
+}
