@@ -48,7 +48,7 @@ set -uo pipefail
 # ND/ARP proxy, the encap/decap fixtures of the Linux vxlan device) and
 # vxbpf against Linux vxlan over both underlays plus the dynamic L3 mode.
 VM_NET_DEFAULT="tests/net/linux_ul4.sh tests/net/linux_ul6.sh tests/net/dynamic_l3.sh tests/net/host_practice.sh tests/net/flood.sh:flood_ul4 tests/net/learn_limits.sh:t_maxaddress"
-VM_PROG_DEFAULT="@(events/*|flood/*|host/*|learn/*|nhcache/*|proxy/*|rx/fixture|tx/fixture)"
+VM_PROG_DEFAULT="@(events/*|flood/*|host/*|learn/*|nhcache/*|props/*|proxy/*|rx/fixture|tx/fixture)"
 
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)
@@ -104,6 +104,8 @@ guest_main()
 	export LAYER_TIMEOUT=${LAYER_TIMEOUT:-600} NET_TIMEOUT=${NET_TIMEOUT:-480}
 
 	export MAKE=true
+	# The properties on 20,000 mutated frames a program (100,000 here).
+	export VXBPF_PROPS_FRAMES=${VXBPF_PROPS_FRAMES:-20000}
 	case ${VM_NET_TESTS:-$VM_NET_DEFAULT} in
 	all) unset NET_TESTS ;;
 	*) export NET_TESTS=${VM_NET_TESTS:-$VM_NET_DEFAULT} ;;

@@ -1,0 +1,507 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Properties of the XDP programs over frames nobody wrote by hand: valid
+ * seeds (VXLAN over IPv4 and IPv6 for xdp_vxlan_rx; unicast, ARP and
+ * broadcast frames of a VM for xdp_port_rx) mutated at random (bit flips,
+ * truncations, length fields, VLAN tags, IPv6 extension header chains,
+ * random VNIs and VTEPs), each run with BPF_PROG_TEST_RUN and checked:
+ *
+ *  1. exactly one reason is counted;
+ *  2. a frame passed to the kernel is byte for byte the frame that came
+ *     (but for the handovers to TC, which say so by their reason);
+ *  3. a decapsulated frame goes to a port of the frame's own VNI, and an
+ *     encapsulated one to the attached underlay, with the port's VNI and
+ *     the VTEP of the destination's fdb entry;
+ *  4. nothing from a VTEP outside the allow-list of a VNI that does not
+ *     learn is delivered;
+ *  5. the output is never longer than the input plus the outer headers.
+ *
+ * The generator is deterministic: VXBPF_PROPS_SEED picks the seed (else a
+ * fixed one), VXBPF_PROPS_FRAMES the number of frames per program
+ * (default 100,000). A failure prints the seed and the frame's number,
+ * and the input in hex, so it can be replayed.
+ */
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <criterion/criterion.h>
+
+#include "harness.h"
+#include "vxbpf.skel.h"
+
+#define LOCAL4 "192.0.2.1"
+#define LOCAL6 "2001:db8::1"
+
+/* The configuration the properties are checked against. */
+static const uint8_t MAC_P1[6] = { 0x02, 0, 0, 0, 0xd1, 0x01 }; /* on vm1, VNI 200 */
+static const uint8_t MAC_P2[6] = { 0x02, 0, 0, 0, 0xd2, 0x01 }; /* on vm2, VNI 300 */
+static const uint8_t MAC_P3[6] = { 0x02, 0, 0, 0, 0xd3, 0x01 }; /* on vm3, VNI 400 */
+static const uint8_t MAC_R6[6] = { 0x02, 0, 0, 0, 0xd6, 0x01 }; /* VNI 400, remote */
+
+struct local {
+	uint32_t vni;
+	const uint8_t *mac;
+	int ifindex;
+};
+struct allowed {
+	uint32_t vni;
+	const char *ip;
+};
+static struct local locals[4];
+static const struct allowed allow[] = {
+	{ 100, "192.0.2.2" }, { 200, "192.0.2.3" }, { 400, "2001:db8::2" },
+};
+static int if_vm[4]; /* ports: vm0 (100), vm1 (200), vm2 (300), vm3 (400) */
+
+static void props_config(void)
+{
+	h_ip("link add vm1 type veth peer name vm1p\n"
+	     "link add vm2 type veth peer name vm2p\n"
+	     "link add vm3 type veth peer name vm3p\n"
+	     "link set vm1 up\nlink set vm1p up\nlink set vm2 up\nlink set vm2p up\n"
+	     "link set vm3 up\nlink set vm3p up\n");
+	if_vm[0] = H.if_vm0;
+	if_vm[1] = if_nametoindex("vm1");
+	if_vm[2] = if_nametoindex("vm2");
+	if_vm[3] = if_nametoindex("vm3");
+	cr_assert(if_vm[1] && if_vm[2] && if_vm[3], "extra ports missing");
+
+	map_vni(100, LOCAL4, VXBPF_VNI_PROXY);
+	map_vni(200, LOCAL4, 0);
+	map_vni(300, LOCAL4, VXBPF_VNI_LEARNING);
+	map_vni(400, LOCAL6, 0);
+	map_port(if_vm[0], 100);
+	map_port(if_vm[1], 200);
+	map_port(if_vm[2], 300);
+	map_port(if_vm[3], 400);
+	locals[0] = (struct local){ 100, MAC_VM1, if_vm[0] };
+	locals[1] = (struct local){ 200, MAC_P1, if_vm[1] };
+	locals[2] = (struct local){ 300, MAC_P2, if_vm[2] };
+	locals[3] = (struct local){ 400, MAC_P3, if_vm[3] };
+	for (int i = 0; i < 4; i++)
+		map_fdb_local(locals[i].vni, locals[i].mac, locals[i].ifindex);
+	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
+	map_fdb_remote(200, MAC_OTHER, "192.0.2.3", 0);
+	map_fdb_remote(400, MAC_R6, "2001:db8::2", 0);
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		map_vtep(allow[i].vni, allow[i].ip);
+	map_neigh(100, "10.0.0.2", MAC_VM2, 0);
+}
+
+/* ---- the generator ----------------------------------------------------- */
+
+static uint64_t rng;
+
+static uint32_t rnd(void)
+{
+	/* xorshift64*: small, fast, and the same everywhere. */
+	rng ^= rng >> 12;
+	rng ^= rng << 25;
+	rng ^= rng >> 27;
+	return (uint32_t)((rng * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+static uint32_t pick(uint32_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static void insert(struct pkt *p, size_t off, const uint8_t *b, size_t n)
+{
+	if (off > p->len || p->len + n > sizeof(p->b) - 64)
+		return;
+	memmove(p->b + off + n, p->b + off, p->len - off);
+	memcpy(p->b + off, b, n);
+	p->len += n;
+}
+
+/* Where the outer (rx) or only (tx) L3 header starts, past VLAN tags. */
+static size_t l3_off(const struct pkt *p)
+{
+	size_t off = 12;
+
+	while (off + 2 <= p->len && (get16(p->b + off) == 0x8100 || get16(p->b + off) == 0x88a8))
+		off += 4;
+	return off + 2;
+}
+
+static void mutate_one(struct pkt *p, bool rx)
+{
+	size_t l3 = l3_off(p), n;
+	bool v6 = l3 <= p->len && l3 >= 2 && get16(p->b + l3 - 2) == 0x86dd;
+	size_t udp = l3 + (v6 ? 40 : 20), vx = udp + 8;
+	uint8_t tag[4] = { 0x81, 0x00, 0, 10 }, ext[8];
+
+	switch (pick(11)) {
+	case 0: /* bit flips, mostly in the headers */
+	case 1:
+		for (n = 1 + pick(4); n-- && p->len;) {
+			size_t at = pick(3) ? pick(p->len < 160 ? p->len : 160) : pick(p->len);
+
+			p->b[at] ^= 1 << pick(8);
+		}
+		break;
+	case 2: /* truncation */
+		p->len = pick(p->len + 1);
+		break;
+	case 3: { /* a length field: IPv4 tot_len, IPv6 payload_len, UDP len */
+		size_t at = pick(3) == 0 ? l3 + (v6 ? 4 : 2) : udp + 4;
+		uint16_t v = pick(2) ? (uint16_t)rnd() : (uint16_t)(p->len - l3 + pick(9) - 4);
+
+		if (at + 2 <= p->len)
+			put16(p->b + at, v);
+		break;
+	}
+	case 4: /* a VNI: configured, or not */
+		if (rx && vx + 8 <= p->len) {
+			static const uint32_t vnis[] = { 100, 200, 300, 400, 500 };
+			uint32_t v = pick(4) ? vnis[pick(5)] : rnd() & 0xffffff;
+
+			put32(p->b + vx + 4, v << 8);
+		}
+		break;
+	case 5: /* an outer source: allowed somewhere, or not */
+		if (rx && !v6 && l3 + 16 <= p->len) {
+			static const char *const srcs[] = { "192.0.2.2", "192.0.2.3", "192.0.2.9",
+							    "198.51.100.7" };
+
+			ip4_parse(srcs[pick(4)], p->b + l3 + 12);
+		} else if (rx && v6 && l3 + 24 <= p->len) {
+			p->b[l3 + 23] = pick(2) ? 2 : (uint8_t)rnd();
+		}
+		break;
+	case 6: /* VLAN tags, outer or inner */
+		for (n = 1 + pick(3); n--;) {
+			tag[0] = pick(4) ? 0x81 : 0x88;
+			tag[1] = tag[0] == 0x81 ? 0x00 : 0xa8;
+			insert(p, pick(2) || !rx ? 12 : vx + 8 + 12, tag, 4);
+		}
+		break;
+	case 7: /* an IPv6 extension header chain in front of UDP */
+		if (v6 && l3 + 40 <= p->len) {
+			static const uint8_t types[] = { 0, 60, 43, 44 };
+
+			for (n = 1 + pick(3); n--;) {
+				memset(ext, 0, sizeof(ext));
+				ext[0] = p->b[l3 + 6]; /* next header: what was next */
+				p->b[l3 + 6] = types[pick(4)];
+				if (pick(2))
+					ext[2] = (uint8_t)rnd(), ext[3] = (uint8_t)rnd();
+				insert(p, l3 + 40, ext, 8);
+				if (pick(3))
+					put16(p->b + l3 + 4, get16(p->b + l3 + 4) + 8);
+			}
+		}
+		break;
+	case 8: /* IPv4 header length and options */
+		if (!v6 && l3 < p->len)
+			p->b[l3] = 0x40 | (pick(2) ? 5 + pick(11) : pick(16));
+		break;
+	case 9: /* a random byte in the headers */
+		if (p->len)
+			p->b[pick(p->len < 128 ? p->len : 128)] = (uint8_t)rnd();
+		break;
+	default: /* the VXLAN flags word */
+		if (rx && vx + 4 <= p->len)
+			put32(p->b + vx, pick(2) ? rnd() : 0x08000000 ^ (1u << pick(32)));
+		break;
+	}
+}
+
+/* ---- seeds ------------------------------------------------------------- */
+
+#define N_SEEDS 8
+
+static void seed_rx(struct pkt *p, int which)
+{
+	static struct pkt inner;
+	struct vx_opts o = {};
+
+	switch (which % 4) {
+	case 0: /* VNI 100 to VM1 from its allowed VTEP */
+		build_tcp4(&inner, MAC_VM1, MAC_VM2, 40000, 2);
+		o.vni = 100;
+		strcpy(o.src, "192.0.2.2");
+		break;
+	case 1: /* VNI 200 to its port */
+		build_udp4(&inner, MAC_P1, MAC_OTHER, "10.2.0.1", 53, 40 + pick(1200));
+		o.vni = 200;
+		strcpy(o.src, "192.0.2.3");
+		break;
+	case 2: /* VNI 300 (learning) from anyone, to its port or broadcast */
+		build_udp4(&inner, pick(2) ? MAC_P2 : MAC_BCAST, MAC_OTHER, "10.3.0.1", 53, 64);
+		o.vni = 300;
+		strcpy(o.src, "198.51.100.7");
+		break;
+	default: /* VNI 400 over IPv6 */
+		build_tcp6(&inner, MAC_P3, MAC_R6, 40001);
+		o.vni = 400;
+		o.v6 = true;
+		strcpy(o.src, "2001:db8::2");
+		strcpy(o.dst, LOCAL6);
+		break;
+	}
+	if (!o.v6)
+		strcpy(o.dst, LOCAL4);
+	o.ck = pick(3) ? CK_OK : CK_ZERO;
+	if (o.v6)
+		o.ck = CK_OK;
+	build_vxlan(p, &o, &inner);
+}
+
+static void seed_tx(struct pkt *p, int which)
+{
+	switch (which % 4) {
+	case 0:
+		build_tcp4(p, MAC_VM2, MAC_VM1, 40000 + pick(100), 0);
+		break;
+	case 1:
+		build_udp4(p, MAC_VM2, MAC_VM1, "10.0.0.2", 53, pick(1500));
+		break;
+	case 2: { /* ARP request for 10.0.0.2 (the proxy answers) */
+		static const uint8_t arp[28] = { 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0xaa, 1,
+						 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2 };
+
+		memcpy(p->b, MAC_BCAST, 6);
+		memcpy(p->b + 6, MAC_VM1, 6);
+		put16(p->b + 12, 0x0806);
+		memcpy(p->b + 14, arp, sizeof(arp));
+		p->len = 14 + sizeof(arp);
+		break;
+	}
+	default:
+		build_tcp6(p, pick(2) ? MAC_VM2 : MAC_BCAST, MAC_VM1, 40002);
+		break;
+	}
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+/* The VXLAN frame's VNI, outer source and inner frame offset, read the
+ * way a strict receiver reads it; false if it is not plain VXLAN. */
+static bool vxlan_parse(const struct pkt *p, uint32_t *vni, struct vxbpf_addr *src, size_t *inner)
+{
+	size_t l3 = l3_off(p), udp;
+	uint16_t proto;
+
+	if (l3 > p->len)
+		return false;
+	proto = get16(p->b + l3 - 2);
+	memset(src, 0, sizeof(*src));
+	if (proto == 0x0800) {
+		if (l3 + 20 > p->len || (p->b[l3] >> 4) != 4 || p->b[l3 + 9] != 17)
+			return false;
+		udp = l3 + (p->b[l3] & 15) * 4;
+		src->b[10] = src->b[11] = 0xff;
+		memcpy(&src->b[12], p->b + l3 + 12, 4);
+	} else if (proto == 0x86dd) {
+		uint8_t nh;
+
+		if (l3 + 40 > p->len)
+			return false;
+		memcpy(src->b, p->b + l3 + 8, 16);
+		nh = p->b[l3 + 6];
+		udp = l3 + 40;
+		while (nh == 0 || nh == 60 || nh == 43) {
+			if (udp + 8 > p->len)
+				return false;
+			nh = p->b[udp];
+			udp += 8 + p->b[udp + 1] * 8;
+		}
+		if (nh != 17)
+			return false;
+	} else {
+		return false;
+	}
+	if (udp + 16 > p->len || get16(p->b + udp + 2) != 4789)
+		return false;
+	*vni = get32(p->b + udp + 12) >> 8;
+	*inner = udp + 16;
+	return true;
+}
+
+static bool is_allowed(uint32_t vni, const struct vxbpf_addr *src)
+{
+	struct vxbpf_addr a;
+
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++) {
+		addr_parse(allow[i].ip, &a);
+		if (allow[i].vni == vni && !memcmp(&a, src, sizeof(a)))
+			return true;
+	}
+	return false;
+}
+
+static const struct local *local_of(uint32_t vni, const uint8_t *mac)
+{
+	for (int i = 0; i < 4; i++)
+		if (locals[i].vni == vni && !memcmp(locals[i].mac, mac, 6))
+			return &locals[i];
+	return NULL;
+}
+
+/* The per-CPU reason counters, summed over CPUs: one batch call (one
+ * lookup per reason where the kernel has no batch for arrays). */
+static void reasons_read(uint64_t out[VXBPF_R_MAX])
+{
+	static int ncpu;
+	static struct vxbpf_counter *vals;
+	static __u32 keys[VXBPF_R_MAX];
+	__u32 count = VXBPF_R_MAX, out_batch;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!vals) {
+		ncpu = libbpf_num_possible_cpus();
+		vals = calloc((size_t)ncpu * VXBPF_R_MAX, sizeof(*vals));
+		cr_assert(vals);
+	}
+	if (bpf_map_lookup_batch(H.stats_fd, NULL, &out_batch, keys, vals, &count, &opts) &&
+	    (errno != ENOENT || count != VXBPF_R_MAX)) {
+		stats_read(out);
+		return;
+	}
+	for (__u32 k = 0; k < VXBPF_R_MAX; k++) {
+		out[k] = 0;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[k * ncpu + c].packets;
+	}
+}
+
+static const char *hex(const struct pkt *p)
+{
+	static char s[PKT_MAX * 2 + 1];
+	size_t n = p->len < PKT_MAX ? p->len : PKT_MAX;
+
+	for (size_t i = 0; i < n; i++)
+		sprintf(s + 2 * i, "%02x", p->b[i]);
+	s[2 * n] = 0;
+	return s;
+}
+
+static unsigned long env_ul(const char *name, unsigned long dflt)
+{
+	const char *s = getenv(name);
+
+	return s && *s ? strtoul(s, NULL, 0) : dflt;
+}
+
+/* The reasons whose XDP_PASS hands a rewritten frame to TC on purpose. */
+static bool handover(int reason)
+{
+	return reason == VXBPF_R_RX_FLOOD || reason == VXBPF_R_RX_HOST;
+}
+
+static void run_props(bool rx)
+{
+	static struct pkt in, out;
+	uint64_t seed = env_ul("VXBPF_PROPS_SEED", 0x5eed5eedULL), frames, i;
+	uint64_t r0[VXBPF_R_MAX], r1[VXBPF_R_MAX], counted;
+	unsigned long kept = 0, delivered = 0;
+	int prog = rx ? H.rx_fd : H.port_fd, ifindex = rx ? 0 : H.if_vm0;
+
+	frames = env_ul("VXBPF_PROPS_FRAMES", 100000);
+	rng = seed ^ (rx ? 0x1111 : 0x2222);
+	if (!rng)
+		rng = 1;
+	props_config();
+	reasons_read(r0);
+	for (i = 0; i < frames; i++) {
+		uint32_t ret = 0, vni;
+		struct vxbpf_addr src;
+		size_t inner;
+		int reason = -1, err;
+
+		memset(&in, 0, sizeof(in));
+		if (rx)
+			seed_rx(&in, pick(N_SEEDS));
+		else
+			seed_tx(&in, pick(N_SEEDS));
+		for (int m = pick(4); m--;)
+			mutate_one(&in, rx);
+		/* The kernel hands XDP no frame shorter than a header. */
+		if (in.len < 14)
+			in.len = 14;
+		err = prog_run(prog, ifindex, &in, &out, &ret);
+		cr_assert_eq(err, 0, "seed %#llx frame %llu: BPF_PROG_TEST_RUN: %s",
+			     (unsigned long long)seed, (unsigned long long)i, strerror(-err));
+		reasons_read(r1);
+		counted = 0;
+		for (int r = 0; r < VXBPF_R_MAX; r++) {
+			counted += r1[r] - r0[r];
+			if (r1[r] != r0[r])
+				reason = r;
+		}
+		memcpy(r0, r1, sizeof(r0));
+		if (counted != 1)
+			cr_assert_fail("seed %#llx frame %llu: %llu reasons counted, want 1; in %s",
+				       (unsigned long long)seed, (unsigned long long)i,
+				       (unsigned long long)counted, hex(&in));
+
+		if (ret == XDP_PASS && !handover(reason)) {
+			if (out.len != in.len || memcmp(out.b, in.b, in.len))
+				cr_assert_fail("seed %#llx frame %llu: passed (%s) but changed: %s; in %s",
+					       (unsigned long long)seed, (unsigned long long)i,
+					       reason_name(reason),
+					       pkt_diff(out.b, out.len, in.b, in.len), hex(&in));
+			kept++;
+		}
+		if (out.len > in.len + 128)
+			cr_assert_fail("seed %#llx frame %llu: output %zu bytes for %zu in",
+				       (unsigned long long)seed, (unsigned long long)i, out.len, in.len);
+
+		if (rx && (ret == XDP_REDIRECT || (ret == XDP_PASS && handover(reason)))) {
+			const struct local *l;
+
+			delivered++;
+			if (!vxlan_parse(&in, &vni, &src, &inner))
+				cr_assert_fail("seed %#llx frame %llu: delivered (%s) what is not plain VXLAN: %s",
+					       (unsigned long long)seed, (unsigned long long)i,
+					       reason_name(reason), hex(&in));
+			if (vni != 300 && !is_allowed(vni, &src))
+				cr_assert_fail("seed %#llx frame %llu: vni %u delivered from a VTEP off its allow-list; in %s",
+					       (unsigned long long)seed, (unsigned long long)i, vni,
+					       hex(&in));
+			l = out.len >= 14 ? local_of(vni, out.b) : NULL;
+			if (ret == XDP_REDIRECT && !l)
+				cr_assert_fail("seed %#llx frame %llu: decapsulated to a MAC that is no port's of vni %u; in %s",
+					       (unsigned long long)seed, (unsigned long long)i, vni,
+					       hex(&in));
+		}
+		if (!rx && ret == XDP_REDIRECT && reason == VXBPF_R_TX_ENCAP) {
+			struct vxbpf_addr osrc;
+			size_t inner_off;
+
+			delivered++;
+			if (!vxlan_parse(&out, &vni, &osrc, &inner_off) || vni != 100 ||
+			    memcmp(out.b + 6, MAC_UL_A, 6) ||
+			    inner_off + 6 > out.len || memcmp(out.b + inner_off, MAC_VM2, 6))
+				cr_assert_fail("seed %#llx frame %llu: encapsulated not as vni 100 from ul0 to VM2's VTEP; in %s",
+					       (unsigned long long)seed, (unsigned long long)i, hex(&in));
+		}
+		if (!rx && ret == XDP_REDIRECT && reason == VXBPF_R_TX_LOCAL &&
+		    (out.len < 14 || !local_of(100, out.b)))
+			cr_assert_fail("seed %#llx frame %llu: switched to a MAC that is no port's of vni 100; in %s",
+				       (unsigned long long)seed, (unsigned long long)i, hex(&in));
+	}
+	cr_log_info("%s: %llu frames, seed %#llx: %lu passed unchanged, %lu delivered",
+		    rx ? "xdp_vxlan_rx" : "xdp_port_rx", (unsigned long long)frames,
+		    (unsigned long long)seed, kept, delivered);
+	/* The generator reaches both ends: not everything is refused. */
+	cr_expect(kept > frames / 100, "only %lu frames passed", kept);
+	cr_expect(delivered > frames / 100, "only %lu frames delivered", delivered);
+}
+
+Test(props, vxlan_rx_mutated, .init = h_setup, .fini = h_teardown, .timeout = 600)
+{
+	run_props(true);
+}
+
+Test(props, port_rx_mutated, .init = h_setup, .fini = h_teardown, .timeout = 600)
+{
+	run_props(false);
+}
