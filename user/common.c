@@ -7,30 +7,47 @@
 #include <string.h>
 
 #include "common.h"
+#include "json.h"
 
 bool vx_verbose;
+bool vx_json_err;
 char vx_err_prefix[128];
+
+/* One message to stderr: text, or under -j one JSON object a line, as
+ * bpftool's {"error": "..."}. */
+static void say(const char *key, const char *text_head, const char *fmt, va_list ap)
+{
+	char msg[1024], full[1280];
+
+	if (!vx_json_err) {
+		fprintf(stderr, "vxbpf: %s", text_head);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	snprintf(full, sizeof(full), "%s%s", text_head, msg);
+	fprintf(stderr, "{\"%s\":", key);
+	json_escape(stderr, full);
+	fputs("}\n", stderr);
+}
 
 void vx_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "vxbpf: %s", vx_err_prefix);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("error", vx_err_prefix, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void vx_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vxbpf: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say("warning", vx_json_err ? "" : "warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 const char *vx_strerror(int err)

@@ -16,6 +16,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 extern bool vx_verbose;
+/* -j: errors and warnings are JSON objects on stderr, one a line. */
+extern bool vx_json_err;
 
 /*
  * load sets a prefix ("FILE:LINE: ") so that an error found while

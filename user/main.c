@@ -23,6 +23,15 @@ int main(int argc, char **argv)
 
 	argc--;
 	argv++;
+	/* -j anywhere among the options: every error is JSON, even one
+	 * about an option before it. */
+	for (int i = 0; i < argc && argv[i][0] == '-' && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "-json") || !strcmp(argv[i], "--json"))
+			vx_json_err = true;
+		else if (!strcmp(argv[i], "-n") || !strcmp(argv[i], "-netns") ||
+			 !strcmp(argv[i], "--netns"))
+			i++; /* its argument */
+	}
 	while (argc > 0 && argv[0][0] == '-' && argv[0][1]) {
 		const char *o = argv[0];
 
@@ -58,7 +67,10 @@ int main(int argc, char **argv)
 		argv++;
 	}
 	if (argc < 1) {
-		fputs(vx_usage, stderr);
+		if (vx_json_err)
+			vx_err("no command; see vxbpf help");
+		else
+			fputs(vx_usage, stderr);
 		return 2;
 	}
 	if (cmd_parse(argc, argv, &cmd, err, sizeof(err))) {
