@@ -21,7 +21,7 @@ BPF_CFLAGS := -g -O2 -fno-strict-aliasing -target bpf -D__TARGET_ARCH_$(ARCH) -W
 CFLAGS  ?= -O2 -g
 CFLAGS  += -fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
 	-D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
-LDLIBS  := -lbpf -lxdp -lmnl -lelf -lz
+LDLIBS  := -lbpf -lxdp -lmnl -lmicrohttpd -lpthread -lelf -lz
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.h) include/vxbpf.h

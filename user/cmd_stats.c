@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "counters.h"
 #include "tc.h"
 #include "cmd.h"
 #include "json.h"
@@ -19,210 +20,113 @@
 #include "pins.h"
 #include "table.h"
 
-static const struct {
-	const char *name, *help;
-} reasons[] = {
-#define VXBPF_X_NAME(e, name, help) { name, help },
-	VXBPF_REASONS(VXBPF_X_NAME)
-#undef VXBPF_X_NAME
-};
-
-/* Sum a per-CPU value of n __u64 counters. */
-static int percpu_sum(int fd, __u32 key, __u64 *sum, size_t n)
+static void print_reasons(const struct vx_counters *c)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, err;
-	size_t j, stride = (n * sizeof(__u64) + 7) / 8;
-	__u64 *buf;
+	bool any = false;
+	size_t i;
 
-	if (ncpu < 1)
-		return ncpu;
-	buf = calloc((size_t)ncpu * stride, sizeof(__u64));
-	if (!buf)
-		return -ENOMEM;
-	err = bpf_map_lookup_elem(fd, &key, buf);
-	memset(sum, 0, n * sizeof(*sum));
-	for (i = 0; !err && i < ncpu; i++)
-		for (j = 0; j < n; j++)
-			sum[j] += buf[i * stride + j];
-	free(buf);
-	return err;
-}
-
-struct vni_slot {
-	__u32 vni, slot;
-};
-
-static int vni_slot_cb(const void *key, const void *val, void *ctx)
-{
-	struct vni_slot **v = ctx;
-	const struct vxbpf_vni_cfg *c = val;
-	size_t n = 0;
-
-	while ((*v)[n].vni)
-		n++;
-	if (n + 1 >= VXBPF_MAX_VNIS + 1)
-		return 0;
-	(*v)[n].vni = *(const __u32 *)key;
-	(*v)[n].slot = c->slot;
-	(*v)[n + 1].vni = 0;
-	return 0;
-}
-
-static int slot_cmp(const void *a, const void *b)
-{
-	const struct vni_slot *x = a, *y = b;
-
-	return x->vni < y->vni ? -1 : x->vni > y->vni;
-}
-
-/* Learned fdb entries of a VNI slot (or VXBPF_LEARN_ALL); a count a race
- * took below zero reads as 0. */
-static __u64 learned_get(struct vx_maps *m, __u32 slot)
-{
-	__s64 v = 0;
-
-	if (bpf_map_lookup_elem(m->fd[M_LEARNED], &slot, &v) || v < 0)
-		return 0;
-	return v;
-}
-
-int run_stats(void)
-{
-	__u64 r[VXBPF_R_MAX][2], s[5], ev[3], (*f)[5] = NULL;
-	struct vni_slot *vs = NULL;
-	struct vx_maps m;
-	size_t i, n = 0;
-	bool any = false, flooded = false;
-	__u64 learned;
-	int err;
-
-	err = maps_open(&m, false);
-	if (err == -ENOENT) {
-		vx_err("nothing configured in this network namespace (no maps in %s)",
-		       m.dir);
-		return err;
-	}
-	if (err)
-		return err;
-	for (i = 0; i < VXBPF_R_MAX; i++) {
-		err = percpu_sum(m.fd[M_STATS], i, r[i], 2);
-		if (err) {
-			vx_err("cannot read the stats map: %s",
-			       vx_strerror(err));
-			goto out;
-		}
-		any |= r[i][0] != 0;
-	}
-	vs = calloc(VXBPF_MAX_VNIS + 2, sizeof(*vs));
-	if (!vs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = map_walk(m.fd[M_VNI], sizeof(__u32), sizeof(struct vxbpf_vni_cfg),
-		       vni_slot_cb, &vs);
-	if (err) {
-		vx_err("cannot read the vni map: %s", vx_strerror(err));
-		goto out;
-	}
-	while (vs[n].vni)
-		n++;
-	qsort(vs, n, sizeof(*vs), slot_cmp);
-	f = calloc(n + 1, sizeof(*f));
-	if (!f) {
-		err = -ENOMEM;
-		goto out;
-	}
-
-	out_open_obj(NULL);
+	for (i = 0; i < VXBPF_R_MAX; i++)
+		any |= c->reason[i].packets != 0;
 	out_open_array("reasons");
 	if (!any)
 		out_text("no packets counted yet\n");
 	else
-		out_text("%-18s %12s %14s  %s\n", "reason", "packets", "bytes",
-			 "meaning");
+		out_text("%-18s %12s %14s  %s\n", "reason", "packets", "bytes", "meaning");
 	for (i = 0; i < VXBPF_R_MAX; i++) {
 		/* Text lists what happened; JSON lists every reason. */
-		if (!out_json() && !r[i][0])
+		if (!out_json() && !c->reason[i].packets)
 			continue;
 		out_open_obj(NULL);
-		out_str("reason", "%-18s", reasons[i].name);
-		out_u64("packets", " %12llu", r[i][0]);
-		out_u64("bytes", " %14llu", r[i][1]);
-		out_text("  %s", reasons[i].help);
+		out_str("reason", "%-18s", vx_reasons[i].name);
+		out_u64("packets", " %12llu", c->reason[i].packets);
+		out_u64("bytes", " %14llu", c->reason[i].bytes);
+		out_text("  %s", vx_reasons[i].help);
 		out_close_obj();
 		out_nl();
 	}
 	out_close_array();
-	out_open_array("vnis");
-	if (n)
-		out_text("\n%-9s %12s %14s %12s %14s\n", "vni", "rx_packets",
-			 "rx_bytes", "tx_packets", "tx_bytes");
-	for (i = 0; i < n; i++) {
-		err = percpu_sum(m.fd[M_VNI_STATS], vs[i].slot, s, 5);
-		if (err) {
-			vx_err("cannot read the vni_stats map: %s",
-			       vx_strerror(err));
-			goto out;
-		}
-		err = percpu_sum(m.fd[M_VNI_FLOOD], vs[i].slot, f[i], 5);
-		if (err) {
-			vx_err("cannot read the vni_flood map: %s", vx_strerror(err));
-			goto out;
-		}
-		err = percpu_sum(m.fd[M_EV_BUDGET], vs[i].slot, ev, 3);
-		if (err) {
-			vx_err("cannot read the ev_budget map: %s", vx_strerror(err));
-			goto out;
-		}
-		flooded |= f[i][0] || f[i][3];
-		out_open_obj(NULL);
-		out_u64("vni", "%-9llu", vs[i].vni);
-		out_u64("rx_packets", " %12llu", s[0]);
-		out_u64("rx_bytes", " %14llu", s[1]);
-		out_u64("tx_packets", " %12llu", s[2]);
-		out_u64("tx_bytes", " %14llu", s[3]);
-		out_u64("flood_tx_frames", NULL, f[i][0]);
-		out_u64("flood_tx_port_copies", NULL, f[i][1]);
-		out_u64("flood_tx_vtep_copies", NULL, f[i][2]);
-		out_u64("flood_rx_frames", NULL, f[i][3]);
-		out_u64("flood_rx_port_copies", NULL, f[i][4]);
-		out_u64("events_suppressed", NULL, ev[2]);
-		if (ev[2] && !out_json())
-			out_text("  (%llu events over the budget not sent)", (unsigned long long)ev[2]);
-		learned = learned_get(&m, vs[i].slot);
-		out_u64("learned", learned ? "  learned %llu" : NULL, learned);
-		out_u64("learn_refused", s[4] ? " (%llu refused)" : NULL, s[4]);
-		out_close_obj();
-		out_nl();
-	}
-	out_close_array();
-	{
-		struct vxbpf_sweeper sw = { 0 };
-		__u32 zero = 0;
+}
 
-		/* Learned entries aged out without being met (bpf/sweep.h). */
-		if (!bpf_map_lookup_elem(m.fd[M_SWEEP], &zero, &sw) && sw.swept)
-			out_text("\nlearned entries aged out by the sweep: %llu\n",
-				 (unsigned long long)sw.swept);
-		out_u64("swept", NULL, sw.swept);
-		out_u64("learned", NULL, learned_get(&m, VXBPF_LEARN_ALL));
-	}
-	/* Replication (broadcast, multicast, unknown unicast, several
-	 * remotes) of the VNIs vxbpf floods itself, where anything was. */
-	if (!out_json() && flooded) {
-		out_text("\n%-9s %12s %12s %12s %12s %12s\n", "flood", "tx_frames", "port_copies",
-			 "vtep_copies", "rx_frames", "port_copies");
-		for (i = 0; i < n; i++)
-			if (f[i][0] || f[i][3])
-				out_text("%-9u %12llu %12llu %12llu %12llu %12llu\n", vs[i].vni,
-					 (unsigned long long)f[i][0], (unsigned long long)f[i][1],
-					 (unsigned long long)f[i][2], (unsigned long long)f[i][3],
-					 (unsigned long long)f[i][4]);
-	}
+static void print_vni(const struct vx_vni_counters *v)
+{
+	out_open_obj(NULL);
+	out_u64("vni", "%-9llu", v->vni);
+	out_u64("rx_packets", " %12llu", v->s.rx_packets);
+	out_u64("rx_bytes", " %14llu", v->s.rx_bytes);
+	out_u64("tx_packets", " %12llu", v->s.tx_packets);
+	out_u64("tx_bytes", " %14llu", v->s.tx_bytes);
+	out_u64("flood_tx_frames", NULL, v->f.tx_frames);
+	out_u64("flood_tx_port_copies", NULL, v->f.tx_port_copies);
+	out_u64("flood_tx_vtep_copies", NULL, v->f.tx_vtep_copies);
+	out_u64("flood_rx_frames", NULL, v->f.rx_frames);
+	out_u64("flood_rx_port_copies", NULL, v->f.rx_port_copies);
+	out_u64("events_suppressed", v->events_suppressed ?
+		"  (%llu events over the budget not sent)" : NULL, v->events_suppressed);
+	out_u64("learned", v->learned ? "  learned %llu" : NULL, v->learned);
+	out_u64("learn_refused", v->s.learn_refused ? " (%llu refused)" : NULL,
+		v->s.learn_refused);
 	out_close_obj();
+	out_nl();
+}
+
+/* Replication (broadcast, multicast, unknown unicast, several remotes) of
+ * the VNIs vxbpf floods itself, where anything was: text only. */
+static void print_flood(const struct vx_counters *c)
+{
+	bool flooded = false;
+	size_t i;
+
+	for (i = 0; i < c->n_vni; i++)
+		flooded |= c->vni[i].f.tx_frames || c->vni[i].f.rx_frames;
+	if (out_json() || !flooded)
+		return;
+	out_text("\n%-9s %12s %12s %12s %12s %12s\n", "flood", "tx_frames", "port_copies",
+		 "vtep_copies", "rx_frames", "port_copies");
+	for (i = 0; i < c->n_vni; i++) {
+		const struct vxbpf_vni_flood *f = &c->vni[i].f;
+
+		if (f->tx_frames || f->rx_frames)
+			out_text("%-9u %12llu %12llu %12llu %12llu %12llu\n", c->vni[i].vni,
+				 (unsigned long long)f->tx_frames, (unsigned long long)f->tx_port_copies,
+				 (unsigned long long)f->tx_vtep_copies, (unsigned long long)f->rx_frames,
+				 (unsigned long long)f->rx_port_copies);
+	}
+}
+
+int run_stats(void)
+{
+	struct vx_counters c;
+	struct vx_maps m;
+	size_t i;
+	int err;
+
+	err = maps_open(&m, false);
+	if (err == -ENOENT) {
+		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
+		return err;
+	}
+	if (err)
+		return err;
+	err = counters_read(&m, &c);
+	if (err)
+		goto out;
+	out_open_obj(NULL);
+	print_reasons(&c);
+	out_open_array("vnis");
+	if (c.n_vni)
+		out_text("\n%-9s %12s %14s %12s %14s\n", "vni", "rx_packets", "rx_bytes",
+			 "tx_packets", "tx_bytes");
+	for (i = 0; i < c.n_vni; i++)
+		print_vni(&c.vni[i]);
+	out_close_array();
+	if (c.swept)
+		out_text("\nlearned entries aged out by the sweep: %llu\n", (unsigned long long)c.swept);
+	out_u64("swept", NULL, c.swept);
+	out_u64("learned", NULL, c.learned);
+	print_flood(&c);
+	out_close_obj();
+	counters_free(&c);
 out:
-	free(f);
-	free(vs);
 	maps_close(&m);
 	return err;
 }
@@ -269,12 +173,6 @@ static int hostdevs_cb(const void *key, const void *val, void *ctx)
 	return 0;
 }
 
-static int count_cb(const void *key, const void *val, void *ctx)
-{
-	(*(size_t *)ctx)++;
-	return 0;
-}
-
 static int ports_cb(const void *key, const void *val, void *ctx)
 {
 	port_print(ctx, *(const __u32 *)key,
@@ -286,9 +184,7 @@ int run_status(void)
 {
 	static const enum vx_map_id hashes[] = { M_VNI,	 M_FDB,	  M_FLOOD,   M_NEIGH,
 						 M_VTEP, M_PORTS, M_REMOTES, M_VNI_PORTS };
-	struct bpf_map_info info;
 	struct vx_maps m;
-	__u32 len;
 	size_t i, cnt;
 	int err;
 
@@ -322,12 +218,7 @@ int run_status(void)
 	out_text("maps:\n");
 	out_open_array("maps");
 	for (i = 0; i < ARRAY_SIZE(hashes); i++) {
-		cnt = 0;
-		memset(&info, 0, sizeof(info));
-		len = sizeof(info);
-		bpf_obj_get_info_by_fd(m.fd[hashes[i]], &info, &len);
-		map_walk(m.fd[hashes[i]], info.key_size, info.value_size,
-			 count_cb, &cnt);
+		map_entries(&m, hashes[i], &cnt);
 		out_open_obj(NULL);
 		out_str("name", "  %-9s", vx_map_names[hashes[i]]);
 		out_u64("entries", " %8llu", cnt);

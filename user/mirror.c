@@ -871,6 +871,7 @@ static int events(struct mirror *m)
 			 * at once, also during a back-off (for full maps). */
 			if (errno == ENOBUFS) {
 				mirror_log(m->verbose, "event queue overrun (ENOBUFS): resync");
+				m->st.overruns++;
 				m->resync = true;
 				m->retry_at = 0;
 				continue;

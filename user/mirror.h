@@ -260,11 +260,15 @@ struct mirror_state {
 	int last_err;		/* -errno of the last resync, 0 when it worked */
 	double retry_in;	/* seconds until the next try after a failure */
 	unsigned long left_out;	/* kernel entries that do not fit the maps */
+	unsigned overruns;	/* event queue overruns (ENOBUFS): each a resync */
 };
 int mirror_state_publish(const struct mirror_state *s);
 void mirror_state_remove(void);
 /* The daemons of this netns, for `vxbpf status` (text or JSON "mirrors"). */
 int mirror_state_show(void);
+/* Every live daemon's state, to cb (a nonzero return stops the walk). */
+int mirror_state_walk(int (*cb)(int pid, const struct mirror_state *s, double retry_at, void *ctx),
+		      void *ctx);
 
 /* "vxbpf mirror: ..." on stderr, only with -v. */
 void mirror_log(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -104,9 +104,9 @@ int mirror_state_publish(const struct mirror_state *s)
 	if (!f)
 		return -errno;
 	fprintf(f, "devices %s\nresyncs %u\nfailures %u\nlast_ok %.3f\nlast_error %d\nretry_at %.3f\n"
-		"left_out %lu\n",
+		"left_out %lu\noverruns %u\n",
 		s->devices, s->resyncs, s->failures, s->last_ok, s->last_err,
-		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0, s->left_out);
+		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0, s->left_out, s->overruns);
 	if (fclose(f) || rename(tmp, path)) {
 		unlink(tmp);
 		return -errno;
@@ -178,7 +178,8 @@ static int state_read(const char *path, struct mirror_state *s, char *devs, size
 			 sscanf(line, "failures %u", &s->failures) != 1 &&
 			 sscanf(line, "last_ok %lf", &s->last_ok) != 1 &&
 			 sscanf(line, "last_error %d", &s->last_err) != 1 &&
-			 sscanf(line, "left_out %lu", &s->left_out) != 1)
+			 sscanf(line, "left_out %lu", &s->left_out) != 1 &&
+			 sscanf(line, "overruns %u", &s->overruns) != 1)
 			sscanf(line, "retry_at %lf", retry_at);
 	}
 	fclose(f);
@@ -211,34 +212,47 @@ static void show_one(int pid, const struct mirror_state *s, double retry_at)
 	out_nl();
 }
 
-int mirror_state_show(void)
+int mirror_state_walk(int (*cb)(int pid, const struct mirror_state *s, double retry_at, void *ctx),
+		      void *ctx)
 {
 	char dir[600], path[1000], devs[512];
 	struct mirror_state s;
 	struct dirent *de;
 	double retry_at;
+	int pid, err = 0;
 	DIR *d;
-	int pid;
 
+	if (state_dir(dir, sizeof(dir)) || !(d = opendir(dir)))
+		return 0;
+	while (!err && (de = readdir(d))) {
+		if (sscanf(de->d_name, "mirror-%d", &pid) != 1)
+			continue;
+		/* Killed without its cleanup: gone, with its files. */
+		if (state_dead(dir, pid)) {
+			state_unlink(dir, pid);
+			continue;
+		}
+		if (strchr(de->d_name, '.'))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (!state_read(path, &s, devs, sizeof(devs), &retry_at))
+			err = cb(pid, &s, retry_at, ctx);
+	}
+	closedir(d);
+	return err;
+}
+
+static int show_cb(int pid, const struct mirror_state *s, double retry_at, void *ctx)
+{
+	show_one(pid, s, retry_at);
+	return 0;
+}
+
+int mirror_state_show(void)
+{
 	out_text("mirrors:\n");
 	out_open_array("mirrors");
-	if (!state_dir(dir, sizeof(dir)) && (d = opendir(dir))) {
-		while ((de = readdir(d))) {
-			if (sscanf(de->d_name, "mirror-%d", &pid) != 1)
-				continue;
-			/* Killed without its cleanup: gone, with its files. */
-			if (state_dead(dir, pid)) {
-				state_unlink(dir, pid);
-				continue;
-			}
-			if (strchr(de->d_name, '.'))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			if (!state_read(path, &s, devs, sizeof(devs), &retry_at))
-				show_one(pid, &s, retry_at);
-		}
-		closedir(d);
-	}
+	mirror_state_walk(show_cb, NULL);
 	out_close_array();
 	return 0;
 }

@@ -42,6 +42,8 @@ const char vx_usage[] =
 	"                   l2miss/l3miss/learn events; PROG runs for each\n"
 	"  status           pin directory, attached devices, map fill\n"
 	"  fsck [--dry-run] check the maps' consistency, and repair them\n"
+	"  metrics [--listen [ADDR:]PORT]\n"
+	"                   the counters for Prometheus (served at /metrics)\n"
 	"\n"
 	"Options: -j JSON output, -n NETNS act in that network namespace,\n"
 	"         -v libbpf messages, -V version, -h this help.\n";
@@ -700,6 +702,20 @@ static int parse_stats(struct pctx *p)
 	return parse_words(p, 0);
 }
 
+/* metrics [--listen [ADDR:]PORT] (also "listen"). */
+static int parse_metrics(struct pctx *p)
+{
+	const char *s;
+
+	if (p->i < p->argc &&
+	    (!strcmp(p->argv[p->i], "--listen") || !strcmp(p->argv[p->i], "listen"))) {
+		if (!(s = arg(p)))
+			return -EINVAL;
+		p->c->listen = s;
+	}
+	return parse_words(p, 0);
+}
+
 /* fsck [--dry-run] (also "dry-run"): report only. */
 static int parse_fsck(struct pctx *p)
 {
@@ -770,6 +786,7 @@ static const struct cmd_desc {
 	{ "monitor", OBJ_MONITOR, 0, parse_monitor },
 	{ "status", OBJ_STATUS, 0, parse_none },
 	{ "fsck", OBJ_FSCK, 0, parse_fsck },
+	{ "metrics", OBJ_METRICS, 0, parse_metrics },
 	{ "mirror", OBJ_MIRROR, 0, parse_mirror },
 	{ "help", OBJ_HELP, 0, parse_none },
 	{ "version", OBJ_VERSION, 0, parse_none },

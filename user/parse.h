@@ -26,6 +26,7 @@ enum vx_obj {
 	OBJ_VERSION,
 	OBJ_MIRROR,
 	OBJ_FSCK,
+	OBJ_METRICS,
 };
 
 enum vx_verb {
@@ -76,6 +77,7 @@ struct vx_cmd {
 	__u32 max_children;   /* monitor --max-children N: PROGs running at once, 0 = default */
 	bool reset;	      /* stats reset */
 	bool dry_run;	      /* fsck --dry-run */
+	const char *listen;   /* metrics --listen ADDR:PORT */
 	char **devs;	      /* mirror DEV... (points into argv) */
 	int n_devs;
 	bool once;	      /* mirror --once */
