@@ -32,6 +32,13 @@ int run_change(const struct vx_cmd *c)
 
 #define LOAD_MAX_WORDS 64
 
+/* The lines of `vxbpf save` that are no map change: each runs as its own
+ * command, between the map transactions before and after it. */
+static bool is_device_line(const struct vx_cmd *c)
+{
+	return c->obj == OBJ_ATTACH || (c->obj == OBJ_PORT && c->verb == VERB_ADD);
+}
+
 int load_parse(FILE *f, const char *name, struct load_line **out, size_t *n)
 {
 	struct load_line *v = NULL, *nv;
@@ -68,8 +75,8 @@ int load_parse(FILE *f, const char *name, struct load_line **out, size_t *n)
 			ret = -EINVAL;
 			goto out;
 		}
-		if (!cmd_is_map_change(&v[len].cmd)) {
-			vx_err("%s:%u: \"%s%s%s\" is not allowed in load (only vni, fdb and neigh changes)",
+		if (!cmd_is_map_change(&v[len].cmd) && !is_device_line(&v[len].cmd)) {
+			vx_err("%s:%u: \"%s%s%s\" is not allowed in load (only vni, fdb and neigh changes, attach and port add)",
 			       name, lineno, argv[0], argc > 1 ? " " : "",
 			       argc > 1 ? argv[1] : "");
 			ret = -EINVAL;
@@ -93,15 +100,43 @@ out:
 	return ret;
 }
 
+/* Lines [from, to), all map changes: one transaction. */
+static int load_maps(const char *name, const struct load_line *lines, size_t from, size_t to)
+{
+	struct vx_maps m;
+	struct vx_cfg cfg;
+	size_t i;
+	int err;
+
+	err = maps_open(&m, true);
+	if (err)
+		return err;
+	cfg_init(&cfg, &m);
+	for (i = from; i < to && !err; i++) {
+		snprintf(vx_err_prefix, sizeof(vx_err_prefix), "%s:%u: ", name, lines[i].line);
+		err = cfg_apply(&cfg, &lines[i].cmd);
+	}
+	vx_err_prefix[0] = 0;
+	if (!err)
+		err = cfg_commit(&cfg);
+	cfg_free(&cfg);
+	maps_close(&m);
+	return err;
+}
+
+/*
+ * The map changes of a file are one transaction: all or nothing. An
+ * attach or port add line (what `vxbpf save` writes besides) splits the
+ * file: the changes before it are written, then it runs, then the rest;
+ * the first failure stops the load, and says what was already applied.
+ */
 int run_load(const char *file)
 {
 	struct load_line *lines = NULL;
-	struct vx_maps m;
-	struct vx_cfg cfg;
 	const char *name = strcmp(file, "-") ? file : "<stdin>";
-	size_t n, i;
+	size_t n, i, from = 0;
+	int err, done = 0;
 	FILE *f;
-	int err;
 
 	f = strcmp(file, "-") ? fopen(file, "re") : stdin;
 	if (!f) {
@@ -114,23 +149,29 @@ int run_load(const char *file)
 		fclose(f);
 	if (err)
 		return err;
-	err = maps_open(&m, true);
-	if (err)
-		goto out_free;
-	cfg_init(&cfg, &m);
-	for (i = 0; i < n && !err; i++) {
-		snprintf(vx_err_prefix, sizeof(vx_err_prefix), "%s:%u: ", name,
-			 lines[i].line);
-		err = cfg_apply(&cfg, &lines[i].cmd);
+	for (i = 0; i <= n && !err; i++) {
+		if (i < n && !is_device_line(&lines[i].cmd))
+			continue;
+		if (i > from) {
+			err = load_maps(name, lines, from, i);
+			if (err)
+				break;
+			done = lines[i - 1].line;
+		}
+		if (i == n)
+			break;
+		snprintf(vx_err_prefix, sizeof(vx_err_prefix), "%s:%u: ", name, lines[i].line);
+		err = lines[i].cmd.obj == OBJ_ATTACH ? run_attach(&lines[i].cmd) :
+						       run_port_add(&lines[i].cmd);
+		vx_err_prefix[0] = 0;
+		if (!err)
+			done = lines[i].line;
+		from = i + 1;
 	}
-	vx_err_prefix[0] = 0;
-	if (!err)
-		err = cfg_commit(&cfg);
+	if (err && done)
+		vx_err("%s: stopped; the lines up to line %d were applied", name, done);
 	if (!err && vx_verbose)
 		fprintf(stderr, "vxbpf: %s: %zu commands applied\n", name, n);
-	cfg_free(&cfg);
-	maps_close(&m);
-out_free:
 	free(lines);
 	return err;
 }

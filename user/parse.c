@@ -34,7 +34,9 @@ const char vx_usage[] =
 	"  neigh del IP vni VNI\n"
 	"  fdb|neigh|vni|port show [vni VNI]\n"
 	"  fdb|neigh flush [vni VNI]\n"
-	"  load FILE        vni/fdb/neigh lines, all or nothing ('-' = stdin)\n"
+	"  load FILE        vni/fdb/neigh lines, all or nothing ('-' = stdin),\n"
+	"                   and the attach and port add lines of save\n"
+	"  save [FILE]      the configuration as load lines (not mirrored or learned)\n"
 	"  mirror DEV... [--once] [-v]\n"
 	"                   copy kernel vxlan devices (and their bridge) live\n"
 	"  stats [reset]    counters by reason and by VNI (reset: zero them)\n"
@@ -648,6 +650,14 @@ static int parse_load(struct pctx *p)
 	return parse_words(p, 0);
 }
 
+/* save [FILE]: standard output without one. */
+static int parse_save(struct pctx *p)
+{
+	if (p->i < p->argc)
+		p->c->file = p->argv[p->i++];
+	return parse_words(p, 0);
+}
+
 /* mirror DEV... [--once] [-v]: the device names stay in argv. */
 static int parse_mirror(struct pctx *p)
 {
@@ -782,6 +792,7 @@ static const struct cmd_desc {
 	{ "attach", OBJ_ATTACH, 0, parse_attach },
 	{ "detach", OBJ_DETACH, 0, parse_detach },
 	{ "load", OBJ_LOAD, 0, parse_load },
+	{ "save", OBJ_SAVE, 0, parse_save },
 	{ "stats", OBJ_STATS, 0, parse_stats },
 	{ "monitor", OBJ_MONITOR, 0, parse_monitor },
 	{ "status", OBJ_STATUS, 0, parse_none },

@@ -27,6 +27,7 @@ enum vx_obj {
 	OBJ_MIRROR,
 	OBJ_FSCK,
 	OBJ_METRICS,
+	OBJ_SAVE,
 };
 
 enum vx_verb {
@@ -71,7 +72,7 @@ struct vx_cmd {
 	bool router;	      /* neigh ... router */
 	bool all;	      /* detach --all */
 	enum vx_xdp_mode mode;
-	const char *file;     /* load FILE (points into argv) */
+	const char *file;     /* load FILE, save [FILE] (points into argv) */
 	const char *exec;     /* monitor --exec PROG (points into argv) */
 	__u32 count;	      /* monitor --count N: exit after N events */
 	__u32 max_children;   /* monitor --max-children N: PROGs running at once, 0 = default */
