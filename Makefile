@@ -21,7 +21,7 @@ BPF_CFLAGS := -g -O2 -fno-strict-aliasing -target bpf -D__TARGET_ARCH_$(ARCH) -W
 CFLAGS  ?= -O2 -g
 CFLAGS  += -fno-strict-aliasing -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11 \
 	-D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD)
-LDLIBS  := -lbpf -lxdp -lmnl -lmicrohttpd -lpthread -lelf -lz
+LDLIBS  := -lbpf -lxdp -lmnl -lmicrohttpd -lsystemd -lpthread -lelf -lz
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_HDRS   := $(wildcard bpf/*.h) include/vxbpf.h
@@ -63,6 +63,20 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
 	@echo "  CC       $@"
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# --version says which build this is: git describe where there is a
+# repository (a tag, or the commit, "-dirty" with changes), else the
+# release. Rewritten only when it changes, so nothing else rebuilds.
+VERSION := $(shell git describe --tags --dirty --always 2>/dev/null || echo 0.1.0)
+$(BUILD)/version.h: FORCE | $(BUILD)
+	$(Q)echo '#define VXBPF_VERSION "$(VERSION)"' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/user/main.o $(BUILD)/user/cmd.o: $(BUILD)/version.h
+FORCE:
+
+$(BUILD)/vxbpf.8: docs/vxbpf.8.md | $(BUILD)
+	@echo "  MAN      $@"
+	$(Q)go-md2man -in $< -out $@
 
 $(BUILD)/vxbpf: $(USER_OBJS)
 	@echo "  LD       $@"
@@ -123,8 +137,24 @@ vmlinux:
 format:
 	$(Q)clang-format -i bpf/*.c bpf/*.h user/*.c user/*.h include/*.h tests/*/*.c
 
-install: $(BUILD)/vxbpf
-	install -m 0755 $(BUILD)/vxbpf /usr/local/sbin/vxbpf
+# The command, its manual, bash completion and the systemd units (their
+# ExecStart pointing at SBINDIR). DESTDIR for staging.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+COMPLDIR   ?= $(PREFIX)/share/bash-completion/completions
+UNITS      := $(wildcard systemd/*.service)
+
+install: deps $(BUILD)/vxbpf $(BUILD)/vxbpf.8
+	install -D -m 0755 $(BUILD)/vxbpf $(DESTDIR)$(SBINDIR)/vxbpf
+	install -D -m 0644 $(BUILD)/vxbpf.8 $(DESTDIR)$(MANDIR)/man8/vxbpf.8
+	install -D -m 0644 scripts/vxbpf.bash-completion $(DESTDIR)$(COMPLDIR)/vxbpf
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do \
+		sed 's|@SBINDIR@|$(SBINDIR)|g' $$u > $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
 
 clean:
 	rm -rf $(BUILD)

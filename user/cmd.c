@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "version.h"
 
 int cmd_run(const struct vx_cmd *c)
 {

@@ -11,7 +11,6 @@
 #include <linux/types.h>
 #include "vxbpf.h"
 
-#define VXBPF_VERSION "0.1.0"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

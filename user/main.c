@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "version.h"
 #include "json.h"
 #include "netns.h"
 

@@ -38,6 +38,7 @@
 #include <net/if.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <systemd/sd-daemon.h>
 
 #include "cmd.h"
 #include "mirror.h"
@@ -807,8 +808,20 @@ static int resync(struct mirror *m)
 
 static void state_publish(struct mirror *m)
 {
-	if (!m->once && mirror_state_publish(&m->st))
+	if (m->once)
+		return;
+	if (mirror_state_publish(&m->st))
 		mirror_log(m->verbose, "cannot write the state for vxbpf status under /run/vxbpf");
+	/* Under systemd (Type=notify): ready once the first resync is
+	 * through, also when a full map left entries to the kernel; the
+	 * status line says which (a no-op without NOTIFY_SOCKET). */
+	if (m->st.last_err)
+		sd_notifyf(0, "STATUS=resync failing: %s", vx_strerror(m->st.last_err));
+	else if (m->st.left_out)
+		sd_notifyf(0, "READY=1\nSTATUS=map full: %lu kernel entries left to the kernel",
+			   m->st.left_out);
+	else
+		sd_notify(0, "READY=1\nSTATUS=in sync");
 }
 
 /*
