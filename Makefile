@@ -38,7 +38,7 @@ PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
 .PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn \
-	vmtest clean format vmlinux install
+	vmtest clean format vmlinux install FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -67,7 +67,7 @@ $(BUILD)/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/user
 # --version says which build this is: git describe where there is a
 # repository (a tag, or the commit, "-dirty" with changes), else the
 # release. Rewritten only when it changes, so nothing else rebuilds.
-VERSION := $(shell git describe --tags --dirty --always 2>/dev/null || echo 0.1.0)
+VERSION ?= $(shell git describe --tags --dirty --always 2>/dev/null || echo 0.1.0)
 $(BUILD)/version.h: FORCE | $(BUILD)
 	$(Q)echo '#define VXBPF_VERSION "$(VERSION)"' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@

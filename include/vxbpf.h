@@ -264,10 +264,23 @@ struct vxbpf_host_meta {
  * meta: one entry. The cookie of the network namespace the pins belong
  * to: namespace inodes are reused once a namespace is gone, cookies never
  * are, so a new namespace does not inherit a dead one's configuration.
+ * And the layout of the pinned maps, VXBPF_LAYOUT of the vxbpf that made
+ * them: a vxbpf never reads maps of another layout (user/pins.c), even
+ * where the sizes happen to match.
  */
 struct vxbpf_meta {
 	__u64 netns_cookie;
+	__u32 layout;
+	__u32 pad;
 };
+_Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
+
+/*
+ * Raise by one whenever any pinned map changes: a field added, moved or
+ * read differently, a map added or resized, a reason appended (the stats
+ * map is indexed by them). 1 was every vxbpf before the number existed.
+ */
+#define VXBPF_LAYOUT 2
 
 /* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
 struct vxbpf_vni_stats {

@@ -337,36 +337,46 @@ static void pins_wipe(const char *dir)
 
 /*
  * The pins in dir are this namespace's, or a dead namespace's whose inode
- * was reused: those are removed. Records our cookie in fresh pins.
+ * was reused: those are removed. Records our cookie and layout in fresh
+ * pins; -EPROTO (printed) for pins of another layout.
  */
-static void pins_claim(const char *dir, int meta_fd)
+static int pins_claim(const char *dir, int meta_fd)
 {
 	struct vxbpf_meta meta = {};
 	__u64 ours = netns_cookie();
 	__u32 key = 0;
 	char path[PATH_MAX];
-	int fd = meta_fd;
+	int fd = meta_fd, err = 0;
 
-	if (!ours)
-		return;
 	if (fd < 0) {
 		snprintf(path, sizeof(path), "%s/meta", dir);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
-			return;
+			return 0;
 	}
 	if (!bpf_map_lookup_elem(fd, &key, &meta)) {
-		if (!meta.netns_cookie) {
+		if (!meta.netns_cookie && !meta.layout) {
 			meta.netns_cookie = ours;
+			meta.layout = VXBPF_LAYOUT;
 			bpf_map_update_elem(fd, &key, &meta, BPF_ANY);
-		} else if (meta.netns_cookie != ours) {
+		} else if (ours && meta.netns_cookie && meta.netns_cookie != ours) {
 			vx_warn("removing stale pins in %s (left by a deleted network namespace)",
 				dir);
 			pins_wipe(dir);
+		} else if (meta.layout != VXBPF_LAYOUT) {
+			char theirs[32];
+
+			snprintf(theirs, sizeof(theirs), meta.layout ? "layout %u" : "an earlier layout",
+				 meta.layout);
+			vx_err("pinned maps in %s are of %s, this vxbpf reads layout %u: run the vxbpf "
+			       "that made them, or `vxbpf detach --all` with it and remove %s to start over",
+			       dir, theirs, VXBPF_LAYOUT, dir);
+			err = -EPROTO;
 		}
 	}
 	if (fd != meta_fd)
 		close(fd);
+	return err;
 }
 
 int maps_open(struct vx_maps *m, bool create)
@@ -393,7 +403,9 @@ int maps_open(struct vx_maps *m, bool create)
 	err = pins_prepare(m->dir);
 	if (err)
 		return err;
-	pins_claim(m->dir, -1);
+	err = pins_claim(m->dir, -1);
+	if (err)
+		return err;
 	missing = skel_open(m->dir, &skel);
 	if (missing < 0)
 		return missing;
@@ -433,8 +445,7 @@ int maps_open(struct vx_maps *m, bool create)
 			goto out;
 		}
 	}
-	pins_claim(m->dir, m->fd[M_META]);
-	err = 0;
+	err = pins_claim(m->dir, m->fd[M_META]);
 out:
 	vxbpf__destroy(skel);
 	if (err)
