@@ -213,11 +213,7 @@ int run_save(const struct vx_cmd *c)
 	char tmp[4096];
 	int err;
 
-	err = maps_open(&m, false);
-	if (err == -ENOENT) {
-		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
-		return err;
-	}
+	err = maps_open_existing(&m);
 	if (err)
 		return err;
 	if (!c->file || !strcmp(c->file, "-")) {

@@ -100,11 +100,7 @@ int run_stats(void)
 	size_t i;
 	int err;
 
-	err = maps_open(&m, false);
-	if (err == -ENOENT) {
-		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
-		return err;
-	}
+	err = maps_open_existing(&m);
 	if (err)
 		return err;
 	err = counters_read(&m, &c);
@@ -262,11 +258,7 @@ int run_stats_reset(void)
 	struct vx_maps m;
 	int err;
 
-	err = maps_open(&m, false);
-	if (err == -ENOENT) {
-		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
-		return err;
-	}
+	err = maps_open_existing(&m);
 	if (err)
 		return err;
 	err = percpu_zero(m.fd[M_STATS], VXBPF_R_MAX, sizeof(struct vxbpf_counter));

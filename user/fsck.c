@@ -465,11 +465,7 @@ int run_fsck(const struct vx_cmd *cmd)
 	bool repair = !cmd->dry_run;
 	int err;
 
-	err = maps_open(&m, false);
-	if (err == -ENOENT) {
-		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
-		return err;
-	}
+	err = maps_open_existing(&m);
 	if (err)
 		return err;
 	cfg_init(&cfg, &m);

@@ -211,11 +211,7 @@ static int metrics_write(FILE *f)
 	struct vx_maps m;
 	int err;
 
-	err = maps_open(&m, false);
-	if (err == -ENOENT) {
-		vx_err("nothing configured in this network namespace (no maps in %s)", m.dir);
-		return err;
-	}
+	err = maps_open_existing(&m);
 	if (err)
 		return err;
 	err = counters_read(&m, &c);

@@ -453,6 +453,15 @@ out:
 	return err;
 }
 
+int maps_open_existing(struct vx_maps *m)
+{
+	int err = maps_open(m, false);
+
+	if (err == -ENOENT)
+		vx_err("nothing configured in this network namespace (no maps in %s)", m->dir);
+	return err;
+}
+
 int prog_load_for_link(struct vx_maps *m, enum vx_prog_id which)
 {
 	char path[PATH_MAX];

@@ -70,6 +70,9 @@ int pins_prepare(const char *dir);
  */
 int maps_open(struct vx_maps *m, bool create);
 void maps_close(struct vx_maps *m);
+/* The same without creating: for the commands that only read or repair
+ * (prints "nothing configured" when there are no pins). */
+int maps_open_existing(struct vx_maps *m);
 
 /*
  * The learned counts (include/vxbpf.h), mapped shared so that user space
