@@ -138,8 +138,8 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	struct ethhdr *ieth;
 	struct udphdr *udph;
 	struct vxlanhdr *vxh;
-	__u32 *port_users, port, vni, outer_len, ulen, pseudo;
-	bool kernel;
+	__u32 *port_users, port, vni, outer_len, ulen, pseudo, total;
+	bool kernel, frags;
 	int ecn;
 
 	if (!op || off > 1100)
@@ -177,14 +177,17 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 
 	/* Lengths: the UDP datagram must fill the packet exactly, so the
 	 * checksum below covers what is decapsulated. Padded or truncated
-	 * packets are the kernel's to judge. */
+	 * packets are the kernel's to judge. The packet is the whole frame,
+	 * fragments included: its first buffer holds the headers. */
 	outer_len = c.pos - (void *)(long)ctx->data;
+	total = frame_len(ctx);
+	frags = total != xdp_len(ctx);
 	ulen = bpf_ntohs(udph->len);
 	/* The 6.1 verifier forgets the bounds of a value after a byte swap
 	 * and refuses it as a packet offset; the mask (which the compiler
 	 * would drop as redundant) restores them. */
 	asm volatile("%0 &= 0xffff" : "+r"(ulen));
-	if (ulen != o.ip_len || (void *)udph + ulen != c.end)
+	if (ulen != o.ip_len || (void *)udph - (void *)(long)ctx->data + ulen != total)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	if (ulen < sizeof(*udph) + VXLAN_HLEN + ETH_HLEN)
 		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
@@ -201,8 +204,10 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data);
 		__u32 s;
 
+		/* Only a multi-buffer frame is longer than the sum can go:
+		 * the kernel's to check. */
 		if (sum & CSUM_ERR)
-			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+			return verdict(ctx, frags ? VXBPF_R_RX_FRAGS : VXBPF_R_RX_MALFORMED, XDP_PASS);
 		pseudo = csum_pseudo(&o.saddr, &o.daddr, ulen, IPPROTO_UDP, o.v6);
 		s = csum_add(pseudo, (__u32)sum);
 		/* A Linux sender on a veth computes the outer checksum as if
@@ -272,6 +277,13 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 
 	if (fdb->flags & VXBPF_FDB_HOST)
 		return xdp_handover(ctx, cfg, VXBPF_HOST_META_MAGIC, fdb->ifindex, VXBPF_R_RX_HOST,
+				    outer_len, ulen, &ii);
+
+	/* A multi-buffer frame that bpf_redirect() cannot carry (before 6.3,
+	 * see stats.h): decapsulated here all the same, and tc_host_rx sends
+	 * the skb to the port. */
+	if (frags && !XDP_REDIRECT_FRAGS)
+		return xdp_handover(ctx, cfg, VXBPF_PORT_META_MAGIC, fdb->ifindex, VXBPF_R_RX_DECAP,
 				    outer_len, ulen, &ii);
 
 	/* Decided: from here on the packet is ours to rewrite. */

@@ -114,7 +114,7 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 
 	p->dst = fdb->dst;
 	p->v6 = !addr_is_v4(&p->dst);
-	p->inner_len = ctx->data_end - ctx->data;
+	p->inner_len = frame_len(ctx); /* fragments included */
 	p->hdr_len = ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
 		     sizeof(struct udphdr) + VXLAN_HLEN;
 	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
@@ -133,8 +133,9 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	} else if (p->csum) {
 		__u64 sum = csum_to_end(ctx, 0);
 
+		/* Only a multi-buffer frame is longer than the sum goes. */
 		if (sum & CSUM_ERR)
-			return VXBPF_R_TX_MALFORMED;
+			return p->inner_len != xdp_len(ctx) ? VXBPF_R_TX_FRAGS : VXBPF_R_TX_MALFORMED;
 		p->inner_sum = (__u32)sum;
 		if (ii->fix)
 			p->inner_sum = csum_add(csum_sub(p->inner_sum, ii->old_check), ii->new_check);

@@ -101,7 +101,7 @@ static __always_inline bool icmp4_is_err(__u8 type)
 static __always_inline void *pmtu_reshape(struct xdp_md *ctx, __u32 keep, __u32 hdr,
 					  const __u8 *vm, const __u8 *peer, __be16 proto)
 {
-	__u32 len = ctx->data_end - ctx->data;
+	__u32 len = frame_len(ctx); /* a multi-buffer frame's tail goes first */
 	struct ethhdr *eth;
 
 	if (len > ETH_HLEN + keep && bpf_xdp_adjust_tail(ctx, -(int)(len - ETH_HLEN - keep)))

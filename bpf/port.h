@@ -68,6 +68,14 @@ static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni
 
 	if ((void *)(eth + 1) > end)
 		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+	/* A request padded past its first buffer (multi-buffer XDP) is not
+	 * rewritten into a reply here: as it came, to TC or the kernel. */
+	if (frame_len(ctx) != xdp_len(ctx)) {
+		if (!is_arp_or_ns(eth, end))
+			return -1;
+		return verdict(ctx, suppress ? VXBPF_R_TX_SUPPRESS_PASS : VXBPF_R_TX_PROXY_SKIP,
+			       XDP_PASS);
+	}
 	/* A unicast request the bridge answers and forwards all the same
 	 * (br_forward() has no eye for suppression): here it is only
 	 * forwarded, and the target answers it. */
@@ -182,6 +190,10 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		if (fdb->ifindex == ifindex)
 			return verdict(ctx, VXBPF_R_TX_HAIRPIN,
 				       (cfg->flags & VXBPF_VNI_KERNEL_BUM) ? XDP_PASS : XDP_DROP);
+		/* A multi-buffer frame bpf_redirect() cannot carry (before
+		 * 6.3): tc_port_rx switches it. */
+		if (!XDP_REDIRECT_FRAGS && frame_len(ctx) != xdp_len(ctx))
+			return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
 		inner_fix(ctx, &ii);
 		verdict(ctx, VXBPF_R_TX_LOCAL, 0);
 		return bpf_redirect(fdb->ifindex, 0);
@@ -202,6 +214,9 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	}
 	if (r != VXBPF_R_TX_ENCAP)
 		return verdict(ctx, r, XDP_PASS);
+	/* Likewise: tc_port_rx encapsulates what XDP cannot redirect. */
+	if (!XDP_REDIRECT_FRAGS && plan.inner_len != xdp_len(ctx))
+		return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
 	slot = cfg->slot;
 	len = plan.inner_len;
 	inner_fix(ctx, &ii);

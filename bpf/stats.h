@@ -28,10 +28,36 @@ static __always_inline __u32 xdp_len(struct xdp_md *ctx)
 	return end - data;
 }
 
+/*
+ * Multi-buffer XDP (5.18): a frame larger than its first buffer carries the
+ * rest in fragments, and ctx->data..data_end is the first buffer only. The
+ * kernel's BTF says whether it has the helpers; where it has not, the code
+ * behind this is dead and never verified, and every frame is one buffer.
+ */
+#define XDP_HAVE_FRAGS bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_xdp_get_buff_len)
+
+/*
+ * Whether bpf_redirect() may carry a multi-buffer frame. 5.18 to 6.2 refuse
+ * it in xdp_do_redirect() for any target but a CPU map (the frame is then
+ * dropped); since 6.3 a target whose xdp_features have NDO_XMIT_SG takes
+ * it (a veth whose peer has XDP or GRO, which `port add` and `attach` see
+ * to), and the enum of those features came with that change.
+ */
+#define XDP_REDIRECT_FRAGS                                                     \
+	bpf_core_enum_value_exists(enum netdev_xdp_act, NETDEV_XDP_ACT_NDO_XMIT_SG)
+
+/* The whole frame's length, fragments included. */
+static __always_inline __u32 frame_len(struct xdp_md *ctx)
+{
+	if (XDP_HAVE_FRAGS)
+		return bpf_xdp_get_buff_len(ctx);
+	return xdp_len(ctx);
+}
+
 /* Every program exit goes through here: one reason, one per-CPU counter. */
 static __always_inline int verdict(struct xdp_md *ctx, enum vxbpf_reason reason, int action)
 {
-	reason_count(reason, xdp_len(ctx));
+	reason_count(reason, frame_len(ctx));
 	return action;
 }
 

@@ -251,10 +251,13 @@ struct vxbpf_hostdev {
  * VNI: the TC program replicates the inner frame to the VNI's ports,
  * which XDP cannot (one frame, one destination). */
 #define VXBPF_FLOOD_META_MAGIC 0x76786266U /* "vxbf" */
+/* And for a decapsulated multi-buffer frame to one port, where XDP cannot
+ * redirect such frames (before Linux 6.3): the TC program redirects it. */
+#define VXBPF_PORT_META_MAGIC 0x76786270U /* "vxbp" */
 
 struct vxbpf_host_meta {
 	__u32 magic;
-	__u32 ifindex; /* HOST: the kernel vxlan device; FLOOD: the VNI */
+	__u32 ifindex; /* HOST: the kernel vxlan device; FLOOD: the VNI; PORT: the port */
 };
 
 /*
@@ -423,7 +426,9 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop") \
 	X(TX_SUPPRESS_PASS, "tx_suppress_pass", "ARP/NS neigh_suppress does not answer here: to the bridge") \
 	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge") \
-	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back")
+	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back") \
+	X(RX_FRAGS, "rx_frags", "multi-buffer frame over 9216 bytes to checksum: passed") \
+	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+; checksum: 9216 bytes): to TC or the kernel")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,
