@@ -69,6 +69,11 @@ int pins_prepare(const char *dir);
 int maps_open(struct vx_maps *m, bool create);
 void maps_close(struct vx_maps *m);
 
+/* Whether the kernel loads multi-buffer XDP programs (5.18 and later). */
+bool xdp_frags_supported(void);
+/* uname -r */
+const char *kernel_release(void);
+
 /*
  * Load one program with every map reused from the pins; returns a program
  * fd (caller closes) or -errno with the error printed.
