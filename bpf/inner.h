@@ -192,10 +192,13 @@ static __always_inline bool inner_seed_maybe(const struct inner_view *v, void *e
 }
 
 /*
- * frame: the inner Ethernet header, already bounds-checked by the caller.
- * Never writes.
+ * eth: the inner Ethernet header, already bounds-checked by the caller;
+ * total: the whole frame's length from ctx->data, len: from eth (both
+ * with fragments; passed as numbers, which the verifier follows better
+ * than a difference of packet pointers). Never writes.
  */
-static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, struct inner_info *ii)
+static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, __u32 total,
+					__u32 len, struct inner_info *ii)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -203,7 +206,7 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 	__u64 seg;
 
 	__builtin_memset(ii, 0, sizeof(*ii));
-	inner_view(eth, end, frame_len(ctx) - ((void *)eth - data), &v);
+	inner_view(eth, end, len, &v);
 	ii->hash = v.hash;
 	ii->ecn = v.ecn;
 	ii->ip = v.ip;
@@ -214,7 +217,7 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		return; /* not the seed: leave it alone */
 	ii->fix_off = (void *)v.check - (void *)eth;
 	ii->old_check = *v.check;
-	seg = csum_to_end(ctx, v.l4 - data);
+	seg = csum_to_end(ctx, v.l4 - data, total);
 	if (seg & CSUM_ERR)
 		return;
 	if (csum_fold(csum_add(v.pseudo, (__u32)seg)) == 0)

@@ -164,7 +164,7 @@ static __always_inline int pmtu_reply4(struct xdp_md *ctx, __u32 ifindex, __u32 
 	icmp->checksum = 0;
 	icmp->un.frag.__unused = 0;
 	icmp->un.frag.mtu = bpf_htons(mtu);
-	sum = csum_to_end(ctx, (void *)icmp - data);
+	sum = csum_to_end(ctx, (void *)icmp - data, frame_len(ctx));
 	if (sum & CSUM_ERR)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
@@ -251,7 +251,7 @@ static __always_inline int pmtu_reply6(struct xdp_md *ctx, __u32 ifindex, __u32 
 	nip6h->hop_limit = hlim;
 	__builtin_memcpy(&nip6h->saddr, &dst, 16);
 	__builtin_memcpy(&nip6h->daddr, &src, 16);
-	sum = csum_to_end(ctx, (void *)icmp - data);
+	sum = csum_to_end(ctx, (void *)icmp - data, frame_len(ctx));
 	if (sum & CSUM_ERR)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;

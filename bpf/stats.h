@@ -41,10 +41,24 @@ static __always_inline __u32 xdp_len(struct xdp_md *ctx)
  * it in xdp_do_redirect() for any target but a CPU map (the frame is then
  * dropped); since 6.3 a target whose xdp_features have NDO_XMIT_SG takes
  * it (a veth whose peer has XDP or GRO, which `port add` and `attach` see
- * to), and the enum of those features came with that change.
+ * to), and the enum of those features came with that change. Which
+ * devices have it, user space records (VXBPF_PORT_XMIT_SG,
+ * VXBPF_UNDERLAY_XMIT_SG): a driver without it drops such a frame.
  */
 #define XDP_REDIRECT_FRAGS                                                     \
 	bpf_core_enum_value_exists(enum netdev_xdp_act, NETDEV_XDP_ACT_NDO_XMIT_SG)
+
+/* Whether a port takes a multi-buffer frame by redirect: the kernel, and
+ * the port's driver as `port add` found it. */
+static __always_inline bool port_takes_frags(__u32 ifindex)
+{
+	struct vxbpf_port_val *p;
+
+	if (!XDP_REDIRECT_FRAGS)
+		return false;
+	p = bpf_map_lookup_elem(&vxbpf_ports, &ifindex);
+	return p && (p->flags & VXBPF_PORT_XMIT_SG);
+}
 
 /* The whole frame's length, fragments included. */
 static __always_inline __u32 frame_len(struct xdp_md *ctx)

@@ -152,17 +152,14 @@ static __always_inline __u64 csum_frags(struct xdp_md *ctx, __u32 off, __u32 tot
 }
 
 /*
- * The sum of an XDP frame from off to its end, fragments included (see
- * frame_len() in stats.h for the kernels without them).
+ * The sum of an XDP frame from off to its end, fragments included; len is
+ * the whole frame's (frame_len() in stats.h), passed in because every
+ * caller has it: one helper call per frame, not one per use.
  */
-__noinline __u64 csum_to_end(struct xdp_md *ctx, __u32 off)
+__noinline __u64 csum_to_end(struct xdp_md *ctx, __u32 off, __u32 len)
 {
-	if (XDP_HAVE_FRAGS) {
-		__u32 total = bpf_xdp_get_buff_len(ctx);
-
-		if (total != xdp_len(ctx))
-			return csum_frags(ctx, off, total);
-	}
+	if (XDP_HAVE_FRAGS && len != xdp_len(ctx))
+		return csum_frags(ctx, off, len);
 	return csum_linear(ctx, off);
 }
 

@@ -206,6 +206,7 @@ struct vxbpf_vtep_val {
 enum vxbpf_underlay_flags {
 	VXBPF_UNDERLAY_XDP = 1 << 0,	/* encapsulated frames may go there */
 	VXBPF_UNDERLAY_TC_RX = 1 << 1,	/* tc_host_rx is behind XDP there */
+	VXBPF_UNDERLAY_XMIT_SG = 1 << 2, /* takes multi-buffer frames from XDP */
 };
 
 /*
@@ -228,6 +229,15 @@ _Static_assert(sizeof(struct vxbpf_active_key) == 12, "active_key layout");
 struct vxbpf_port_val {
 	__u32 vni;
 	__u32 flags;
+};
+
+/*
+ * XMIT_SG (ports' flags, underlay bits): the device's driver takes
+ * multi-buffer frames redirected by XDP (NETDEV_XDP_ACT_NDO_XMIT_SG, Linux
+ * 6.3+), as `attach` and `port add` found it; else such frames go by TC.
+ */
+enum vxbpf_port_flags {
+	VXBPF_PORT_XMIT_SG = 1 << 0,
 };
 
 /*
@@ -428,7 +438,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge") \
 	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back") \
 	X(RX_FRAGS, "rx_frags", "multi-buffer frame over 9216 bytes to checksum: passed") \
-	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+; checksum: 9216 bytes): to TC or the kernel")
+	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+ and the driver; checksum: 9216 bytes): to TC or the kernel")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,
