@@ -15,6 +15,7 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "pins.h"
 #include "vxbpf.skel.h"
 
 struct harness H;
@@ -117,6 +118,11 @@ void h_setup(void)
 	H.skel = vxbpf__open();
 	cr_assert(H.skel, "vxbpf__open: %s", strerror(errno));
 	progs_select(criterion_current_test->category);
+	/* As the loader does (user/pins.c): single-buffer before 5.18. */
+	if (!xdp_frags_supported()) {
+		bpf_program__set_flags(H.skel->progs.xdp_vxlan_rx, 0);
+		bpf_program__set_flags(H.skel->progs.xdp_port_rx, 0);
+	}
 	cr_assert_eq(vxbpf__load(H.skel), 0, "vxbpf__load: %s", strerror(errno));
 	H.rx_fd = bpf_program__fd(H.skel->progs.xdp_vxlan_rx);
 	H.port_fd = bpf_program__fd(H.skel->progs.xdp_port_rx);

@@ -10,10 +10,11 @@
  * fragments, and the limits (9216 bytes summed, the path MTU) by the whole
  * frame's length.
  *
- * Before Linux 6.3 XDP cannot redirect a multi-buffer frame (bpf/stats.h):
- * there decapsulation hands it to tc_host_rx (PORT note in the metadata)
- * and encapsulation passes it to tc_port_rx (tx_frags); the expectations
- * follow the running kernel.
+ * Before Linux 6.3 XDP cannot redirect a multi-buffer frame (bpf/stats.h),
+ * nor to a device whose driver cannot send one (no XMIT_SG flag from
+ * `attach` / `port add`): there decapsulation hands it to tc_host_rx (PORT
+ * note in the metadata) and encapsulation passes it to tc_port_rx
+ * (tx_frags); the expectations follow the running kernel and the flags.
  *
  *   rx: A (192.0.2.1) ══VXLAN 100, ~9000 bytes══▶ [ul0 xdp_vxlan_rx] B ──▶ vm0 (bb:01)
  *   tx: VM1 ──▶ [vm0 xdp_port_rx] A ══ul0 mtu 9000══▶ 192.0.2.2
@@ -25,16 +26,39 @@
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "pins.h"
+
+/* Multi-buffer XDP came with Linux 5.18. */
+static void jumbo_setup(void)
+{
+	h_setup();
+	if (!xdp_frags_supported())
+		cr_skip_test("no multi-buffer XDP before Linux 5.18");
+}
 
 /* A TCP segment of a VM with MTU 8950: 8950 - 40 bytes of payload over an
  * IPv4 inner header. */
 #define SEG_PAYLOAD 8850
 
+/* Whether the devices take multi-buffer frames from XDP (XMIT_SG): the
+ * kernel must, and the device must say so. */
+static bool sg = true;
+
+static bool redirects(void)
+{
+	return sg && kernel_redirects_frags();
+}
+
 static void rx_setup(bool v6)
 {
+	struct vxbpf_port_val pv = { .vni = 100, .flags = sg ? VXBPF_PORT_XMIT_SG : 0 };
+	__u32 key = H.if_vm0;
+
 	map_vni(100, v6 ? "2001:db8::2" : "192.0.2.2", 0);
 	map_vtep(100, v6 ? "2001:db8::1" : "192.0.2.1");
 	map_fdb_local(100, MAC_VM2, H.if_vm0);
+	/* vm0 a port, as `port add` leaves it on a driver that has NDO_XMIT_SG. */
+	cr_assert_eq(bpf_map_update_elem(H.ports_fd, &key, &pv, BPF_ANY), 0);
 	/* As `vxbpf attach ul0` leaves it: tc_host_rx behind XDP. */
 	map_underlay(H.if_ul0, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
 }
@@ -46,6 +70,7 @@ static void tx_setup(bool v6, uint32_t flags, const char *mtu)
 	map_vni(100, v6 ? "2001:db8::1" : "192.0.2.1", flags);
 	map_fdb_remote(100, MAC_VM2, v6 ? "2001:db8::2" : "192.0.2.2", 0);
 	map_port(H.if_vm0, 100);
+	map_underlay(H.if_ul0, VXBPF_UNDERLAY_XDP | (sg ? VXBPF_UNDERLAY_XMIT_SG : 0));
 	snprintf(cmd, sizeof(cmd), "link set ul0 mtu %s\n", mtu);
 	h_ip(cmd);
 }
@@ -59,7 +84,7 @@ static void expect_decap(const char *name, const struct pkt *in, const struct pk
 	static struct pkt out, noted;
 	struct vxbpf_host_meta m = { .magic = VXBPF_PORT_META_MAGIC, .ifindex = H.if_vm0 };
 
-	if (kernel_redirects_frags()) {
+	if (redirects()) {
 		expect_run(name, H.rx_fd, H.if_ul0, in, XDP_REDIRECT, VXBPF_R_RX_DECAP, want, &out);
 		return;
 	}
@@ -69,7 +94,7 @@ static void expect_decap(const char *name, const struct pkt *in, const struct pk
 	expect_run(name, H.rx_fd, H.if_ul0, in, XDP_PASS, VXBPF_R_RX_DECAP, &noted, &out);
 }
 
-Test(jumbo, rx_decap, .init = h_setup, .fini = h_teardown)
+Test(jumbo, rx_decap, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner, in, seed;
 	struct vxbpf_vni_stats s;
@@ -111,7 +136,7 @@ Test(jumbo, rx_decap, .init = h_setup, .fini = h_teardown)
 
 /* The outer checksum covers the fragments: one wrong byte in the last
  * buffer is a wrong checksum. */
-Test(jumbo, rx_checksum, .init = h_setup, .fini = h_teardown)
+Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner, in;
 	struct vx_opts o = {};
@@ -140,7 +165,7 @@ Test(jumbo, rx_checksum, .init = h_setup, .fini = h_teardown)
  * the kernel checks the checksum (rx_frags). Without a checksum there is
  * nothing to sum, and any length is carried.
  */
-Test(jumbo, rx_lengths, .init = h_setup, .fini = h_teardown)
+Test(jumbo, rx_lengths, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner, in;
 	struct vx_opts o = {};
@@ -178,7 +203,7 @@ static void expect_tx(const char *name, const struct pkt *in, const struct pkt *
 	static struct pkt out, want;
 	struct vx_opts o = { .v6 = v6 };
 
-	if (!kernel_redirects_frags()) {
+	if (!redirects()) {
 		expect_run(name, H.port_fd, H.if_vm0, in, XDP_PASS, VXBPF_R_TX_FRAGS, NULL, &out);
 		return;
 	}
@@ -187,7 +212,7 @@ static void expect_tx(const char *name, const struct pkt *in, const struct pkt *
 	expect_encap(name, &out, &want, zero_csum, 32768, 61000);
 }
 
-Test(jumbo, tx_encap, .init = h_setup, .fini = h_teardown)
+Test(jumbo, tx_encap, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner, seed;
 	struct vxbpf_vni_stats s;
@@ -217,7 +242,7 @@ Test(jumbo, tx_encap, .init = h_setup, .fini = h_teardown)
 		}
 	}
 	s = vni_stats(0);
-	if (kernel_redirects_frags()) {
+	if (redirects()) {
 		cr_expect_eq(s.tx_packets, 12);
 		cr_expect_eq(s.tx_bytes, sent, "vni tx_bytes %llu, want %zu (whole frames)",
 			     (unsigned long long)s.tx_bytes, sent);
@@ -229,7 +254,7 @@ Test(jumbo, tx_encap, .init = h_setup, .fini = h_teardown)
  * UDP) goes to TC or the kernel (tx_frags); TCP does not need it, nor
  * does a VNI without outer checksums.
  */
-Test(jumbo, tx_limit, .init = h_setup, .fini = h_teardown)
+Test(jumbo, tx_limit, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner;
 
@@ -243,7 +268,7 @@ Test(jumbo, tx_limit, .init = h_setup, .fini = h_teardown)
 	expect_tx("tcp 9354 bytes", &inner, &inner, false, false);
 }
 
-Test(jumbo, tx_limit_noudpcsum, .init = h_setup, .fini = h_teardown)
+Test(jumbo, tx_limit_noudpcsum, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner;
 
@@ -257,7 +282,7 @@ Test(jumbo, tx_limit_noudpcsum, .init = h_setup, .fini = h_teardown)
  * packet of 8950 bytes fits, 8951 is answered (frag needed, MTU 8950), the
  * reply cut to 576 bytes from a frame in several buffers.
  */
-Test(jumbo, pmtu, .init = h_setup, .fini = h_teardown)
+Test(jumbo, pmtu, .init = jumbo_setup, .fini = h_teardown)
 {
 	static struct pkt inner, out;
 	const uint8_t *ip = out.b + 14, *icmp = ip + 20;
@@ -278,4 +303,24 @@ Test(jumbo, pmtu, .init = h_setup, .fini = h_teardown)
 	cr_expect_eq(get16(icmp + 6), 8950, "mtu %u", get16(icmp + 6));
 	cr_expect_eq(ck_fold(ck_add(0, icmp, 576 - 20)), 0, "ICMP checksum");
 	cr_expect(!memcmp(icmp + 8, inner.b + 14, 576 - 28), "the frame's start quoted");
+}
+
+/* A device whose driver cannot send multi-buffer frames from XDP (no
+ * XMIT_SG): they go by TC, whatever the kernel. */
+Test(jumbo, no_xmit_sg, .init = jumbo_setup, .fini = h_teardown)
+{
+	static struct pkt inner, in;
+	struct vx_opts o = {};
+
+	sg = false;
+	rx_setup(false);
+	build_tcp_data(&inner, false, MAC_VM2, MAC_VM1, SEG_PAYLOAD);
+	build_vxlan(&in, &o, &inner);
+	expect_decap("rx, port without XMIT_SG", &in, &inner);
+	tx_setup(false, 0, "9000");
+	expect_tx("tx, underlay without XMIT_SG", &inner, &inner, false, false);
+	/* A one-buffer frame does not care. */
+	build_tcp_data(&inner, false, MAC_VM2, MAC_VM1, 1000);
+	expect_run("tx, 1054 bytes", H.port_fd, H.if_vm0, &inner, XDP_REDIRECT, VXBPF_R_TX_ENCAP,
+		   NULL, NULL);
 }
