@@ -164,19 +164,21 @@ __noinline __u64 csum_to_end(struct xdp_md *ctx, __u32 off, __u32 len)
 }
 
 /*
- * Multi-buffer XDP ("xdp.frags", 5.18): the programs attach to devices
- * whose MTU (a veth's: its peer's) is larger than a page, jumbo underlays
- * and ports; every length and checksum takes the whole frame. The loader
- * drops the flag on kernels without it (user/pins.c), where the code that
- * reads fragments is dead (XDP_HAVE_FRAGS).
+ * Multi-buffer XDP (BPF_F_XDP_HAS_FRAGS, 5.18): the programs attach to
+ * devices whose MTU (a veth's: its peer's) is larger than a page, jumbo
+ * underlays and ports; every length and checksum takes the whole frame.
+ * The loader sets the flag where the kernel has it (user/pins.c); not by
+ * SEC("xdp.frags"), which libbpf turns into the flag at load time whatever
+ * the loader says, so a kernel without it could not load them at all.
+ * There the code that reads fragments is dead (XDP_HAVE_FRAGS).
  */
-SEC("xdp.frags")
+SEC("xdp")
 int xdp_vxlan_rx(struct xdp_md *ctx)
 {
 	return vxlan_rx(ctx);
 }
 
-SEC("xdp.frags")
+SEC("xdp")
 int xdp_port_rx(struct xdp_md *ctx)
 {
 	return port_rx(ctx);

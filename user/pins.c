@@ -475,10 +475,10 @@ int prog_load(struct vx_maps *m, enum vx_prog_id which)
 		err = -ENOENT;
 		goto out;
 	}
-	/* The XDP programs are multi-buffer (xdp.frags) where the kernel
-	 * has that (5.18); before, their fragment code is dead anyway. */
-	if (bpf_program__type(want) == BPF_PROG_TYPE_XDP && !xdp_frags_supported())
-		bpf_program__set_flags(want, bpf_program__flags(want) & ~BPF_F_XDP_HAS_FRAGS);
+	/* The XDP programs are multi-buffer where the kernel has that (5.18;
+	 * bpf/vxbpf.bpf.c); before, their fragment code is dead anyway. */
+	if (bpf_program__type(want) == BPF_PROG_TYPE_XDP && xdp_frags_supported())
+		bpf_program__set_flags(want, bpf_program__flags(want) | BPF_F_XDP_HAS_FRAGS);
 	err = skel_load(skel, m->dir);
 	if (err)
 		goto out;

@@ -118,10 +118,10 @@ void h_setup(void)
 	H.skel = vxbpf__open();
 	cr_assert(H.skel, "vxbpf__open: %s", strerror(errno));
 	progs_select(criterion_current_test->category);
-	/* As the loader does (user/pins.c): single-buffer before 5.18. */
-	if (!xdp_frags_supported()) {
-		bpf_program__set_flags(H.skel->progs.xdp_vxlan_rx, 0);
-		bpf_program__set_flags(H.skel->progs.xdp_port_rx, 0);
+	/* As the loader does (user/pins.c): multi-buffer from 5.18 on. */
+	if (xdp_frags_supported()) {
+		bpf_program__set_flags(H.skel->progs.xdp_vxlan_rx, BPF_F_XDP_HAS_FRAGS);
+		bpf_program__set_flags(H.skel->progs.xdp_port_rx, BPF_F_XDP_HAS_FRAGS);
 	}
 	cr_assert_eq(vxbpf__load(H.skel), 0, "vxbpf__load: %s", strerror(errno));
 	H.rx_fd = bpf_program__fd(H.skel->progs.xdp_vxlan_rx);
