@@ -55,8 +55,14 @@ static __always_inline __u32 csum_pseudo(const struct vxbpf_addr *src, const str
 	return csum_add(sum, bpf_htonl(proto));
 }
 
+/* The longest run csum_to_end() sums: 18 chunks of 512 bytes. A frame's
+ * UDP payload on a 9216-byte underlay MTU is 9196 bytes at most. */
+#define CSUM_CHUNKS 18
+#define CSUM_MAX (512 * CSUM_CHUNKS)
+
 /* Implemented in vxbpf.bpf.c as global functions (see there). */
-__u64 csum_to_end(struct xdp_md *ctx, __u32 off);
+/* len: the whole frame's (frame_len()), which its caller knows already. */
+__u64 csum_to_end(struct xdp_md *ctx, __u32 off, __u32 len);
 __u64 skb_csum_to_end(struct __sk_buff *ctx, __u32 off);
 #define CSUM_ERR (1ULL << 32)
 

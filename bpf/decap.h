@@ -91,7 +91,7 @@ static __always_inline bool vtep_known(__u32 vni, const struct vxbpf_addr *ip)
  */
 static __always_inline int xdp_handover(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 magic,
 					__u32 arg, enum vxbpf_reason reason, __u32 outer_len, __u32 ulen,
-					struct inner_info *ii)
+					__u32 total, struct inner_info *ii)
 {
 	__u32 ifindex = ctx->ingress_ifindex, *ul = bpf_map_lookup_elem(&vxbpf_underlay, &ifindex);
 	struct vxbpf_host_meta *meta;
@@ -110,7 +110,7 @@ static __always_inline int xdp_handover(struct xdp_md *ctx, const struct vxbpf_v
 	meta->magic = magic;
 	meta->ifindex = arg;
 	vni_count(cfg->slot, true, ulen - sizeof(struct udphdr) - VXLAN_HLEN);
-	verdict(ctx, reason, 0);
+	reason_count(reason, total);
 	if (bpf_xdp_adjust_head(ctx, outer_len))
 		return XDP_DROP;
 	inner_fix(ctx, ii);
@@ -123,13 +123,14 @@ static __always_inline int xdp_handover(struct xdp_md *ctx, const struct vxbpf_v
  * to a VTEP.
  */
 static __always_inline int rx_flood(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 vni,
-				    __u32 outer_len, __u32 ulen, struct inner_info *ii)
+				    __u32 outer_len, __u32 ulen, __u32 total, struct inner_info *ii)
 {
 	struct vxbpf_vni_ports *ports = bpf_map_lookup_elem(&vxbpf_vni_ports, &vni);
 
 	if (!ports || !ports->n)
 		return verdict(ctx, VXBPF_R_RX_FLOOD_NONE, XDP_DROP);
-	return xdp_handover(ctx, cfg, VXBPF_FLOOD_META_MAGIC, vni, VXBPF_R_RX_FLOOD, outer_len, ulen, ii);
+	return xdp_handover(ctx, cfg, VXBPF_FLOOD_META_MAGIC, vni, VXBPF_R_RX_FLOOD, outer_len, ulen, total,
+			    ii);
 }
 
 /*
@@ -149,8 +150,8 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	struct ethhdr *ieth;
 	struct udphdr *udph;
 	struct vxlanhdr *vxh;
-	__u32 *port_users, port, vni, outer_len, ulen, pseudo;
-	bool kernel;
+	__u32 *port_users, port, vni, outer_len, ulen, pseudo, total;
+	bool kernel, frags;
 	int ecn;
 
 	if (!op || off > 1100)
@@ -188,14 +189,17 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 
 	/* Lengths: the UDP datagram must fill the packet exactly, so the
 	 * checksum below covers what is decapsulated. Padded or truncated
-	 * packets are the kernel's to judge. */
+	 * packets are the kernel's to judge. The packet is the whole frame,
+	 * fragments included: its first buffer holds the headers. */
 	outer_len = c.pos - (void *)(long)ctx->data;
+	total = frame_len(ctx);
+	frags = total != xdp_len(ctx);
 	ulen = bpf_ntohs(udph->len);
 	/* The 6.1 verifier forgets the bounds of a value after a byte swap
 	 * and refuses it as a packet offset; the mask (which the compiler
 	 * would drop as redundant) restores them. */
 	asm volatile("%0 &= 0xffff" : "+r"(ulen));
-	if (ulen != o.ip_len || (void *)udph + ulen != c.end)
+	if (ulen != o.ip_len || (void *)udph - (void *)(long)ctx->data + ulen != total)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	if (ulen < sizeof(*udph) + VXLAN_HLEN + ETH_HLEN)
 		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
@@ -203,17 +207,19 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	ieth = cursor_pull(&c, struct ethhdr);
 	if (!ieth)
 		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
-	inner_parse(ctx, ieth, &ii);
+	inner_parse(ctx, ieth, total, ulen - sizeof(*udph) - VXLAN_HLEN, &ii);
 
 	if (udph->check == 0) {
 		if (o.v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
 			return verdict(ctx, VXBPF_R_RX_ZERO_CSUM6, XDP_DROP);
 	} else {
-		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data);
+		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data, total);
 		__u32 s;
 
+		/* Only a multi-buffer frame is longer than the sum can go:
+		 * the kernel's to check. */
 		if (sum & CSUM_ERR)
-			return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+			return verdict(ctx, frags ? VXBPF_R_RX_FRAGS : VXBPF_R_RX_MALFORMED, XDP_PASS);
 		pseudo = csum_pseudo(&o.saddr, &o.daddr, ulen, IPPROTO_UDP, o.v6);
 		s = csum_add(pseudo, (__u32)sum);
 		/* A Linux sender on a veth computes the outer checksum as if
@@ -263,7 +269,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		if (kernel)
 			return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
 		ii.ecn_set = ecn;
-		return rx_flood(ctx, cfg, vni, outer_len, ulen, &ii);
+		return rx_flood(ctx, cfg, vni, outer_len, ulen, total, &ii);
 	}
 	ii.ecn_set = ecn;
 
@@ -273,7 +279,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	if (!fdb) {
 		if (kernel)
 			return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
-		return rx_flood(ctx, cfg, vni, outer_len, ulen, &ii);
+		return rx_flood(ctx, cfg, vni, outer_len, ulen, total, &ii);
 	}
 	/* Behind a VTEP: a bridge does not send a frame back out of the
 	 * port it came in by (split horizon). */
@@ -283,11 +289,18 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 
 	if (fdb->flags & VXBPF_FDB_HOST)
 		return xdp_handover(ctx, cfg, VXBPF_HOST_META_MAGIC, fdb->ifindex, VXBPF_R_RX_HOST,
-				    outer_len, ulen, &ii);
+				    outer_len, ulen, total, &ii);
+
+	/* A multi-buffer frame that bpf_redirect() cannot carry (before 6.3,
+	 * or a port whose driver cannot send it; see stats.h): decapsulated
+	 * here all the same, and tc_host_rx sends the skb to the port. */
+	if (frags && !port_takes_frags(fdb->ifindex))
+		return xdp_handover(ctx, cfg, VXBPF_PORT_META_MAGIC, fdb->ifindex, VXBPF_R_RX_DECAP,
+				    outer_len, ulen, total, &ii);
 
 	/* Decided: from here on the packet is ours to rewrite. */
 	vni_count(cfg->slot, true, ulen - sizeof(*udph) - VXLAN_HLEN);
-	verdict(ctx, VXBPF_R_RX_DECAP, 0);
+	reason_count(VXBPF_R_RX_DECAP, total);
 	if (bpf_xdp_adjust_head(ctx, outer_len))
 		return XDP_DROP;
 	inner_fix(ctx, &ii);

@@ -20,6 +20,7 @@ struct encap_plan {
 	__u32 vni;
 	bool v6;
 	bool csum;
+	bool xmit_sg; /* the underlay device takes multi-buffer frames */
 };
 
 /* The FIB's answer for p->fib, from this CPU's cache when fresh. */
@@ -108,13 +109,14 @@ static __always_inline __be16 encap_sport(const struct vxbpf_vni_cfg *cfg, __u32
 /* Plan an encapsulation towards fdb's remote. Reads only. */
 static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
 						    const struct vxbpf_fdb_val *fdb, __u32 vni,
-						    const struct inner_info *ii, struct encap_plan *p)
+						    const struct inner_info *ii, __u32 len, struct encap_plan *p)
 {
 	enum vxbpf_reason r;
+	__u32 *ul;
 
 	p->dst = fdb->dst;
 	p->v6 = !addr_is_v4(&p->dst);
-	p->inner_len = ctx->data_end - ctx->data;
+	p->inner_len = len; /* the whole frame, fragments included */
 	p->hdr_len = ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
 		     sizeof(struct udphdr) + VXLAN_HLEN;
 	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
@@ -123,18 +125,21 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex);
 	if (r != VXBPF_R_TX_ENCAP)
 		return r;
-	if (!bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex))
+	ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
+	if (!ul)
 		return VXBPF_R_TX_NOT_UNDERLAY;
+	p->xmit_sg = XDP_REDIRECT_FRAGS && (*ul & VXBPF_UNDERLAY_XMIT_SG);
 	p->be_sport = encap_sport(cfg, ii->hash);
 
 	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
 	if (p->csum && ii->lco) {
 		p->inner_sum = ii->frame_sum; /* from the headers: see inner.h */
 	} else if (p->csum) {
-		__u64 sum = csum_to_end(ctx, 0);
+		__u64 sum = csum_to_end(ctx, 0, len);
 
+		/* Only a multi-buffer frame is longer than the sum goes. */
 		if (sum & CSUM_ERR)
-			return VXBPF_R_TX_MALFORMED;
+			return p->inner_len != xdp_len(ctx) ? VXBPF_R_TX_FRAGS : VXBPF_R_TX_MALFORMED;
 		p->inner_sum = (__u32)sum;
 		if (ii->fix)
 			p->inner_sum = csum_add(csum_sub(p->inner_sum, ii->old_check), ii->new_check);

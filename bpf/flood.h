@@ -285,7 +285,7 @@ static __always_inline void *skb_view(struct __sk_buff *skb, struct inner_view *
 
 	if ((void *)(eth + 1) > end)
 		return NULL;
-	inner_view(eth, end, v);
+	inner_view(eth, end, end - data, v); /* linear: pulled by the caller */
 	return data;
 }
 

@@ -33,6 +33,17 @@ static __always_inline int host_rx(struct __sk_buff *skb)
 		meta->magic = 0; /* spent, as below */
 		return flood_rx(skb, meta->ifindex);
 	}
+	if (meta->magic == VXBPF_PORT_META_MAGIC) {
+		/* A multi-buffer frame XDP decapsulated (and counted) but
+		 * could not redirect: to the port's egress, into the VM,
+		 * as a flood copy goes; only to a port. */
+		meta->magic = 0;
+		ifindex = meta->ifindex;
+		if (!bpf_map_lookup_elem(&vxbpf_ports, &ifindex))
+			return tc_verdict(skb, VXBPF_R_RX_COPY_ERR, TC_ACT_SHOT);
+		bpf_csum_level(skb, BPF_CSUM_LEVEL_DEC);
+		return bpf_redirect(ifindex, 0);
+	}
 	if (meta->magic != VXBPF_HOST_META_MAGIC)
 		return TC_ACT_UNSPEC;
 	/* The note outlives the redirect (metadata stays in the headroom):

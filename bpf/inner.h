@@ -63,12 +63,17 @@ struct inner_view {
 			  * seed: the segment ends the frame, checksum not 0 */
 };
 
-/* eth: the inner Ethernet header, bounds-checked by the caller. */
-static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inner_view *v)
+/*
+ * eth: the inner Ethernet header, bounds-checked by the caller; end: the
+ * end of the buffer it is in; len: the frame's length from eth on, which
+ * goes past end when the frame has fragments (multi-buffer XDP): the
+ * headers are all in the first buffer, the end of the segment may not be.
+ */
+static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len, struct inner_view *v)
 {
 	struct vxbpf_addr src, dst;
 	void *l3 = eth + 1, *l4;
-	__u32 l4_len, hdr_sum, l2_sum, *e = (void *)eth;
+	__u32 l4_off, l4_len, hdr_sum, l2_sum, *e = (void *)eth;
 	__be16 l3_proto;
 	__u8 proto;
 	bool v6, hdr_ok = false;
@@ -109,6 +114,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
 			return;
 		l4 = (void *)iph + iph->ihl * 4;
+		l4_off = v->l3_off + iph->ihl * 4;
 		hdr_ok = iph->ihl == 5; /* options: not summed above */
 		l4_len = bpf_ntohs(iph->tot_len);
 		if (l4_len < iph->ihl * 4)
@@ -132,6 +138,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 		v->hash = hash_mix(hash_mix(0, addr_fold(&src)), addr_fold(&dst));
 		v->hash = hash_mix(v->hash, proto);
 		l4 = ip6h + 1;
+		l4_off = v->l3_off + sizeof(*ip6h);
 		l4_len = bpf_ntohs(ip6h->payload_len);
 		v6 = true;
 	} else {
@@ -145,7 +152,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, struct inn
 	v->hash = hash_mix(v->hash, *(__u32 *)l4);
 
 	/* The checksum seed test needs the segment to end the frame. */
-	if (l4 + l4_len != end)
+	if (l4_off + l4_len != len)
 		return;
 	{
 		__u16 *check = l4 + (proto == IPPROTO_TCP ? 16 : 6);
@@ -185,10 +192,13 @@ static __always_inline bool inner_seed_maybe(const struct inner_view *v, void *e
 }
 
 /*
- * frame: the inner Ethernet header, already bounds-checked by the caller.
- * Never writes.
+ * eth: the inner Ethernet header, already bounds-checked by the caller;
+ * total: the whole frame's length from ctx->data, len: from eth (both
+ * with fragments; passed as numbers, which the verifier follows better
+ * than a difference of packet pointers). Never writes.
  */
-static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, struct inner_info *ii)
+static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, __u32 total,
+					__u32 len, struct inner_info *ii)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -196,7 +206,7 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 	__u64 seg;
 
 	__builtin_memset(ii, 0, sizeof(*ii));
-	inner_view(eth, end, &v);
+	inner_view(eth, end, len, &v);
 	ii->hash = v.hash;
 	ii->ecn = v.ecn;
 	ii->ip = v.ip;
@@ -207,7 +217,7 @@ static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, 
 		return; /* not the seed: leave it alone */
 	ii->fix_off = (void *)v.check - (void *)eth;
 	ii->old_check = *v.check;
-	seg = csum_to_end(ctx, v.l4 - data);
+	seg = csum_to_end(ctx, v.l4 - data, total);
 	if (seg & CSUM_ERR)
 		return;
 	if (csum_fold(csum_add(v.pseudo, (__u32)seg)) == 0)

@@ -82,6 +82,19 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } vxbpf_active SEC(".maps");
 
+/* Where csum_to_end() copies a multi-buffer frame, 512 bytes at a time,
+ * to sum it. */
+struct vxbpf_csum_scratch {
+	__u8 b[512];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vxbpf_csum_scratch);
+} vxbpf_csum_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VXBPF_R_MAX);

@@ -101,7 +101,7 @@ static __always_inline bool icmp4_is_err(__u8 type)
 static __always_inline void *pmtu_reshape(struct xdp_md *ctx, __u32 keep, __u32 hdr,
 					  const __u8 *vm, const __u8 *peer, __be16 proto)
 {
-	__u32 len = ctx->data_end - ctx->data;
+	__u32 len = frame_len(ctx); /* a multi-buffer frame's tail goes first */
 	struct ethhdr *eth;
 
 	if (len > ETH_HLEN + keep && bpf_xdp_adjust_tail(ctx, -(int)(len - ETH_HLEN - keep)))
@@ -164,7 +164,7 @@ static __always_inline int pmtu_reply4(struct xdp_md *ctx, __u32 ifindex, __u32 
 	icmp->checksum = 0;
 	icmp->un.frag.__unused = 0;
 	icmp->un.frag.mtu = bpf_htons(mtu);
-	sum = csum_to_end(ctx, (void *)icmp - data);
+	sum = csum_to_end(ctx, (void *)icmp - data, frame_len(ctx));
 	if (sum & CSUM_ERR)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;
@@ -251,7 +251,7 @@ static __always_inline int pmtu_reply6(struct xdp_md *ctx, __u32 ifindex, __u32 
 	nip6h->hop_limit = hlim;
 	__builtin_memcpy(&nip6h->saddr, &dst, 16);
 	__builtin_memcpy(&nip6h->daddr, &src, 16);
-	sum = csum_to_end(ctx, (void *)icmp - data);
+	sum = csum_to_end(ctx, (void *)icmp - data, frame_len(ctx));
 	if (sum & CSUM_ERR)
 		return XDP_DROP;
 	data = (void *)(long)ctx->data;

@@ -54,7 +54,7 @@ static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 
  * for a frame that goes on its way untouched.
  */
 static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg, __u32 vni,
-				      __u32 ifindex)
+				      __u32 ifindex, __u32 total)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -68,6 +68,14 @@ static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni
 
 	if ((void *)(eth + 1) > end)
 		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+	/* A request padded past its first buffer (multi-buffer XDP) is not
+	 * rewritten into a reply here: as it came, to TC or the kernel. */
+	if (total != xdp_len(ctx)) {
+		if (!is_arp_or_ns(eth, end))
+			return -1;
+		return verdict(ctx, suppress ? VXBPF_R_TX_SUPPRESS_PASS : VXBPF_R_TX_PROXY_SKIP,
+			       XDP_PASS);
+	}
 	/* A unicast request the bridge answers and forwards all the same
 	 * (br_forward() has no eye for suppression): here it is only
 	 * forwarded, and the target answers it. */
@@ -125,7 +133,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	struct encap_plan plan;
 	struct inner_info ii;
 	enum vxbpf_reason r;
-	__u32 ifindex = ctx->ingress_ifindex, vni, slot, len;
+	__u32 ifindex = ctx->ingress_ifindex, vni, slot, total;
 
 	if ((void *)(eth + 1) > end)
 		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
@@ -138,9 +146,11 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		return verdict(ctx, VXBPF_R_TX_NO_VNI, XDP_PASS);
 	if ((cfg->flags & VXBPF_VNI_MIRRORED) && !port_src_known(ifindex, vni, eth->h_source))
 		return verdict(ctx, VXBPF_R_TX_SRC_LEARN, XDP_PASS);
+	/* The whole frame's length, fragments included: asked once. */
+	total = frame_len(ctx);
 
 	if (cfg->flags & (VXBPF_VNI_PROXY | VXBPF_VNI_SUPPRESS)) {
-		int v = port_neigh(ctx, cfg, vni, ifindex);
+		int v = port_neigh(ctx, cfg, vni, ifindex, total);
 
 		if (v >= 0)
 			return v;
@@ -171,7 +181,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	}
 	if (fdb->flags & VXBPF_FDB_MULTI)
 		return verdict(ctx, VXBPF_R_TX_MULTI_DST, XDP_PASS);
-	inner_parse(ctx, eth, &ii);
+	inner_parse(ctx, eth, total, total, &ii);
 
 	if (fdb->flags & VXBPF_FDB_LOCAL) {
 		/* The host's vxlan device takes no XDP frames. */
@@ -182,12 +192,16 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		if (fdb->ifindex == ifindex)
 			return verdict(ctx, VXBPF_R_TX_HAIRPIN,
 				       (cfg->flags & VXBPF_VNI_KERNEL_BUM) ? XDP_PASS : XDP_DROP);
+		/* A multi-buffer frame bpf_redirect() cannot carry (before
+		 * 6.3, or a driver without it): tc_port_rx switches it. */
+		if (total != xdp_len(ctx) && !port_takes_frags(fdb->ifindex))
+			return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
 		inner_fix(ctx, &ii);
-		verdict(ctx, VXBPF_R_TX_LOCAL, 0);
+		reason_count(VXBPF_R_TX_LOCAL, total);
 		return bpf_redirect(fdb->ifindex, 0);
 	}
 
-	r = encap_plan(ctx, cfg, fdb, vni, &ii, &plan);
+	r = encap_plan(ctx, cfg, fdb, vni, &ii, total, &plan);
 	if (r == VXBPF_R_TX_MTU) {
 		/* The FIB said how much fits (mtu_result): tell the VM, back
 		 * out of the port by redirect, as the ARP reply above. */
@@ -202,13 +216,15 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	}
 	if (r != VXBPF_R_TX_ENCAP)
 		return verdict(ctx, r, XDP_PASS);
+	/* Likewise: tc_port_rx encapsulates what XDP cannot redirect. */
+	if (total != xdp_len(ctx) && !plan.xmit_sg)
+		return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
 	slot = cfg->slot;
-	len = plan.inner_len;
 	inner_fix(ctx, &ii);
 	if (encap_push(ctx, cfg, &ii, &plan))
 		return verdict(ctx, VXBPF_R_TX_NO_ROOM, XDP_DROP);
-	vni_count(slot, false, len);
-	verdict(ctx, VXBPF_R_TX_ENCAP, 0);
+	vni_count(slot, false, total);
+	reason_count(VXBPF_R_TX_ENCAP, total + plan.hdr_len); /* as sent */
 	return bpf_redirect(plan.fib.ifindex, 0);
 }
 

@@ -227,7 +227,8 @@ static __always_inline enum vxbpf_reason proxy_ns(struct xdp_md *ctx, __u32 vni,
 	opt->len = 1;
 	mac_copy(opt->mac, mac);
 
-	s = csum_to_end(ctx, ETH_HLEN + sizeof(*ip6h));
+	/* One buffer: port_neigh() leaves multi-buffer frames alone. */
+	s = csum_to_end(ctx, ETH_HLEN + sizeof(*ip6h), xdp_len(ctx));
 	if (s & CSUM_ERR)
 		return VXBPF_R_TX_NO_ROOM;
 	sum = csum_pseudo(&tgt, &src, sizeof(*ns) + sizeof(*opt), IPPROTO_ICMPV6, true);

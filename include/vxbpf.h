@@ -209,6 +209,7 @@ struct vxbpf_vtep_val {
 enum vxbpf_underlay_flags {
 	VXBPF_UNDERLAY_XDP = 1 << 0,	/* encapsulated frames may go there */
 	VXBPF_UNDERLAY_TC_RX = 1 << 1,	/* tc_host_rx is behind XDP there */
+	VXBPF_UNDERLAY_XMIT_SG = 1 << 2, /* takes multi-buffer frames from XDP */
 };
 
 /*
@@ -234,6 +235,15 @@ struct vxbpf_port_val {
 };
 
 /*
+ * XMIT_SG (ports' flags, underlay bits): the device's driver takes
+ * multi-buffer frames redirected by XDP (NETDEV_XDP_ACT_NDO_XMIT_SG, Linux
+ * 6.3+), as `attach` and `port add` found it; else such frames go by TC.
+ */
+enum vxbpf_port_flags {
+	VXBPF_PORT_XMIT_SG = 1 << 0,
+};
+
+/*
  * hostdevs map: kernel vxlan device ifindex -> its VNI. `vxbpf attach` of a
  * vxlan device puts it here; the TC program on its egress encapsulates what
  * the host itself sends through it (routes via the device).
@@ -254,10 +264,13 @@ struct vxbpf_hostdev {
  * VNI: the TC program replicates the inner frame to the VNI's ports,
  * which XDP cannot (one frame, one destination). */
 #define VXBPF_FLOOD_META_MAGIC 0x76786266U /* "vxbf" */
+/* And for a decapsulated multi-buffer frame to one port, where XDP cannot
+ * redirect such frames (before Linux 6.3): the TC program redirects it. */
+#define VXBPF_PORT_META_MAGIC 0x76786270U /* "vxbp" */
 
 struct vxbpf_host_meta {
 	__u32 magic;
-	__u32 ifindex; /* HOST: the kernel vxlan device; FLOOD: the VNI */
+	__u32 ifindex; /* HOST: the kernel vxlan device; FLOOD: the VNI; PORT: the port */
 };
 
 /*
@@ -455,7 +468,9 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_COPY_VLAN, "tx_copy_vlan", "copy to a VTEP of a frame with an offloaded VLAN tag: drop") \
 	X(TX_SUPPRESS_PASS, "tx_suppress_pass", "ARP/NS neigh_suppress does not answer here: to the bridge") \
 	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge") \
-	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back")
+	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back") \
+	X(RX_FRAGS, "rx_frags", "multi-buffer frame over 9216 bytes to checksum: passed") \
+	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+ and the driver; checksum: 9216 bytes): to TC or the kernel")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

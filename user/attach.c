@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -89,13 +92,52 @@ int xdp_attached(struct vx_maps *m, int ifindex, struct xdp_att *a)
 	return ret && a->ifindex == ifindex;
 }
 
+/* The device's MTU, 0 if unknown. */
+static int dev_mtu(const char *dev)
+{
+	struct ifreq ifr = {};
+	int fd, mtu = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (!ioctl(fd, SIOCGIFMTU, &ifr))
+		mtu = ifr.ifr_mtu;
+	close(fd);
+	return mtu;
+}
+
+/*
+ * The largest MTU single-buffer XDP takes on a veth (its peer's MTU:
+ * a page, less XDP's headroom and the skb's shared info, less the
+ * Ethernet header); drivers of NICs have limits of the same order.
+ */
+#define XDP_ONE_PAGE_MTU 3498
+
 static int attach_err(const char *dev, int err, enum vx_xdp_mode mode,
 		      __u32 foreign_id)
 {
 	char id[32] = "";
+	int mtu = dev_mtu(dev);
 
 	if (foreign_id)
 		snprintf(id, sizeof(id), " (prog id %u)", foreign_id);
+	/* veth says ERANGE for its peer's MTU; NIC drivers say EINVAL or
+	 * EOPNOTSUPP for their own. */
+	if (!foreign_id &&
+	    (err == -ERANGE || (mtu > XDP_ONE_PAGE_MTU && !xdp_frags_supported() &&
+				(err == -EINVAL || err == -EOPNOTSUPP)))) {
+		if (!xdp_frags_supported())
+			vx_err("cannot attach XDP to %s: an MTU above %d (%s's or, on a veth, its peer's) "
+			       "needs multi-buffer XDP, which this kernel (%s) lacks: Linux 5.18 or later",
+			       dev, XDP_ONE_PAGE_MTU, dev, kernel_release());
+		else
+			vx_err("cannot attach XDP to %s: its MTU (%d) or, on a veth, its peer's is larger "
+			       "than its driver takes multi-buffer XDP for",
+			       dev, mtu);
+		return err;
+	}
 	if (foreign_id || err == -EBUSY || err == -EEXIST)
 		vx_err("%s already has an XDP program that vxbpf did not attach%s; "
 		       "remove it first (ip link set dev %s xdp off)",

@@ -178,6 +178,20 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 }
 
 /*
+ * Whether XDP may redirect multi-buffer frames to the device: its driver
+ * says so in its XDP features (NDO_XMIT_SG; Linux 6.3+, before which no
+ * such redirect works). A veth has it when its peer has XDP or GRO, so
+ * this is asked after veth_ensure_delivery(). Else the fast path sends
+ * such frames through TC (bpf/stats.h).
+ */
+static bool dev_xmit_sg(int ifindex)
+{
+	__u64 f;
+
+	return !nl_xdp_features(ifindex, &f) && (f & NL_XDP_ACT_NDO_XMIT_SG);
+}
+
+/*
  * The underlay: tc_host_rx first, then XDP, then the map entry that lets
  * XDP hand frames to tc_host_rx, so XDP never marks a frame nobody moves.
  * A failure removes only what this call added.
@@ -203,6 +217,9 @@ static int underlay_attach(struct vx_maps *m, const struct vx_cmd *c, int ifinde
 		return err;
 	}
 	veth_ensure_delivery(ifindex, c->dev);
+	if (dev_xmit_sg(ifindex))
+		return underlay_set(m, ifindex,
+				    VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX | VXBPF_UNDERLAY_XMIT_SG);
 	return 0;
 }
 
@@ -396,6 +413,12 @@ int run_port_add(const struct vx_cmd *c)
 		goto out;
 	}
 	veth_ensure_delivery(ifindex, c->dev);
+	if (dev_xmit_sg(ifindex)) {
+		pv.flags |= VXBPF_PORT_XMIT_SG;
+		if (bpf_map_update_elem(m.fd[M_PORTS], &key, &pv, BPF_EXIST))
+			vx_warn("%s: cannot note that it takes multi-buffer frames (%s); "
+				"they go through TC", c->dev, vx_strerror(-errno));
+	}
 	fib_lookup_enable();
 out:
 	cfg_free(&cfg);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * The two rtnetlink questions vxbpf asks: what is this link (kind, peer,
- * XDP) and which nsid names that namespace. Every attribute is checked with
+ * The rtnetlink questions vxbpf asks: what is this link (kind, peer, XDP)
+ * and which nsid names that namespace; and the netdev generic netlink
+ * question: what XDP can this device do. Every attribute is checked with
  * mnl_attr_validate before its payload is read.
  */
 #include <errno.h>
@@ -9,21 +10,23 @@
 #include <time.h>
 #include <unistd.h>
 #include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
 #include <linux/if_link.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
 #include "nl.h"
 
-/* Send one request and run cb over the reply (or the error). */
-static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+/* Send one request on a socket of proto and run cb over the reply (or the
+ * error). */
+static int nl_talk_proto(int proto, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct mnl_socket *nl;
 	unsigned int portid, seq;
 	int ret;
 
-	nl = mnl_socket_open(NETLINK_ROUTE);
+	nl = mnl_socket_open(proto);
 	if (!nl)
 		return -errno;
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
@@ -51,6 +54,11 @@ static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 out:
 	mnl_socket_close(nl);
 	return ret;
+}
+
+static int nl_talk(struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	return nl_talk_proto(NETLINK_ROUTE, nlh, cb, data);
 }
 
 static int vxlan_info_cb(const struct nlattr *a, void *data)
@@ -204,4 +212,90 @@ int nl_nsid_of_fd(int nsfd, int *nsid)
 	mnl_attr_put_u32(nlh, NETNSA_FD, nsfd);
 	*nsid = -1;
 	return nl_talk(nlh, nsid_cb, nsid);
+}
+
+/*
+ * The netdev generic netlink family (Linux 6.3, include/uapi/linux/netdev.h;
+ * the headers vxbpf builds against may predate it, hence the numbers).
+ */
+#define NETDEV_FAMILY "netdev"
+#define NETDEV_CMD_DEV_GET 1
+#define NETDEV_A_DEV_IFINDEX 1
+#define NETDEV_A_DEV_XDP_FEATURES 3
+
+struct genl_q {
+	__u16 family;
+	bool has_features;
+	__u64 features;
+};
+
+static int family_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genl_q *q = data;
+
+	if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID && mnl_attr_validate(a, MNL_TYPE_U16) >= 0)
+		q->family = mnl_attr_get_u16(a);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+	return MNL_CB_STOP; /* the one answer */
+}
+
+static int dev_attr_cb(const struct nlattr *a, void *data)
+{
+	struct genl_q *q = data;
+
+	if (mnl_attr_get_type(a) == NETDEV_A_DEV_XDP_FEATURES &&
+	    mnl_attr_validate(a, MNL_TYPE_U64) >= 0) {
+		q->has_features = true;
+		q->features = mnl_attr_get_u64(a);
+	}
+	return MNL_CB_OK;
+}
+
+static int dev_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), dev_attr_cb, data);
+	return MNL_CB_STOP;
+}
+
+static struct nlmsghdr *genl_msg(char *buf, __u16 type, __u8 cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = 1;
+	return nlh;
+}
+
+int nl_xdp_features(int ifindex, __u64 *features)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct genl_q q = {};
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = genl_msg(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, NETDEV_FAMILY);
+	err = nl_talk_proto(NETLINK_GENERIC, nlh, family_cb, &q);
+	if (err == -ENOENT || (!err && !q.family))
+		return -EOPNOTSUPP; /* before 6.3 */
+	if (err)
+		return err;
+	nlh = genl_msg(buf, q.family, NETDEV_CMD_DEV_GET);
+	mnl_attr_put_u32(nlh, NETDEV_A_DEV_IFINDEX, ifindex);
+	err = nl_talk_proto(NETLINK_GENERIC, nlh, dev_cb, &q);
+	if (err)
+		return err;
+	if (!q.has_features)
+		return -EOPNOTSUPP;
+	*features = q.features;
+	return 0;
 }

@@ -29,4 +29,9 @@ int nl_link_get(int ifindex, struct nl_link *l);
 /* RTM_GETNSID: the id the current netns gives the netns of nsfd (-1 none). */
 int nl_nsid_of_fd(int nsfd, int *nsid);
 
+/* The device's XDP features (NETDEV_XDP_ACT_*, netdev generic netlink).
+ * 0, -EOPNOTSUPP before Linux 6.3 (no such family), or -errno. */
+#define NL_XDP_ACT_NDO_XMIT_SG (1ULL << 6)
+int nl_xdp_features(int ifindex, __u64 *features);
+
 #endif

@@ -237,11 +237,31 @@ fail:
 	return err;
 }
 
-static const char *kernel_release(void)
+const char *kernel_release(void)
 {
 	static struct utsname u;
 
 	return uname(&u) ? "?" : u.release;
+}
+
+bool xdp_frags_supported(void)
+{
+	/* r0 = XDP_PASS; exit */
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .prog_flags = BPF_F_XDP_HAS_FRAGS);
+	static int ok = -1;
+	int fd;
+
+	if (ok < 0) {
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, 2, &o);
+		ok = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	return ok;
 }
 
 static int skel_load(struct vxbpf *skel, const char *dir)
@@ -498,6 +518,10 @@ int prog_load(struct vx_maps *m, enum vx_prog_id which)
 		err = -ENOENT;
 		goto out;
 	}
+	/* The XDP programs are multi-buffer where the kernel has that (5.18;
+	 * bpf/vxbpf.bpf.c); before, their fragment code is dead anyway. */
+	if (bpf_program__type(want) == BPF_PROG_TYPE_XDP && xdp_frags_supported())
+		bpf_program__set_flags(want, bpf_program__flags(want) | BPF_F_XDP_HAS_FRAGS);
 	err = skel_load(skel, m->dir);
 	if (err)
 		goto out;

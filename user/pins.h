@@ -81,6 +81,11 @@ int maps_open_existing(struct vx_maps *m);
  */
 __s64 *maps_learned(struct vx_maps *m);
 
+/* Whether the kernel loads multi-buffer XDP programs (5.18 and later). */
+bool xdp_frags_supported(void);
+/* uname -r */
+const char *kernel_release(void);
+
 /*
  * Load one program with every map reused from the pins; returns a program
  * fd (caller closes) or -errno with the error printed.

@@ -528,6 +528,8 @@ tests_exit()
 #   KIND third : as linux, plus host C with Linux vxlan that A does not
 #                know, all three on one underlay switch (test d)
 #   FAM 4|6    : underlay family; overlay MTU 1450 resp. 1430.
+# TOPO_UL_MTU: the underlay's MTU (default 1500), set before vxbpf attaches;
+# the overlay's is then TOPO_UL_MTU less 50 resp. 70.
 # Sets A B C V1 V2 V3 (namespace names), LA LB LC (underlay addresses),
 # MTU. Returns 1 with RETMSG set when anything fails.
 #
@@ -542,9 +544,9 @@ topo_build()
 	A=$(ns_name hostA) B=$(ns_name hostB) C=
 	V1=$(ns_name vm1) V2=$(ns_name vm2) V3=
 	if [[ $fam == 4 ]]; then
-		LA=$UL4_A LB=$UL4_B LC=$UL4_C MTU=1450
+		LA=$UL4_A LB=$UL4_B LC=$UL4_C MTU=$((${TOPO_UL_MTU:-1500} - 50))
 	else
-		LA=$UL6_A LB=$UL6_B LC=$UL6_C MTU=1430
+		LA=$UL6_A LB=$UL6_B LC=$UL6_C MTU=$((${TOPO_UL_MTU:-1500} - 70))
 	fi
 	TOPO_KIND=$kind
 	if ((VXT_REFERENCE)); then
@@ -564,6 +566,11 @@ topo_build()
 	# Not in $(...): underlay_add may register a switch namespace.
 	UL_STATIC_NEIGH=${UL_STATIC_NEIGH:-0} underlay_add "$A" "$B" "$fam" $C ||
 		{ check_err 1 "underlay setup failed"; return 1; }
+	if [[ -n ${TOPO_UL_MTU:-} ]]; then
+		[[ -z $C ]] || { check_err 1 "TOPO_UL_MTU: not with a third host"; return 1; }
+		ip -n "$A" link set ul0 mtu "$TOPO_UL_MTU" && ip -n "$B" link set ul0 mtu "$TOPO_UL_MTU" ||
+			{ check_err 1 "underlay MTU $TOPO_UL_MTU refused"; return 1; }
+	fi
 	vm_add "$A" "$V1" "$VM1_MAC" "$VM1_V4" "$VM1_V6" "$MTU" &&
 		vm_add "$B" "$V2" "$VM2_MAC" "$VM2_V4" "$VM2_V6" "$MTU" ||
 		{ check_err 1 "VM links failed"; return 1; }

@@ -10,10 +10,12 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "pins.h"
 #include "vxbpf.skel.h"
 
 struct harness H;
@@ -73,6 +75,7 @@ static void progs_select(const char *suite)
 		{ "learn", "xdp_vxlan_rx xdp_port_rx" },
 		{ "events", "xdp_vxlan_rx xdp_port_rx" },
 		{ "flood", "xdp_vxlan_rx tc_port_rx" },
+		{ "jumbo", "xdp_vxlan_rx xdp_port_rx" },
 	};
 	struct bpf_program *prog;
 	const char *want = NULL;
@@ -115,6 +118,11 @@ void h_setup(void)
 	H.skel = vxbpf__open();
 	cr_assert(H.skel, "vxbpf__open: %s", strerror(errno));
 	progs_select(criterion_current_test->category);
+	/* As the loader does (user/pins.c): multi-buffer from 5.18 on. */
+	if (xdp_frags_supported()) {
+		bpf_program__set_flags(H.skel->progs.xdp_vxlan_rx, BPF_F_XDP_HAS_FRAGS);
+		bpf_program__set_flags(H.skel->progs.xdp_port_rx, BPF_F_XDP_HAS_FRAGS);
+	}
 	cr_assert_eq(vxbpf__load(H.skel), 0, "vxbpf__load: %s", strerror(errno));
 	H.rx_fd = bpf_program__fd(H.skel->progs.xdp_vxlan_rx);
 	H.port_fd = bpf_program__fd(H.skel->progs.xdp_port_rx);
@@ -137,6 +145,26 @@ void h_setup(void)
 		cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &one,
 						 BPF_ANY), 0, "underlay map");
 	}
+}
+
+bool kernel_redirects_frags(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool yes;
+
+	cr_assert(btf, "kernel BTF: %s", strerror(errno));
+	/* What the programs test (bpf/stats.h, XDP_REDIRECT_FRAGS). */
+	yes = btf__find_by_name_kind(btf, "netdev_xdp_act", BTF_KIND_ENUM) >= 0;
+	btf__free(btf);
+	return yes;
+}
+
+void map_underlay(int ifindex, uint32_t flags)
+{
+	__u32 ifi = ifindex;
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &flags,
+					 BPF_ANY), 0, "underlay map");
 }
 
 void h_teardown(void)

@@ -53,6 +53,10 @@ void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags)
 void map_port(int ifindex, uint32_t vni);
 void map_dstport(uint16_t port, uint32_t users);
 struct vxbpf_vni_stats vni_stats(uint32_t slot);
+/* The underlay map's flags for a device (VXBPF_UNDERLAY_*). */
+void map_underlay(int ifindex, uint32_t flags);
+/* Whether bpf_redirect() carries multi-buffer frames here (Linux 6.3+). */
+bool kernel_redirects_frags(void);
 
 /* ---- running ----------------------------------------------------------- */
 /* Every reason's packet counter, summed over CPUs. */

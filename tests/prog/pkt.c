@@ -323,7 +323,7 @@ void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
 void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const char *dip,
 		uint16_t dport, size_t payload)
 {
-	uint8_t u[PKT_MAX];
+	static uint8_t u[PKT_MAX];
 	size_t ulen = 8 + payload;
 
 	if (42 + payload > PKT_MAX)
@@ -339,6 +339,51 @@ void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const c
 		u[8 + i] = (uint8_t)i;
 	pkt_put(p, u, ulen);
 	l4_complete(p);
+}
+
+void build_tcp_data(struct pkt *p, bool v6, const uint8_t *dmac, const uint8_t *smac,
+		    size_t payload)
+{
+	uint8_t t[20] = { 0x9c, 0x40, 0x13, 0x89, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88,
+			  0x50, 0x18, 0x01, 0xf5 }; /* 40000 -> 5001, doff 5, ACK|PSH */
+
+	if (14 + 40 + 20 + payload > PKT_MAX)
+		abort();
+	p->len = 0;
+	if (v6) {
+		uint8_t h[40] = { 0x60 };
+
+		eth_put(p, dmac, smac, 0x86dd);
+		put16(h + 4, 20 + payload);
+		h[6] = 6;
+		h[7] = 64;
+		ip6_parse("fd00::1", h + 8);
+		ip6_parse("fd00::2", h + 24);
+		pkt_put(p, h, 40);
+	} else {
+		eth_put(p, dmac, smac, 0x0800);
+		ip4_put(p, 0, 20 + 20 + payload, 6, "10.0.0.1", "10.0.0.2");
+	}
+	pkt_put(p, t, sizeof(t));
+	for (size_t i = 0; i < payload; i++)
+		p->b[p->len++] = (uint8_t)(i * 13 + (i >> 8));
+	l4_complete(p);
+}
+
+void build_icmp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, size_t payload)
+{
+	size_t icmp;
+
+	if (14 + 20 + 8 + payload > PKT_MAX)
+		abort();
+	p->len = 0;
+	eth_put(p, dmac, smac, 0x0800);
+	ip4_put(p, 0, 20 + 8 + payload, 1, "10.0.0.1", "10.0.0.2");
+	icmp = p->len;
+	pkt_put(p, "\x08\x00\x00\x00\x12\x34\x00\x01", 8);
+	for (size_t i = 0; i < payload; i++)
+		p->b[p->len++] = (uint8_t)(i * 7 + 3);
+	put16(p->b + icmp + 2, ck_fold(ck_add(0, p->b + icmp, p->len - icmp)));
 }
 
 /* ---- outer VXLAN frames ------------------------------------------------ */

@@ -15,7 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PKT_MAX 4096
+/* Jumbo frames (tests/prog/test_jumbo.c): past a 9216-byte MTU. */
+#define PKT_MAX 16384
 
 struct pkt {
 	uint8_t b[PKT_MAX];
@@ -85,6 +86,14 @@ void build_tcp6(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, uint16_
  * complete; the frame is 42 + payload bytes long. */
 void build_udp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, const char *dip,
 		uint16_t dport, size_t payload);
+/* Ethernet + IPv4 (DF) or IPv6 + TCP ACK|PSH with `payload` bytes of a
+ * pattern, checksum complete: a segment of a bulk transfer. */
+void build_tcp_data(struct pkt *p, bool v6, const uint8_t *dmac, const uint8_t *smac,
+		    size_t payload);
+/* Ethernet + IPv4 (DF) + ICMP echo request with `payload` bytes: a frame
+ * whose outer checksum needs the whole frame summed (no TCP/UDP header to
+ * derive it from). */
+void build_icmp4(struct pkt *p, const uint8_t *dmac, const uint8_t *smac, size_t payload);
 /* Set the ECN bits of the IPv4 inner header (and redo its checksum). */
 void ip4_set_tos(struct pkt *p, size_t ip_off, uint8_t tos);
 

@@ -458,6 +458,22 @@ static int cmd_gen(int argc, char **argv)
 	return 0;
 }
 
+/* bench_null with the cost harness single- or multi-buffer. */
+static struct bench_null *bench_null_open(bool frags)
+{
+	struct bench_null *n = bench_null__open();
+
+	if (!n)
+		die("cannot open bench_null%s", "");
+	if (frags) {
+		bpf_program__set_flags(n->progs.bench_cost, BPF_F_XDP_HAS_FRAGS);
+		bpf_program__set_flags(n->progs.bench_move, BPF_F_XDP_HAS_FRAGS);
+	}
+	if (bench_null__load(n))
+		die("cannot load bench_null%s", "");
+	return n;
+}
+
 static int cmd_cost(int argc, char **argv)
 {
 	struct xdp_md ctx = {};
@@ -495,10 +511,15 @@ static int cmd_cost(int argc, char **argv)
 	memcpy(frame, out, len);
 	ctx.data_end = len;
 
-	n = bench_null__open_and_load();
-	if (!n)
-		die("cannot load bench_null%s", "");
+	/* A program array takes programs of its first user's kind: the
+	 * harness is multi-buffer (xdp.frags) when the measured program is. */
+	n = bench_null_open(false);
 	map_fd = bpf_map__fd(n->maps.progs);
+	if (bpf_map_update_elem(map_fd, &k, &prog_fd, 0) && errno == EINVAL) {
+		bench_null__destroy(n);
+		n = bench_null_open(true);
+		map_fd = bpf_map__fd(n->maps.progs);
+	}
 	n->bss->delta = o.delta;
 	/* 0: the measured program, 1: bench_move (the harness alone). */
 	for (i = 0; i < 2; i++) {
