@@ -40,11 +40,14 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 		if (addr_equal(&f->dst, vtep) && !fdb_expired(f, cfg)) {
 			/* Refresh at most once a second: a write per packet
 			 * would bounce the entry's cache line between CPUs. */
-			if (now - f->updated_ns > 1000000000ULL)
+			if (now - f->updated_ns > 1000000000ULL && !explain)
 				f->updated_ns = now;
 			return VXBPF_R_RX_DECAP;
 		}
 	}
+	/* explain: learned, as far as the frame's way goes; nothing kept. */
+	if (explain)
+		return VXBPF_R_RX_DECAP;
 	/* New, moved or expired: a whole new value, so that a reader on
 	 * another CPU never sees half an address. */
 	nv.dst = *vtep;
@@ -304,7 +307,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	if (bpf_xdp_adjust_head(ctx, outer_len))
 		return XDP_DROP;
 	inner_fix(ctx, &ii);
-	return bpf_redirect(fdb->ifindex, 0);
+	return redirect(fdb->ifindex, 0);
 }
 
 static __always_inline int vxlan_rx(struct xdp_md *ctx)

@@ -92,7 +92,7 @@ static __always_inline struct vxbpf_fdb_val *fdb_find(struct vxbpf_fdb_key *key,
 	struct vxbpf_fdb_val *f = bpf_map_lookup_elem(&vxbpf_fdb, key);
 
 	if (f && fdb_expired(f, cfg)) {
-		if (!bpf_map_delete_elem(&vxbpf_fdb, key))
+		if (!explain && !bpf_map_delete_elem(&vxbpf_fdb, key))
 			learn_release(cfg->slot);
 		return NULL;
 	}

@@ -41,7 +41,7 @@ static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 
 	 * mirrored VNI took 135 ns with it, 114 with this (93 on a user VNI,
 	 * which has no such lookup; BPF_PROG_RUN, this machine's VM). */
 	now = bpf_ktime_get_coarse_ns();
-	if (now - f->updated_ns > 1000000000ULL) {
+	if (now - f->updated_ns > 1000000000ULL && !explain) {
 		f->updated_ns = now;
 		mac_copy(a.mac, src);
 		bpf_map_update_elem(&vxbpf_active, &a, &vni, BPF_ANY);
@@ -100,7 +100,7 @@ static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni
 	 * (veth_xdp_flush()). */
 	if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
 		verdict(ctx, r, 0);
-		return bpf_redirect(ifindex, 0);
+		return redirect(ifindex, 0);
 	}
 	/* The NS could not be grown into the NA (no tailroom): still as it
 	 * came, so the kernel's proxy answers it. */
@@ -198,7 +198,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 			return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
 		inner_fix(ctx, &ii);
 		reason_count(VXBPF_R_TX_LOCAL, total);
-		return bpf_redirect(fdb->ifindex, 0);
+		return redirect(fdb->ifindex, 0);
 	}
 
 	r = encap_plan(ctx, cfg, fdb, vni, &ii, total, &plan);
@@ -209,7 +209,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 
 		if (v == XDP_TX) {
 			verdict(ctx, VXBPF_R_TX_PMTU_REPLY, 0);
-			return bpf_redirect(ifindex, 0);
+			return redirect(ifindex, 0);
 		}
 		if (v >= 0)
 			return verdict(ctx, r, v);
@@ -225,7 +225,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		return verdict(ctx, VXBPF_R_TX_NO_ROOM, XDP_DROP);
 	vni_count(slot, false, total);
 	reason_count(VXBPF_R_TX_ENCAP, total + plan.hdr_len); /* as sent */
-	return bpf_redirect(plan.fib.ifindex, 0);
+	return redirect(plan.fib.ifindex, 0);
 }
 
 #endif /* VXBPF_PORT_H */

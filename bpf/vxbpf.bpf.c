@@ -21,6 +21,7 @@
 #include "vxbpf.h"
 #include "defs.h"
 #include "maps.h"
+#include "explain.h"
 #include "csum.h"
 #include "parse.h"
 #include "stats.h"

@@ -29,6 +29,8 @@ int cmd_run(const struct vx_cmd *c)
 		return run_monitor(c);
 	case OBJ_STATUS:
 		return run_status();
+	case OBJ_EXPLAIN:
+		return run_explain(c);
 	case OBJ_SAVE:
 		return run_save(c);
 	case OBJ_METRICS:

@@ -18,6 +18,7 @@ int run_status(void);
 int run_fsck(const struct vx_cmd *c);
 int run_metrics(const struct vx_cmd *c);
 int run_save(const struct vx_cmd *c);
+int run_explain(const struct vx_cmd *c);
 int run_attach(const struct vx_cmd *c);
 int run_detach(const struct vx_cmd *c);
 int run_port_add(const struct vx_cmd *c);

@@ -37,6 +37,8 @@ const char vx_usage[] =
 	"  load FILE        vni/fdb/neigh lines, all or nothing ('-' = stdin),\n"
 	"                   and the attach and port add lines of save\n"
 	"  save [FILE]      the configuration as load lines (not mirrored or learned)\n"
+	"  explain DEV FILE.pcap\n"
+	"                   what the program on DEV does with each frame; changes nothing\n"
 	"  mirror DEV... [--once] [-v]\n"
 	"                   copy kernel vxlan devices (and their bridge) live\n"
 	"  stats [reset]    counters by reason and by VNI (reset: zero them)\n"
@@ -650,6 +652,24 @@ static int parse_load(struct pctx *p)
 	return parse_words(p, 0);
 }
 
+/* explain DEV FILE */
+static int parse_explain(struct pctx *p)
+{
+	const char *dev = positional(p, "a DEV"), *file;
+
+	if (!dev)
+		return -EINVAL;
+	if (strlen(dev) >= sizeof(p->c->dev))
+		return perr(p, "device name \"%s\" too long", dev);
+	strcpy(p->c->dev, dev);
+	p->c->has_dev = true;
+	file = positional(p, "a FILE.pcap");
+	if (!file)
+		return -EINVAL;
+	p->c->file = file;
+	return parse_words(p, 0);
+}
+
 /* save [FILE]: standard output without one. */
 static int parse_save(struct pctx *p)
 {
@@ -793,6 +813,7 @@ static const struct cmd_desc {
 	{ "detach", OBJ_DETACH, 0, parse_detach },
 	{ "load", OBJ_LOAD, 0, parse_load },
 	{ "save", OBJ_SAVE, 0, parse_save },
+	{ "explain", OBJ_EXPLAIN, 0, parse_explain },
 	{ "stats", OBJ_STATS, 0, parse_stats },
 	{ "monitor", OBJ_MONITOR, 0, parse_monitor },
 	{ "status", OBJ_STATUS, 0, parse_none },

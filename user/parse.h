@@ -28,6 +28,7 @@ enum vx_obj {
 	OBJ_FSCK,
 	OBJ_METRICS,
 	OBJ_SAVE,
+	OBJ_EXPLAIN,
 };
 
 enum vx_verb {

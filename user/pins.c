@@ -212,6 +212,9 @@ static int skel_open(const char *dir, struct vxbpf **out)
 		return err;
 	}
 	bpf_object__for_each_map(map, skel->obj) {
+		/* .rodata, .bss: each loaded program's own, never pinned. */
+		if (bpf_map__is_internal(map))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, pin_name(map));
 		err = pin_check(path, map, NULL);
 		if (err < 0) {
@@ -496,39 +499,80 @@ int prog_load_for_link(struct vx_maps *m, enum vx_prog_id which)
 	return prog_load(m, which);
 }
 
-int prog_load(struct vx_maps *m, enum vx_prog_id which)
+/* The skeleton with only program `which` to load: each load is one
+ * attach, and only that program is verified. */
+static int prog_select(struct vx_maps *m, enum vx_prog_id which, struct vxbpf **out,
+		       struct bpf_program **want)
 {
-	struct bpf_program *prog, *want = NULL;
+	struct bpf_program *prog;
 	struct vxbpf *skel = NULL;
-	int err, fd;
+	int err;
 
 	err = skel_open(m->dir, &skel);
 	if (err < 0)
 		return err;
-	/* Only the wanted program is verified: each load is one attach. */
+	*want = NULL;
 	bpf_object__for_each_program(prog, skel->obj) {
 		bool it = !strcmp(bpf_program__name(prog), prog_name(which));
 
 		bpf_program__set_autoload(prog, it);
 		if (it)
-			want = prog;
+			*want = prog;
 	}
-	if (!want) {
+	if (!*want) {
 		vx_err("the BPF object has no program \"%s\"", prog_name(which));
-		err = -ENOENT;
-		goto out;
+		vxbpf__destroy(skel);
+		return -ENOENT;
 	}
 	/* The XDP programs are multi-buffer where the kernel has that (5.18;
 	 * bpf/vxbpf.bpf.c); before, their fragment code is dead anyway. */
-	if (bpf_program__type(want) == BPF_PROG_TYPE_XDP && xdp_frags_supported())
-		bpf_program__set_flags(want, bpf_program__flags(want) | BPF_F_XDP_HAS_FRAGS);
-	err = skel_load(skel, m->dir);
+	if (bpf_program__type(*want) == BPF_PROG_TYPE_XDP && xdp_frags_supported())
+		bpf_program__set_flags(*want, bpf_program__flags(*want) | BPF_F_XDP_HAS_FRAGS);
+	*out = skel;
+	return 0;
+}
+
+int prog_load(struct vx_maps *m, enum vx_prog_id which)
+{
+	struct bpf_program *want;
+	struct vxbpf *skel;
+	int err, fd;
+
+	err = prog_select(m, which, &skel, &want);
 	if (err)
-		goto out;
-	/* The fd outlives the skeleton: the link holds the program. */
-	fd = dup(bpf_program__fd(want));
-	err = fd < 0 ? -errno : fd;
-out:
+		return err;
+	err = skel_load(skel, m->dir);
+	if (!err) {
+		/* The fd outlives the skeleton: the link holds the program. */
+		fd = dup(bpf_program__fd(want));
+		err = fd < 0 ? -errno : fd;
+	}
 	vxbpf__destroy(skel);
 	return err;
+}
+
+struct vxbpf *explain_open(struct vx_maps *m, enum vx_prog_id which, int *prog_fd)
+{
+	/* Written as a side effect: the instance's own, fresh, unpinned. */
+	static const char *const own[] = { "stats",  "vni_stats", "vni_flood", "events",
+					   "miss_seen", "ev_budget", "active",    "sweep",
+					   "nh_cache", "pmtu_rl",   "csum_scratch" };
+	struct bpf_program *want;
+	struct bpf_map *map;
+	struct vxbpf *skel;
+	size_t i;
+
+	if (prog_select(m, which, &skel, &want))
+		return NULL;
+	bpf_object__for_each_map(map, skel->obj)
+		for (i = 0; i < ARRAY_SIZE(own); i++)
+			if (!strcmp(pin_name(map), own[i]))
+				bpf_map__set_pin_path(map, NULL);
+	skel->rodata->explain = 1;
+	if (skel_load(skel, m->dir)) {
+		vxbpf__destroy(skel);
+		return NULL;
+	}
+	*prog_fd = bpf_program__fd(want);
+	return skel;
 }

@@ -91,6 +91,13 @@ const char *kernel_release(void);
  * fd (caller closes) or -errno with the error printed.
  */
 int prog_load(struct vx_maps *m, enum vx_prog_id which);
+/*
+ * For vxbpf explain: program `which` loaded with explain set, sharing the
+ * pinned tables but with its own counters, events and caches (every map it
+ * writes); NULL with the error printed. The program fd is the skeleton's.
+ */
+struct vxbpf;
+struct vxbpf *explain_open(struct vx_maps *m, enum vx_prog_id which, int *prog_fd);
 /* The same, after making sure <pin dir>/links exists for its link. */
 int prog_load_for_link(struct vx_maps *m, enum vx_prog_id which);
 
