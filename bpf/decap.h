@@ -182,13 +182,16 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		return verdict(ctx, VXBPF_R_RX_BAD_FLAGS, XDP_DROP);
 	if (!addr_equal(&o.daddr, &cfg->local))
 		return verdict(ctx, VXBPF_R_RX_NOT_LOCAL, XDP_PASS);
-	/* The kernel's to finish (a first fragment to reassemble, options
-	 * to act on), but only what the allow-list admits. */
-	if (o.defer) {
-		if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
-			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
+	/* The allow-list holds on VNIs that do not learn (a learning VNI
+	 * accepts any VTEP, as the kernel's does), and before any work: a
+	 * flood from a spoofed VTEP costs no checksum, and what is passed to
+	 * the kernel (fragments, options) is only what it admits. */
+	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
+		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
+	/* The kernel's to finish: a first fragment to reassemble, options
+	 * to act on. */
+	if (o.defer)
 		return verdict(ctx, o.defer, XDP_PASS);
-	}
 
 	/* Lengths: the UDP datagram must fill the packet exactly, so the
 	 * checksum below covers what is decapsulated. Padded or truncated
@@ -238,10 +241,6 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 			return verdict(ctx, VXBPF_R_RX_BAD_CSUM, XDP_DROP);
 	}
 
-	/* The allow-list holds on VNIs that do not learn; a learning VNI
-	 * accepts any VTEP, as the kernel's does. */
-	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
-		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 
 	/* Where a kernel vxlan device and bridge carry the VNI, what the fast
 	 * path cannot finish is theirs; else vxbpf does it, as the bridge. */

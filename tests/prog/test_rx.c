@@ -262,6 +262,10 @@ static struct rx_case rx_cases[] = {
 	  IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_CSUM },
 	{ "bad UDP checksum v6", E_IP6 "/UDP(chksum=good+1)/VXLAN()" ICMP4,
 	  { .v6 = true, .ck = CK_BAD }, IN_ICMP4, 0, false, XDP_DROP, VXBPF_R_RX_BAD_CSUM },
+	/* The allow-list first: a spoofed VTEP's packet costs no checksum. */
+	{ "bad UDP checksum, unknown VTEP", "IP(src=192.0.2.3)/UDP(chksum=good+1)/VXLAN()" ICMP4,
+	  { .ck = CK_BAD, .src = "192.0.2.3" }, IN_ICMP4, 0, false, XDP_DROP,
+	  VXBPF_R_RX_UNKNOWN_VTEP },
 	{ "zero UDP checksum v4", E_IP4 "/UDP(chksum=0)/VXLAN()" ICMP4, { .ck = CK_ZERO },
 	  IN_ICMP4, 0, false, XDP_REDIRECT, VXBPF_R_RX_DECAP },
 	{ "zero UDP checksum v6", E_IP6 "/UDP(chksum=0)/VXLAN()" ICMP4,
