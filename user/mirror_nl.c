@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
@@ -536,6 +537,23 @@ static int dump_overrun_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_ERROR;
 }
 
+size_t mirror_msgs_len(const void *buf, size_t len)
+{
+	const struct nlmsghdr *h = buf;
+	size_t left = len;
+
+	while (left >= sizeof(*h)) {
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+			break;
+		/* The last message may lack its padding. */
+		if (MNL_ALIGN(h->nlmsg_len) >= left)
+			return len;
+		left -= MNL_ALIGN(h->nlmsg_len);
+		h = (const struct nlmsghdr *)((const char *)h + MNL_ALIGN(h->nlmsg_len));
+	}
+	return len - left;
+}
+
 int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
 		     int (*cb)(const struct nlmsghdr *, void *), void *data, bool *intr)
 {
@@ -545,8 +563,12 @@ int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
 		[NLMSG_OVERRUN] = dump_overrun_cb,
 	};
 	struct nlmsghdr *h;
-	int left = len, ret;
+	int left, ret;
 
+	/* What does not end where its length says, libmnl may read past. */
+	if (len > INT_MAX || mirror_msgs_len(buf, len) != len)
+		return -EBADMSG;
+	left = len;
 	/*
 	 * The kernel flags every message after the change, NLMSG_DONE too.
 	 * libmnl would stop at the first flagged message with EINTR, leave
