@@ -34,11 +34,12 @@ USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
 .PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn \
-	vmtest clean format vmlinux install
+	vmtest clean format vmlinux install fuzz fuzz-quick fuzz-build
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -75,6 +76,43 @@ $(BUILD)/tests/unit: $(UNIT_SRCS) $(LIB_OBJS) $(TEST_HDRS) | $(BUILD)/tests
 $(BUILD)/tests/prog: $(PROG_SRCS) $(LIB_OBJS) $(SKELS) $(TEST_HDRS) | $(BUILD)/tests
 	@echo "  LD       $@"
 	$(Q)$(CC) $(CFLAGS) -Itests $(PROG_SRCS) $(LIB_OBJS) -o $@ $(LDLIBS) -lcriterion
+
+# Fuzzing (tests/fuzz): libFuzzer targets over the parsers, with their own
+# objects built by clang with AddressSanitizer and UndefinedBehaviorSanitizer.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-strict-aliasing -Wall -Wextra -Werror \
+	-Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
+	-DARENA_CHUNK=4096
+FUZZ_OBJS    := $(patsubst $(BUILD)/user/%,$(BUILD)/fuzz/user/%,$(LIB_OBJS))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+$(BUILD)/fuzz/user:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/fuzz/user
+	@echo "  CC-FUZZ  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libvxbpf.a: $(FUZZ_OBJS)
+	@echo "  AR       $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(TEST_HDRS) $(BUILD)/fuzz/libvxbpf.a
+	@echo "  LD-FUZZ  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests $< $(BUILD)/fuzz/libvxbpf.a \
+		-o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS; fails on any crash, leak or sanitizer report.
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-tests.sh fuzz
+
+# 10 s a target, as `make test` runs them.
+fuzz-quick: deps
+	$(Q)FUZZ_SECONDS=10 scripts/run-tests.sh fuzz
 
 # Each layer installs what it needs, so a fresh machine needs only `make test`.
 test: deps

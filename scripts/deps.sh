@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PKGS=(
-	make gcc pkg-config clang llvm
+	make gcc pkg-config clang llvm libclang-rt-dev
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libcriterion-dev libmnl-dev linux-libc-dev
 	iproute2 iputils-ping tcpdump ethtool socat procps kmod coreutils
