@@ -494,6 +494,15 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 
 /* ---- reading a dump ------------------------------------------------------ */
 
+/* An error number of the kernel's (1..4095, MAX_ERRNO); EBADMSG for a
+ * value that is none (INT_MIN cannot even be negated). */
+static int nl_errno(int err)
+{
+	if (err < 0)
+		err = err < -4095 ? EBADMSG : -err;
+	return err > 4095 ? EBADMSG : err;
+}
+
 /*
  * NLMSG_DONE carries the dump's own status: a dump the kernel cut short
  * (an error while filling a later batch) ends with it negative, and
@@ -506,7 +515,7 @@ static int dump_done_cb(const struct nlmsghdr *nlh, void *data)
 		int status = *(const int *)mnl_nlmsg_get_payload(nlh);
 
 		if (status < 0) {
-			errno = -status;
+			errno = nl_errno(status);
 			return MNL_CB_ERROR;
 		}
 	}
@@ -526,7 +535,7 @@ static int dump_error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!e->error)
 		return MNL_CB_STOP;
-	errno = e->error < 0 ? -e->error : e->error;
+	errno = nl_errno(e->error);
 	return MNL_CB_ERROR;
 }
 

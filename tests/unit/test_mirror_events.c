@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -435,6 +436,23 @@ Test(mirror_dump, error_in_done)
 	*(int *)NLMSG_DATA(h) = -EMSGSIZE;
 	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EMSGSIZE);
 	cr_assert_eq(s.links, 1);
+}
+
+/* Found by fuzzing (tests/fuzz/fuzz_events.c, UBSan): a status of
+ * INT_MIN was negated into errno. No errno at all: a bad message. */
+Test(mirror_dump, status_out_of_range)
+{
+	struct nlmsghdr *h;
+	struct seen s = { 0 };
+	bool intr = false;
+
+	h = done_msg();
+	*(int *)NLMSG_DATA(h) = INT_MIN;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EBADMSG);
+	*(int *)NLMSG_DATA(h) = -5000;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EBADMSG);
+	*(int *)NLMSG_DATA(h) = -EMSGSIZE;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EMSGSIZE);
 }
 
 /* The kernel refuses the dump: its error, not an empty table. */
