@@ -34,11 +34,12 @@ USER_OBJS  := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
 LIB_OBJS   := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
 .PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn \
-	vmtest clean format vmlinux install FORCE
+	vmtest clean format vmlinux install fuzz fuzz-quick fuzz-build FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -71,7 +72,7 @@ VERSION ?= $(shell git describe --tags --dirty --always 2>/dev/null || echo 0.1.
 $(BUILD)/version.h: FORCE | $(BUILD)
 	$(Q)echo '#define VXBPF_VERSION "$(VERSION)"' > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(BUILD)/user/main.o $(BUILD)/user/cmd.o: $(BUILD)/version.h
+$(BUILD)/user/main.o $(BUILD)/user/cmd.o $(BUILD)/fuzz/user/cmd.o: $(BUILD)/version.h
 FORCE:
 
 $(BUILD)/vxbpf.8: docs/vxbpf.8.md | $(BUILD)
@@ -89,6 +90,45 @@ $(BUILD)/tests/unit: $(UNIT_SRCS) $(LIB_OBJS) $(TEST_HDRS) | $(BUILD)/tests
 $(BUILD)/tests/prog: $(PROG_SRCS) $(LIB_OBJS) $(SKELS) $(TEST_HDRS) | $(BUILD)/tests
 	@echo "  LD       $@"
 	$(Q)$(CC) $(CFLAGS) -Itests $(PROG_SRCS) $(LIB_OBJS) -o $@ $(LDLIBS) -lcriterion
+
+# Fuzzing (tests/fuzz): libFuzzer targets over the parsers, with their own
+# objects built by clang with AddressSanitizer and UndefinedBehaviorSanitizer.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-strict-aliasing -Wall -Wextra -Werror \
+	-Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
+	-DARENA_CHUNK=4096
+FUZZ_OBJS    := $(patsubst $(BUILD)/user/%,$(BUILD)/fuzz/user/%,$(LIB_OBJS))
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+
+$(BUILD)/fuzz/user:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/user/%.o: user/%.c $(USER_HDRS) $(SKELS) | $(BUILD)/fuzz/user
+	@echo "  CC-FUZZ  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libvxbpf.a: $(FUZZ_OBJS)
+	@echo "  AR       $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(TEST_HDRS) $(BUILD)/fuzz/libvxbpf.a
+	@echo "  LD-FUZZ  $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests $< $(BUILD)/fuzz/libvxbpf.a \
+		-o $@ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS; then the programs' properties over
+# 1,000,000 mutated frames each (100,000 in make test).
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-tests.sh fuzz
+	$(Q)VXBPF_PROPS_FRAMES=1000000 PROG_FILTER='props/*' scripts/run-tests.sh prog
+
+# 10 s a target, as `make test` runs them.
+fuzz-quick: deps
+	$(Q)FUZZ_SECONDS=10 scripts/run-tests.sh fuzz
 
 # Each layer installs what it needs, so a fresh machine needs only `make test`.
 test: deps

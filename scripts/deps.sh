@@ -6,7 +6,7 @@
 set -euo pipefail
 
 PKGS=(
-	make gcc pkg-config clang llvm
+	make gcc pkg-config clang llvm libclang-rt-dev
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libcriterion-dev libmnl-dev libmicrohttpd-dev libsystemd-dev linux-libc-dev go-md2man
 	iproute2 iputils-ping tcpdump ethtool socat procps kmod coreutils

@@ -3,17 +3,18 @@
 #
 # Run vxbpf's test layers and print one summary line.
 #
-#   scripts/run-tests.sh unit|prog|net|all [NET_TEST_FILE...]
+#   scripts/run-tests.sh unit|prog|net|fuzz|all [NET_TEST_FILE...]
 #
 #   unit  criterion binary build/tests/unit   (tests/unit/*.c)
 #   prog  criterion binary build/tests/prog   (tests/prog/*.c, BPF_PROG_TEST_RUN)
 #   net   tests/net/*.sh, namespaces + veth, needs build/vxbpf
+#   fuzz  tests/fuzz/fuzz_*.c, libFuzzer + ASan/UBSan, FUZZ_SECONDS a target
 #
 # A layer with no sources is reported as skipped, never as passed. A layer
 # that does not build counts as one failure. Criterion's
 #   Synthesis: Tested: X | Passing: Y | Failing: Z | Crashing: W
-# gives Y passed and X-Y failed (Failing includes Crashing); network tests print PASS:/FAIL:/SKIP:
-# lines. The last line is exactly
+# gives Y passed and X-Y failed (Failing includes Crashing); network tests
+# and fuzz targets print PASS:/FAIL:/SKIP: lines. The last line is exactly
 #   N passed, N failed[, N skipped]
 # and the exit status is non-zero if anything failed.
 #
@@ -26,7 +27,10 @@
 # SKIP line; unset: every file), MAKE (the command that builds, default make;
 # scripts/vmtest.sh sets MAKE=true in its guest: nothing is rebuilt there),
 # PROG_FILTER (a criterion --filter pattern for the prog binary; the tests
-# it leaves out are reported as one SKIP line, never as passed).
+# it leaves out are reported as one SKIP line, never as passed),
+# FUZZ_SECONDS (seconds each fuzz target runs, default 10; `make fuzz` sets
+# 60), FUZZ_TARGETS (space-separated target names, e.g. "fuzz_cmd"; unset:
+# all, "none" skips the layer with a SKIP line).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
@@ -193,6 +197,65 @@ net_layer()
 	done
 }
 
+# fuzz_layer: each target of tests/fuzz for FUZZ_SECONDS, from its corpus
+# (tests/fuzz/corpus/NAME, read only; what it finds goes to
+# build/fuzz/corpus/NAME). A crash, leak, sanitizer report, timeout or a
+# failed check of the target is a FAIL line with the file that reproduces it.
+fuzz_layer()
+{
+	local secs=${FUZZ_SECONDS:-10} src t bin log rc execs why seed work art
+	local targets=()
+
+	hr "fuzz"
+	if [[ ${FUZZ_TARGETS:-} == none ]]; then
+		say "SKIP: fuzz layer: FUZZ_TARGETS=none"
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	if [[ -n ${FUZZ_TARGETS:-} ]]; then
+		read -r -a targets <<<"$FUZZ_TARGETS"
+	else
+		for src in tests/fuzz/fuzz_*.c; do
+			[[ -e $src ]] && targets+=("$(basename "$src" .c)")
+		done
+	fi
+	if ((${#targets[@]} == 0)); then
+		say "SKIP: fuzz layer: no tests/fuzz/fuzz_*.c"
+		SKIPPED=$((SKIPPED + 1))
+		return 0
+	fi
+	for t in "${targets[@]}"; do
+		bin=build/fuzz/$t
+		build "$bin" || continue
+		seed=tests/fuzz/corpus/${t#fuzz_}
+		work=build/fuzz/corpus/${t#fuzz_}
+		art=build/fuzz/crashes/${t#fuzz_}/
+		mkdir -p "$seed" "$work" "$art"
+		log=$(mktemp)
+		# libFuzzer stops itself after max_total_time; the timeout is
+		# only for a target that hangs outside of an input.
+		timeout -k 10 $((secs + 120)) "$bin" -max_total_time="$secs" -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art" \
+			"$work" "$seed" >"$log" 2>&1
+		rc=$?
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+		if ((rc == 0)) && [[ -n $execs ]]; then
+			say "PASS: $t: ${execs} inputs in ${secs}s"
+			PASSED=$((PASSED + 1))
+		else
+			FAILED=$((FAILED + 1))
+			why=$(grep -a -m 1 -E 'fuzz check failed|ERROR: |runtime error|SUMMARY: ' "$log" |
+				cut -c 1-200)
+			say "FAIL: $t: ${why:-exit $rc}"
+			grep -a -E '^ +#[0-9]+ |runtime error|fuzz check failed|SUMMARY|Test unit written' \
+				"$log" | head -n 40 | sed 's/^/    /'
+			grep -a -o 'Test unit written to .*' "$log" | sed "s|^Test unit written to |    reproduce: $bin |"
+		fi
+		[[ -n ${VERBOSE:-} ]] && sed 's/^/    /' "$log"
+		rm -f "$log"
+	done
+}
+
 timed()
 {
 	local name=$1 start=$SECONDS
@@ -219,13 +282,15 @@ case $what in
 unit) timed unit criterion_layer unit tests/unit build/tests/unit ;;
 prog) timed prog prog_layer ;;
 net) timed net net_layer "$@" ;;
+fuzz) timed fuzz fuzz_layer ;;
 all)
 	timed unit criterion_layer unit tests/unit build/tests/unit
 	timed prog prog_layer
 	timed net net_layer
+	timed fuzz fuzz_layer
 	;;
 *)
-	say "usage: $0 unit|prog|net|all [tests/net/FILE.sh...]" >&2
+	say "usage: $0 unit|prog|net|fuzz|all [tests/net/FILE.sh...]" >&2
 	exit 2
 	;;
 esac

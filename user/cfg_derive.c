@@ -259,7 +259,10 @@ static int members_collect(struct vx_cfg *c, struct tbl *dirty, struct member **
 		mem[n].r.remote_vni = v->remote_vni;
 		n++;
 	}
-	qsort(mem, n, sizeof(*mem), member_cmp);
+	/* None at all (the dirty lists lost every remote): mem is NULL,
+	 * which qsort must not be given even for 0 members. */
+	if (n)
+		qsort(mem, n, sizeof(*mem), member_cmp);
 	*out = mem;
 	*n_out = n;
 	return 0;
@@ -298,7 +301,8 @@ static int derive_remotes(struct vx_cfg *c, bool all, const struct vni_set *ch)
 		}
 		for (at = lo; at < n_mem && !memcmp(&mem[at].k, k, sizeof(*k)); at++)
 			;
-		err = remotes_build(c, k, mem + lo, at - lo, rl);
+		/* No member (mem NULL when there are none): no pointer. */
+		err = remotes_build(c, k, at > lo ? mem + lo : NULL, at - lo, rl);
 		if (!err)
 			err = derived_set(&c->remotes, k, rl, rl->n);
 	}

@@ -150,7 +150,8 @@ static int show_fdb(struct vx_maps *m, const struct vx_cmd *c)
 		vx_err("cannot read the fdb maps: %s", vx_strerror(err));
 		goto out;
 	}
-	qsort(v.v, v.n, v.sz, fdb_row_cmp);
+	if (v.n) /* v.v is NULL when empty */
+		qsort(v.v, v.n, v.sz, fdb_row_cmp);
 	out_open_array(NULL);
 	for (i = 0; i < v.n; i++)
 		fdb_print((struct fdb_row *)v.v + i);
@@ -226,7 +227,8 @@ static int show_neigh(struct vx_maps *m, const struct vx_cmd *c)
 		vx_err("cannot read the neigh map: %s", vx_strerror(err));
 		goto out;
 	}
-	qsort(v.v, v.n, v.sz, neigh_row_cmp);
+	if (v.n) /* v.v is NULL when empty */
+		qsort(v.v, v.n, v.sz, neigh_row_cmp);
 	out_open_array(NULL);
 	for (i = 0; i < v.n; i++)
 		neigh_print((struct neigh_row *)v.v + i);
@@ -315,7 +317,8 @@ static int show_vni(struct vx_maps *m, const struct vx_cmd *c)
 		vx_err("cannot read the vni map: %s", vx_strerror(err));
 		goto out;
 	}
-	qsort(v.v, v.n, v.sz, u32_row_cmp);
+	if (v.n) /* v.v is NULL when empty */
+		qsort(v.v, v.n, v.sz, u32_row_cmp);
 	out_open_array(NULL);
 	for (i = 0; i < v.n; i++) {
 		struct vni_row *r = (struct vni_row *)v.v + i;
@@ -392,7 +395,8 @@ static int show_port(struct vx_maps *m, const struct vx_cmd *c)
 		vx_err("cannot read the ports map: %s", vx_strerror(err));
 		goto out;
 	}
-	qsort(v.v, v.n, v.sz, u32_row_cmp);
+	if (v.n) /* v.v is NULL when empty */
+		qsort(v.v, v.n, v.sz, u32_row_cmp);
 	out_open_array(NULL);
 	for (i = 0; i < v.n; i++) {
 		struct port_row *r = (struct port_row *)v.v + i;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <linux/types.h>
 
-/* Write s as a JSON string literal (with quotes) to f. */
+/* Write s as a JSON string literal (with quotes) to f. UTF-8 passes
+ * through; a byte that is not part of a well-formed UTF-8 character is
+ * written as U+FFFD, so that the output is valid JSON whatever s holds. */
 void json_escape(FILE *f, const char *s);
 
 void out_init(FILE *f, bool json);

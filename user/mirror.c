@@ -391,6 +391,7 @@ static void warn_nolearn(struct mirror *m, const struct sync_ctx *s)
 {
 	struct mirror_dev *br;
 	char name[IF_NAMESIZE];
+	const char *port;
 	size_t i, j;
 	int now[NOLEARN_MAX], n_now = 0;
 
@@ -403,11 +404,14 @@ static void warn_nolearn(struct mirror *m, const struct sync_ctx *s)
 		now[n_now++] = s->nolearn[i].ifindex;
 		for (j = 0; j < (size_t)m->n_nolearn; j++)
 			told |= m->nolearn[j] == s->nolearn[i].ifindex;
-		if (!told)
-			vx_warn("mirror: port %s has learning off in %s: the bridge never learns its "
-				"MACs, so their frames take the bridge, not the fast path "
-				"(bridge link set dev %s learning on)",
-				if_indextoname(s->nolearn[i].ifindex, name) ?: "?", br->name, name);
+		if (told)
+			continue;
+		/* name is only set when if_indextoname finds the port. */
+		port = if_indextoname(s->nolearn[i].ifindex, name) ?: "?";
+		vx_warn("mirror: port %s has learning off in %s: the bridge never learns its "
+			"MACs, so their frames take the bridge, not the fast path "
+			"(bridge link set dev %s learning on)",
+			port, br->name, port);
 	}
 	memcpy(m->nolearn, now, sizeof(now));
 	m->n_nolearn = n_now;

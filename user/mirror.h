@@ -230,11 +230,19 @@ void mirror_events_read(struct mirror_events *e, const void *buf, size_t len);
 double mirror_backoff(double prev, int err);
 
 /*
+ * How many bytes of buf are whole netlink messages, each nlmsg_len at
+ * least a header and inside what is left (the last one may lack its
+ * padding); len when all of it is. libmnl's mnl_nlmsg_ok() compares
+ * nlmsg_len as an int, so one above INT_MAX would pass it.
+ */
+size_t mirror_msgs_len(const void *buf, size_t len);
+
+/*
  * One read of a dump's answer (seq, portid: the request's): cb for every
  * message. *intr set when the kernel says the dump was interrupted by a
  * change (NLM_F_DUMP_INTR; the flag is cleared in buf). MNL_CB_STOP at the
  * end of the dump, MNL_CB_OK for more, -errno on an error the kernel
- * returned.
+ * returned, -EBADMSG when buf is not whole messages (mirror_msgs_len).
  */
 int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
 		     int (*cb)(const struct nlmsghdr *, void *), void *data, bool *intr);

@@ -13,6 +13,7 @@
  *     changed: resync at once. It is never dropped quietly.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
@@ -165,17 +166,16 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 
 void mirror_events_read(struct mirror_events *e, const void *buf, size_t len)
 {
-	const struct nlmsghdr *h;
-	int left = len;
+	size_t fit = len > INT_MAX ? 0 : mirror_msgs_len(buf, len);
 
-	/* A read that ends inside a message: libmnl would stop there and
-	 * say nothing; the rest is unknown, so is what changed. */
-	for (h = buf; mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left))
-		;
-	if (left > 0)
+	/* A read that ends inside a message, or a length beyond the read
+	 * (libmnl would stop there and say nothing, or for one above
+	 * INT_MAX read past the buffer): the rest is unknown, so is what
+	 * changed. The whole messages before it are still read. */
+	if (fit < len)
 		malformed(e);
 	/* Notifications: seq 0, from the kernel (portid 0). */
-	if (mnl_cb_run(buf, len, 0, 0, event_cb, e) < 0 && errno != ESRCH &&
+	if (fit && mnl_cb_run(buf, fit, 0, 0, event_cb, e) < 0 && errno != ESRCH &&
 	    errno != EPROTO)
 		malformed(e);
 }

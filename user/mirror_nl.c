@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <libmnl/libmnl.h>
@@ -493,6 +494,15 @@ int mirror_link_cmd(const struct mlink *l, struct vx_cmd *c, char *err,
 
 /* ---- reading a dump ------------------------------------------------------ */
 
+/* An error number of the kernel's (1..4095, MAX_ERRNO); EBADMSG for a
+ * value that is none (INT_MIN cannot even be negated). */
+static int nl_errno(int err)
+{
+	if (err < 0)
+		err = err < -4095 ? EBADMSG : -err;
+	return err > 4095 ? EBADMSG : err;
+}
+
 /*
  * NLMSG_DONE carries the dump's own status: a dump the kernel cut short
  * (an error while filling a later batch) ends with it negative, and
@@ -505,7 +515,7 @@ static int dump_done_cb(const struct nlmsghdr *nlh, void *data)
 		int status = *(const int *)mnl_nlmsg_get_payload(nlh);
 
 		if (status < 0) {
-			errno = -status;
+			errno = nl_errno(status);
 			return MNL_CB_ERROR;
 		}
 	}
@@ -525,7 +535,7 @@ static int dump_error_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (!e->error)
 		return MNL_CB_STOP;
-	errno = e->error < 0 ? -e->error : e->error;
+	errno = nl_errno(e->error);
 	return MNL_CB_ERROR;
 }
 
@@ -534,6 +544,23 @@ static int dump_overrun_cb(const struct nlmsghdr *nlh, void *data)
 	(void)nlh, (void)data;
 	errno = ENOSPC;
 	return MNL_CB_ERROR;
+}
+
+size_t mirror_msgs_len(const void *buf, size_t len)
+{
+	const struct nlmsghdr *h = buf;
+	size_t left = len;
+
+	while (left >= sizeof(*h)) {
+		if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+			break;
+		/* The last message may lack its padding. */
+		if (MNL_ALIGN(h->nlmsg_len) >= left)
+			return len;
+		left -= MNL_ALIGN(h->nlmsg_len);
+		h = (const struct nlmsghdr *)((const char *)h + MNL_ALIGN(h->nlmsg_len));
+	}
+	return len - left;
 }
 
 int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
@@ -545,8 +572,12 @@ int mirror_dump_read(void *buf, size_t len, unsigned seq, unsigned portid,
 		[NLMSG_OVERRUN] = dump_overrun_cb,
 	};
 	struct nlmsghdr *h;
-	int left = len, ret;
+	int left, ret;
 
+	/* What does not end where its length says, libmnl may read past. */
+	if (len > INT_MAX || mirror_msgs_len(buf, len) != len)
+		return -EBADMSG;
+	left = len;
 	/*
 	 * The kernel flags every message after the change, NLMSG_DONE too.
 	 * libmnl would stop at the first flagged message with EINTR, leave

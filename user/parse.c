@@ -58,7 +58,7 @@ static int hexval(int ch)
 {
 	if (ch >= '0' && ch <= '9')
 		return ch - '0';
-	ch = tolower(ch);
+	ch = tolower((unsigned char)ch);
 	if (ch >= 'a' && ch <= 'f')
 		return ch - 'a' + 10;
 	return -1;
@@ -131,7 +131,9 @@ int parse_u32(const char *s, __u32 max, __u32 *out)
 		base = 16;
 		s += 2;
 	}
-	if (!isxdigit((unsigned char)*s))
+	/* Only digits of the base: strtoull would also take a second "0x"
+	 * after ours (0x0x10), and blanks or a sign before the digits. */
+	if (!*s || s[strspn(s, base == 16 ? "0123456789abcdefABCDEF" : "0123456789")])
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, base);

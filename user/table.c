@@ -17,7 +17,10 @@
 #define ENOTSUPP 524 /* kernel-internal, seen from BPF syscalls */
 #endif
 
+/* The fuzz build (tests/fuzz) makes it small: a table per input there. */
+#ifndef ARENA_CHUNK
 #define ARENA_CHUNK (1 << 20)
+#endif
 #define BATCH 16384
 
 struct tbl_arena {

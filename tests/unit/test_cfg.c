@@ -372,6 +372,29 @@ Test(cfg, derived_remotes)
 	cr_expect_eq(tbl_get(&C.remotes, &k, NULL), 0, "a stale flood list");
 }
 
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_events.c, UBSan): a MAC whose every
+ * remote went leaves a dirty list with no member at all, and the empty,
+ * NULL member array went to qsort (and NULL + 0 to remotes_build), which
+ * UBSan reports: this test fails in a sanitizer build of the unit tests
+ * without the fix. The list is simply gone.
+ */
+Test(cfg, derived_list_loses_every_remote)
+{
+	struct vxbpf_fdb_key k = { .vni = 100 };
+
+	ok("vni add 100 local 192.0.2.1");
+	ok("fdb add " MAC1 " vni 100 dst 192.0.2.4");
+	ok("fdb append " MAC1 " vni 100 dst 192.0.2.3");
+	cr_assert_eq(cfg_derive(&C, false), 0);
+	parse_mac(MAC1, k.mac);
+	cr_assert_eq(tbl_get(&C.remotes, &k, NULL), 1);
+	ok("fdb del " MAC1 " vni 100");
+	/* (Memory tables never commit: the full derivation, as above.) */
+	cr_assert_eq(cfg_derive(&C, true), 0);
+	cr_assert_eq(tbl_get(&C.remotes, &k, NULL), 0);
+}
+
 Test(cfg, derived_ports)
 {
 	static struct vxbpf_vni_ports p;

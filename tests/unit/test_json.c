@@ -31,6 +31,22 @@ Test(json, escape)
 	cr_assert_str_eq(esc("/"), "\"/\"");
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_json.c): bytes that are not UTF-8
+ * (a device may be named so) passed through, and JSON must be UTF-8. */
+Test(json, escape_not_utf8)
+{
+	cr_assert_str_eq(esc("a\xff" "b"), "\"a\\ufffdb\"");
+	cr_assert_str_eq(esc("\x0f\x80"), "\"\\u000f\\ufffd\"");
+	/* Overlong, a surrogate, above U+10FFFF, cut short. */
+	cr_assert_str_eq(esc("\xc0\xaf"), "\"\\ufffd\\ufffd\"");
+	cr_assert_str_eq(esc("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
+	cr_assert_str_eq(esc("\xf4\x90\x80\x80"), "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	cr_assert_str_eq(esc("x\xe2\x82"), "\"x\\ufffd\\ufffd\"");
+	/* Every length of well-formed character is kept. */
+	cr_assert_str_eq(esc("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xed\x9f\xbf"),
+			 "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xed\x9f\xbf\"");
+}
+
 /* Print one object the way show does, in the given mode. */
 static char *doc(bool json)
 {

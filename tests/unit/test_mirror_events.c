@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
@@ -237,6 +238,25 @@ Test(mirror_events, malformed_notification_resyncs)
 	cr_assert(E.resync);
 }
 
+/*
+ * Found by fuzzing (tests/fuzz/fuzz_events.c): a header whose nlmsg_len is
+ * above INT_MAX passes libmnl's mnl_nlmsg_ok (an int comparison) and the
+ * walk read far past the buffer. The whole messages before it are still
+ * read (and, with a resync coming at once, not applied); the rest is
+ * unknown: resync now.
+ */
+Test(mirror_events, length_beyond_the_read_resyncs)
+{
+	static const __u32 huge[5] = { 0xffffffff, RTM_NEWNEIGH, 0, 0, 0 };
+
+	PUT(fdb_1);
+	put((const __u8 *)huge, sizeof(huge));
+	read_all();
+	cr_assert(E.resync);
+	cr_assert(E.now);
+	cr_assert_eq(E.msgs, 1);
+}
+
 /* A resync about to run redoes everything: no point applying events. */
 Test(mirror_events, skipped_when_a_resync_comes)
 {
@@ -418,7 +438,46 @@ Test(mirror_dump, error_in_done)
 	cr_assert_eq(s.links, 1);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_events.c, UBSan): a status of
+ * INT_MIN was negated into errno. No errno at all: a bad message. */
+Test(mirror_dump, status_out_of_range)
+{
+	struct nlmsghdr *h;
+	struct seen s = { 0 };
+	bool intr = false;
+
+	h = done_msg();
+	*(int *)NLMSG_DATA(h) = INT_MIN;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EBADMSG);
+	*(int *)NLMSG_DATA(h) = -5000;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EBADMSG);
+	*(int *)NLMSG_DATA(h) = -EMSGSIZE;
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EMSGSIZE);
+}
+
 /* The kernel refuses the dump: its error, not an empty table. */
+/* The same header in a dump's answer (fuzz_events.c): an error, and
+ * not one message of that read is taken. */
+Test(mirror_dump, length_beyond_the_read)
+{
+	static const __u32 huge[5] = { 0x80000000, RTM_NEWLINK, 7, 0, 0 };
+	struct seen s = { 0 };
+	bool intr = false;
+
+	PUT(link_vxlan100);
+	put((const __u8 *)huge, sizeof(huge));
+	cr_assert_eq(mirror_dump_read(rd, rd_len, 7, 0, link_cb, &s, &intr), -EBADMSG);
+	cr_assert_eq(s.links, 0);
+	/* Bytes after the last whole message, fewer than a header. */
+	rd_len = 0;
+	PUT(link_vxlan100);
+	cr_assert_eq(mirror_dump_read(rd, rd_len + 4, 7, 0, link_cb, &s, &intr), -EBADMSG);
+	cr_assert_eq(mirror_msgs_len(rd, rd_len + 4), rd_len);
+	cr_assert_eq(mirror_msgs_len(rd, rd_len), rd_len);
+	/* The last message without its padding is whole. */
+	cr_assert_eq(mirror_msgs_len(rd, sizeof(link_vxlan100)), sizeof(link_vxlan100));
+}
+
 Test(mirror_dump, error_is_an_error)
 {
 	struct {

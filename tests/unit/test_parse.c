@@ -149,6 +149,23 @@ Test(vni, hex_and_garbage)
 	cr_assert_neq(parse_vni("1.5", &v), 0);
 }
 
+/* Found by fuzzing (tests/fuzz/fuzz_values.c): strtoull takes its own
+ * "0x" after ours, so 0x0x10 was 16. One prefix, then hex digits only. */
+Test(vni, one_hex_prefix)
+{
+	__u32 v = 0;
+
+	cr_assert_eq(parse_vni("0x0x10", &v), -EINVAL);
+	cr_assert_eq(parse_vni("0X0x10", &v), -EINVAL);
+	cr_assert_eq(parse_u32("0x0xf", 0, &v), -EINVAL);
+	cr_assert_eq(parse_u32("0x+f", 255, &v), -EINVAL);
+	cr_assert_eq(parse_u32("0x-1", 255, &v), -EINVAL);
+	cr_assert_eq(parse_u32("0x 1", 255, &v), -EINVAL);
+	cr_assert_eq(parse_u32("0xAbC", 0xffff, &v), 0);
+	cr_assert_eq(v, 0xabc);
+	cr_assert_eq(parse_u32("0xfff", 255, &v), -ERANGE);
+}
+
 Test(port, bounds)
 {
 	__u16 p;
