@@ -12,23 +12,14 @@
 static __always_inline bool event_allow(__u32 slot, __u64 now)
 {
 	struct vxbpf_ev_budget *b = bpf_map_lookup_elem(&vxbpf_ev_budget, &slot);
-	__u64 t, gone;
 
 	if (!b)
 		return false;
-	gone = now - b->last_ns;
-	t = gone >= 1000000000ULL ? VXBPF_EV_BUDGET :
-				     b->tokens + gone * VXBPF_EV_BUDGET / 1000000000ULL;
-	if (t > VXBPF_EV_BUDGET)
-		t = VXBPF_EV_BUDGET;
-	if (t > b->tokens)
-		b->last_ns = now;
-	if (!t) {
-		b->suppressed++;
-		return false;
-	}
-	b->tokens = t - 1;
-	return true;
+	if (bucket_take(&b->tokens, &b->last_ns, now, VXBPF_EV_BUDGET,
+			1000000000ULL / VXBPF_EV_BUDGET))
+		return true;
+	b->suppressed++;
+	return false;
 }
 
 /* slot: the VNI's vxbpf_vni_cfg.slot, whose budget the event takes. */

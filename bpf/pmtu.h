@@ -54,7 +54,7 @@ static __always_inline bool pmtu_allow(__u32 ifindex, const __u8 *mac, const str
 {
 	struct pmtu_rl_key k = { .ifindex = ifindex, .dst = *dst };
 	struct pmtu_rl_val *v, nv;
-	__u64 now = bpf_ktime_get_coarse_ns(), n = 0;
+	__u64 now = bpf_ktime_get_coarse_ns();
 
 	mac_copy(k.mac, mac);
 	v = bpf_map_lookup_elem(&vxbpf_pmtu_rl, &k);
@@ -64,18 +64,7 @@ static __always_inline bool pmtu_allow(__u32 ifindex, const __u8 *mac, const str
 		bpf_map_update_elem(&vxbpf_pmtu_rl, &k, &nv, BPF_ANY);
 		return true;
 	}
-	/* Whole seconds since the last refill; another CPU may have moved
-	 * last_ns past our now. */
-	if (now > v->last_ns)
-		n = (now - v->last_ns) / PMTU_EVERY_NS;
-	if (n) {
-		v->tokens = v->tokens + n > PMTU_BURST ? PMTU_BURST : v->tokens + n;
-		v->last_ns += n * PMTU_EVERY_NS;
-	}
-	if (!v->tokens)
-		return false;
-	v->tokens--;
-	return true;
+	return bucket_take(&v->tokens, &v->last_ns, now, PMTU_BURST, PMTU_EVERY_NS);
 }
 
 /* Addresses the kernel sends no ICMP error for (iptunnel_pmtud_check_icmp). */

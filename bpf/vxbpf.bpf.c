@@ -22,6 +22,7 @@
 #include "defs.h"
 #include "maps.h"
 #include "explain.h"
+#include "bucket.h"
 #include "csum.h"
 #include "parse.h"
 #include "stats.h"
