@@ -659,12 +659,8 @@ static int parse_explain(struct pctx *p)
 {
 	const char *dev = positional(p, "a DEV"), *file;
 
-	if (!dev)
+	if (!dev || val_dev(p, dev))
 		return -EINVAL;
-	if (strlen(dev) >= sizeof(p->c->dev))
-		return perr(p, "device name \"%s\" too long", dev);
-	strcpy(p->c->dev, dev);
-	p->c->has_dev = true;
 	file = positional(p, "a FILE.pcap");
 	if (!file)
 		return -EINVAL;

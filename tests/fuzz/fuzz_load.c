@@ -42,14 +42,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(n == 0 || lines, "%zu lines and no array", n);
 	for (i = 0; i < n; i++) {
-		FUZZ_CHECK(cmd_is_map_change(&lines[i].cmd), "line %u is no map change",
-			   lines[i].line);
+		/* Map changes, and the device lines `vxbpf save` writes. */
+		FUZZ_CHECK(cmd_is_map_change(&lines[i].cmd) || lines[i].cmd.obj == OBJ_ATTACH ||
+				   (lines[i].cmd.obj == OBJ_PORT && lines[i].cmd.verb == VERB_ADD),
+			   "line %u is neither a map change nor attach or port add", lines[i].line);
 		FUZZ_CHECK(lines[i].line >= 1 && (!i || lines[i].line > lines[i - 1].line),
 			   "line numbers");
 	}
 	cfg_init(&cfg, NULL);
 	for (i = 0; i < n && !err; i++)
-		err = cfg_apply(&cfg, &lines[i].cmd);
+		if (cmd_is_map_change(&lines[i].cmd))
+			err = cfg_apply(&cfg, &lines[i].cmd);
 	FUZZ_CHECK(err <= 0, "cfg_apply = %d", err);
 	if (!err)
 		cfg_derive(&cfg, false);

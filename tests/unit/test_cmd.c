@@ -186,6 +186,21 @@ Test(cmd, vni_ttl)
 	bad("vni add 1 local 192.0.2.1 tos 256", "invalid tos");
 }
 
+/* Found by fuzz_cmd: explain took any word as the device. */
+Test(cmd, explain_words)
+{
+	struct vx_cmd c;
+
+	cr_assert_eq(P("explain eth0 in.pcap", &c), 0, "%s", err);
+	cr_assert_eq(c.obj, OBJ_EXPLAIN);
+	cr_assert_str_eq(c.dev, "eth0");
+	cr_assert_str_eq(c.file, "in.pcap");
+	bad("explain eth0", "needs a FILE.pcap");
+	bad("explain", "needs a DEV");
+	bad("explain a/b in.pcap", "invalid device name");
+	bad("explain 0123456789abcdef in.pcap", "invalid device name");
+}
+
 Test(cmd, fsck_words)
 {
 	struct vx_cmd c;
