@@ -470,21 +470,40 @@ static bool vni_in_bridge(const struct mirror_apply *a, __u32 vni, int master)
 	return true;
 }
 
-static int local_moved(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
+/*
+ * A local entry of mac went: whatever remote the VNI's vxlan device has
+ * for it is the MAC's way now (the bridge floods to the device, which
+ * sends to its entry), and it may never be notified again: it came while
+ * the bridge still had the MAC here (bridge_holds()). Asked for.
+ */
+static int remote_refetch(struct mirror_apply *a, __u32 vni, const __u8 *mac)
 {
 	static const struct vxbpf_addr none;
+	int err;
+
+	if (!a->confirm)
+		return 0;
+	/* none matches no remote: whatever the kernel has is applied. */
+	err = a->confirm(a->confirm_ctx, MIRROR_REMOTE, vni, mac, &none, 0);
+	return err < 0 ? err : 0;
+}
+
+static int local_moved(struct mirror_apply *a, __u32 vni, const struct mneigh *n)
+{
 	struct vxbpf_vni_cfg vc;
 	int err;
 
 	err = local_del(a, vni, n->lladdr, 0);
-	if (err <= 0)
+	if (err < 0)
 		return err;
-	if (!a->confirm || tbl_get(&a->cfg->vni, &vni, &vc) != 1 ||
-	    vc.mirror_ifindex != (__u32)n->ifindex)
+	/* Nothing here to move (the port's entry was deleted first, as
+	 * zebra does when a MAC moves away), and nothing copied since: the
+	 * device's entry is still to be asked for. */
+	if (!err && fdb_get(a, vni, n->lladdr, NULL) != 0)
 		return 0;
-	/* none matches no remote: whatever the kernel has is applied. */
-	err = a->confirm(a->confirm_ctx, MIRROR_REMOTE, vni, n->lladdr, &none, 0);
-	return err < 0 ? err : 0;
+	if (tbl_get(&a->cfg->vni, &vni, &vc) != 1 || vc.mirror_ifindex != (__u32)n->ifindex)
+		return 0;
+	return remote_refetch(a, vni, n->lladdr);
 }
 
 int mirror_local(struct mirror_apply *a, const struct mneigh *n)
@@ -531,6 +550,8 @@ int mirror_local(struct mirror_apply *a, const struct mneigh *n)
 	 */
 	if (n->type == RTM_DELNEIGH || (n->flags_ext & NTF_EXT_LOCKED)) {
 		err = local_del(a, p->vni, n->lladdr, p->ifindex);
+		if (err > 0 && !(n->flags_ext & NTF_EXT_LOCKED))
+			err = remote_refetch(a, p->vni, n->lladdr);
 		return err < 0 ? err : 0;
 	}
 

@@ -931,6 +931,57 @@ Test(mirror_apply, bridge_port_beats_vxlan_entry)
 	AP.confirm = NULL;
 }
 
+/*
+ * The MAC moves away and zebra deletes the bridge's entry on the port
+ * first (RTM_DELNEIGH), then adds it on the vxlan device: the vxlan
+ * device's entry, passed over while the bridge still had the MAC on the
+ * port, is copied when the port's entry goes. Before, neither event
+ * brought it back, and vxbpf lacked the MAC until the next resync (seen
+ * in the EVPN churn test).
+ */
+Test(mirror_apply, port_entry_deleted_before_the_move)
+{
+	struct mport p = { .ifindex = 1, .vni = 100 };
+	struct vxbpf_port_val pv = { .vni = 100 };
+	struct kernel_stub k = { .where = 1 };
+	struct mneigh self, br;
+	struct vxbpf_fdb_val v;
+	__u32 lo = 1;
+
+	vni100();
+	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
+	AP.ports = &p;
+	AP.n_ports = 1;
+	AP.confirm = kernel_stub;
+	AP.confirm_ctx = &k;
+	self = NB(fdb_1);
+	M("02:00:00:00:aa:01", self.lladdr);
+	br = NB(brfdb_0);
+	br.ifindex = 1;
+	cr_assert_eq(mirror_local(&AP, &br), 0);
+	/* The vxlan entry while the bridge has the MAC here: kept local. */
+	self.dst = A("192.0.2.9");
+	k.self = self;
+	cr_assert_eq(mirror_fdb(&AP, 100, &self), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	cr_assert(v.flags & VXBPF_FDB_LOCAL);
+	/* The port's entry is deleted: the device's entry is the way now. */
+	k.where = 0;
+	br.type = RTM_DELNEIGH;
+	cr_assert_eq(mirror_local(&AP, &br), 0);
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1, "the MAC lost after the port's entry went");
+	cr_assert_not(v.flags & VXBPF_FDB_LOCAL);
+	cr_assert_eq(same(&v.dst, "192.0.2.9"), 0);
+	/* The bridge's entry on the vxlan device then: nothing more to ask. */
+	br.type = RTM_NEWNEIGH;
+	br.ifindex = 2;
+	k.asked_remote = 0;
+	cr_assert_eq(mirror_local(&AP, &br), 0);
+	cr_assert_eq(k.asked_remote, 0, "asked the kernel again for a MAC already copied");
+	cr_assert_eq(fdb("02:00:00:00:aa:01", &v), 1);
+	AP.confirm = NULL;
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 Test(mirror_cmd, words)
