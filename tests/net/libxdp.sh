@@ -13,8 +13,9 @@
 # xdp-filter is loaded first. Where libxdp puts it in a dispatcher (Debian's
 # 6.1 with libxdp 1.3.1), `vxbpf attach ul0` joins that dispatcher: VXLAN is
 # decapsulated by vxbpf behind xdp-filter, `xdp-filter port 4789` drops it
-# before vxbpf, a second attach (upgrade) keeps one vxbpf component, and
-# detach leaves xdp-filter alone. Where libxdp falls back to loading
+# before vxbpf, a second attach (upgrade) keeps one vxbpf component, a port
+# (vm0) behind its own xdp-filter joins the same way with port add, and
+# detach and port del leave xdp-filter alone. Where libxdp falls back to loading
 # xdp-filter's program alone (libxdp 1.3.1 on 6.18: its freplace check
 # fails), `vxbpf attach` fails with one line saying so, and xdp-filter stays.
 
@@ -97,6 +98,27 @@ lx_joined()
 	((n == 1)) || check_err 1 "$n vxbpf components after the upgrade, expected 1"
 	lx_ping 3 >/dev/null || check_err 1 "VM2 -> VM1 failed after the upgrade"
 
+	# A port behind xdp-filter too: port add joins vm0's dispatcher.
+	out=$(vxbpf_run "$A" port del vm0 2>&1) || check_err 1 "port del vm0: $out"
+	out=$(lx_in "$A" xdp-filter load vm0 -m native 2>&1) ||
+		{ check_err 1 "xdp-filter load vm0: $out"; return; }
+	if lx_in "$A" xdp-loader status vm0 2>/dev/null | grep -q xdp_dispatcher; then
+		out=$(vxbpf_run "$A" port add vm0 vni $VNI 2>&1) ||
+			check_err 1 "port add behind the dispatcher failed: $out"
+		vxbpf_run "$A" port show 2>&1 | grep -q "vm0.*via libxdp dispatcher" ||
+			check_err 1 "port show does not say 'via libxdp dispatcher' for vm0"
+		lx_in "$A" xdp-loader status vm0 2>/dev/null | grep -E "xdp_dispatcher|=>" |
+			sed 's/^/INFO:   /'
+		ping_retry "$V2" "$VM1_V4" 5 && lx_ping 3 >/dev/null ||
+			fail_with_stats "VM2 -> VM1 failed with vm0 behind xdp-filter"
+		out=$(vxbpf_run "$A" port del vm0 2>&1) || check_err 1 "port del vm0 (dispatcher): $out"
+		lx_in "$A" xdp-loader status vm0 2>/dev/null | grep -q xdpfilt_ ||
+			check_err 1 "xdp-filter gone from vm0 after port del"
+	else
+		check_err 1 "xdp-filter on vm0 not in a dispatcher, though it was on ul0"
+	fi
+	lx_in "$A" xdp-filter unload vm0 >/dev/null 2>&1
+
 	# Detach: vxbpf's component goes, xdp-filter stays.
 	out=$(vxbpf_run "$A" detach ul0 2>&1) || check_err 1 "vxbpf detach failed: $out"
 	(($(lx_count xdp_vxlan_rx) == 0)) || check_err 1 "vxbpf still in the dispatcher after detach"
@@ -141,6 +163,7 @@ libxdp_filter_front()
 	[[ -n ${A:-} && -e /var/run/netns/$A ]] && {
 		vxbpf_run "$A" detach ul0 >/dev/null 2>&1
 		lx_in "$A" xdp-filter unload ul0 >/dev/null 2>&1
+		lx_in "$A" xdp-filter unload vm0 >/dev/null 2>&1
 	}
 	log_test "$name"
 }
