@@ -10,7 +10,7 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool libelf-dev zlib1g-dev
 	libcriterion-dev libmnl-dev libmicrohttpd-dev libsystemd-dev linux-libc-dev go-md2man
 	iproute2 iputils-ping tcpdump ethtool socat procps kmod coreutils
-	python3-scapy gnuplot-nox jq tshark frr prometheus curl
+	python3-scapy gnuplot-nox jq tshark frr prometheus curl xdp-tools
 )
 
 missing=()

@@ -15,6 +15,7 @@
 #include <linux/if_link.h>
 
 #include "attach.h"
+#include "xdp_disp.h"
 
 int dev_index(const char *dev)
 {
@@ -78,6 +79,42 @@ static int link_fill(int lfd, struct xdp_att *a)
 	return 1;
 }
 
+/* Whether a pinned object is a program (a dispatcher component's pin)
+ * rather than a link: both answer BPF_OBJ_GET_INFO_BY_FD. */
+static bool fd_is_prog(int fd)
+{
+	char p[64], t[64];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	n = readlink(p, t, sizeof(t) - 1);
+	if (n < 0)
+		return false;
+	t[n] = 0;
+	return !strcmp(t, "anon_inode:bpf-prog");
+}
+
+/* Fill a from a pinned component; 1 if the dispatcher on ifindex still
+ * runs it, 0 if stale. */
+static int comp_fill(int pfd, int ifindex, struct xdp_att *a)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi);
+	bool skb = false;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = "?";
+	if (bpf_obj_get_info_by_fd(pfd, &pi, &len) || pi.type != BPF_PROG_TYPE_EXT ||
+	    disp_has(ifindex, pi.id, &skb) <= 0)
+		return 0;
+	a->ifindex = ifindex;
+	a->prog_id = pi.id;
+	snprintf(a->prog, sizeof(a->prog), "%s", pi.name);
+	a->mode = skb ? "generic" : "native";
+	a->dispatcher = true;
+	return 1;
+}
+
 int xdp_attached(struct vx_maps *m, int ifindex, struct xdp_att *a)
 {
 	char path[PATH_MAX];
@@ -87,7 +124,7 @@ int xdp_attached(struct vx_maps *m, int ifindex, struct xdp_att *a)
 	lfd = bpf_obj_get(path);
 	if (lfd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	ret = link_fill(lfd, a);
+	ret = fd_is_prog(lfd) ? comp_fill(lfd, ifindex, a) : link_fill(lfd, a);
 	close(lfd);
 	return ret && a->ifindex == ifindex;
 }
@@ -150,6 +187,70 @@ static int attach_err(const char *dev, int err, enum vx_xdp_mode mode,
 	return err ? err : -EBUSY;
 }
 
+/* The name of program id, "?" if unknown. */
+static const char *prog_id_name(__u32 id, char *buf, size_t len)
+{
+	struct bpf_prog_info pi = {};
+	__u32 plen = sizeof(pi);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	snprintf(buf, len, "?");
+	if (fd >= 0) {
+		if (!bpf_obj_get_info_by_fd(fd, &pi, &plen) && pi.name[0])
+			snprintf(buf, len, "%s", pi.name);
+		close(fd);
+	}
+	return buf;
+}
+
+/*
+ * Join the libxdp dispatcher on the device (foreign_id) at the pin path;
+ * old_id: vxbpf's component to replace (upgrade), removed once the new one
+ * runs, so no frame misses vxbpf in between.
+ */
+static int disp_join(struct vx_maps *m, const char *dev, int ifindex, enum vx_prog_id which,
+		     enum vx_xdp_mode mode, __u32 foreign_id, __u32 old_id, const char *path)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	bool skb, frags;
+	int fd, err;
+
+	if (disp_probe(ifindex, &skb, &frags) <= 0) {
+		vx_err("%s already has an XDP program that vxbpf did not attach (prog id %u, %s) "
+		       "and that is not a libxdp dispatcher vxbpf could join; a libxdp tool (xdp-filter, "
+		       "xdp-loader) loads its program alone where libxdp's dispatcher does not work, "
+		       "as with libxdp 1.3.1 on kernel 6.18 (this kernel: %s); remove it first "
+		       "(ip link set dev %s xdp off)",
+		       dev, foreign_id, prog_id_name(foreign_id, name, sizeof(name)), kernel_release(),
+		       dev);
+		return -EBUSY;
+	}
+	if (skb != (mode == XDP_MODE_GENERIC)) {
+		vx_err("the libxdp dispatcher on %s runs in %s mode; attach with mode %s", dev,
+		       skb ? "generic (skb)" : "native", skb ? "generic" : "native");
+		return -EINVAL;
+	}
+	fd = prog_load_disp(m, which, dev, ifindex, skb, frags);
+	if (fd < 0)
+		return fd;
+	unlink(path);
+	err = bpf_obj_pin(fd, path);
+	if (err) {
+		struct bpf_prog_info pi = {};
+		__u32 len = sizeof(pi);
+
+		vx_err("cannot pin the XDP program at %s: %s", path, vx_strerror(err));
+		if (!bpf_obj_get_info_by_fd(fd, &pi, &len))
+			disp_remove(ifindex, pi.id);
+	}
+	close(fd);
+	if (!err && old_id && disp_remove(ifindex, old_id))
+		vx_warn("could not remove vxbpf's previous program (prog id %u) from the "
+			"libxdp dispatcher on %s",
+			old_id, dev);
+	return err;
+}
+
 int xdp_attach(struct vx_maps *m, const char *dev, int ifindex,
 	       enum vx_prog_id which, enum vx_xdp_mode mode)
 {
@@ -159,10 +260,24 @@ int xdp_attach(struct vx_maps *m, const char *dev, int ifindex,
 	struct xdp_att a;
 	int prog_fd, lfd = -1, err;
 
+	link_path(m, ifindex, path, sizeof(path));
+	lfd = bpf_obj_get(path);
+	if (lfd >= 0 && fd_is_prog(lfd)) {
+		/* vxbpf in a libxdp dispatcher: upgrade in it while it lasts. */
+		bool live = comp_fill(lfd, ifindex, &a);
+
+		close(lfd);
+		lfd = -1;
+		if (live && !bpf_xdp_query(ifindex, 0, &q) && q.prog_id)
+			return disp_join(m, dev, ifindex, which, mode, q.prog_id, a.prog_id,
+					 path);
+		unlink(path);
+	}
+	if (lfd >= 0)
+		close(lfd);
 	prog_fd = prog_load_for_link(m, which);
 	if (prog_fd < 0)
 		return prog_fd;
-	link_path(m, ifindex, path, sizeof(path));
 	lfd = bpf_obj_get(path);
 	if (lfd >= 0) {
 		if (link_fill(lfd, &a) && a.ifindex == ifindex) {
@@ -186,7 +301,7 @@ int xdp_attach(struct vx_maps *m, const char *dev, int ifindex,
 		unlink(path);
 	}
 	if (!bpf_xdp_query(ifindex, 0, &q) && q.prog_id) {
-		err = attach_err(dev, 0, mode, q.prog_id);
+		err = disp_join(m, dev, ifindex, which, mode, q.prog_id, 0, path);
 		goto out;
 	}
 	opts.flags = mode == XDP_MODE_GENERIC ? XDP_FLAGS_SKB_MODE :
@@ -227,6 +342,19 @@ int xdp_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
 			vx_err("cannot open %s: %s", path, vx_strerror(err));
 		return err;
 	}
+	if (fd_is_prog(lfd)) {
+		struct xdp_att a;
+
+		/* A dispatcher component: only it goes, the others stay. */
+		err = comp_fill(lfd, ifindex, &a) ? disp_remove(ifindex, a.prog_id) : 0;
+		close(lfd);
+		if (err && err != -ENOENT) {
+			vx_err("cannot remove vxbpf's program from the libxdp dispatcher on %s: %s",
+			       dev, vx_strerror(err));
+			return err;
+		}
+		goto unpin;
+	}
 	/* Detach even if someone else holds the link open. */
 	err = bpf_link_detach(lfd);
 	close(lfd);
@@ -234,6 +362,7 @@ int xdp_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
 		vx_err("cannot detach XDP from %s: %s", dev, vx_strerror(err));
 		return err;
 	}
+unpin:
 	if (unlink(path) < 0 && errno != ENOENT) {
 		err = -errno;
 		vx_err("cannot remove %s: %s", path, vx_strerror(err));

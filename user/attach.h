@@ -3,6 +3,10 @@
  * XDP attachment through BPF links pinned at <pin dir>/links/xdp_<ifindex>:
  * the pin keeps the program attached after vxbpf exits, and re-attaching
  * swaps the program in place with bpf_link_update.
+ *
+ * On a device where another tool put a libxdp dispatcher (xdp-filter),
+ * vxbpf's program joins it as a component instead (xdp_disp.h); then the
+ * pin is the program itself, the dispatcher's freplace link is libxdp's.
  */
 #ifndef VX_ATTACH_H
 #define VX_ATTACH_H
@@ -15,6 +19,7 @@ struct xdp_att {
 	__u32 link_id, prog_id;
 	char prog[16];	 /* program name, "" if unknown */
 	const char *mode; /* "native", "generic", "?" */
+	bool dispatcher;  /* a component of a libxdp dispatcher (link_id 0) */
 };
 
 /* Resolve a device name (or a bare ifindex); prints the error. */

@@ -371,10 +371,13 @@ void port_print(struct vx_maps *m, __u32 ifindex, __u32 vni,
 	out_u64("ifindex", " ifindex %llu", ifindex);
 	out_u64("vni", " vni %llu", vni);
 	out_bool("attached", NULL, att);
-	if (att)
+	if (att) {
 		out_str("mode", " xdp %s", a.mode);
-	else
+		if (a.dispatcher)
+			out_bool("dispatcher", " via libxdp dispatcher", true);
+	} else {
 		out_text(" (not attached)");
+	}
 	/* The replication behind XDP. */
 	tc = tc_attached(m, ifindex, false, false);
 	out_str("tc", ", tc_port_rx %s", tc ? tc : "missing");

@@ -138,7 +138,10 @@ static int att_cb(const struct xdp_att *a, void *ctx)
 	out_u64("ifindex", " (ifindex %llu)", a->ifindex);
 	out_str("program", " %s", a->prog[0] ? a->prog : "?");
 	out_str("mode", " %s", a->mode);
-	out_u64("link_id", " link %llu", a->link_id);
+	if (a->dispatcher)
+		out_bool("dispatcher", " via libxdp dispatcher", true);
+	else
+		out_u64("link_id", " link %llu", a->link_id);
 	out_u64("prog_id", " prog %llu", a->prog_id);
 	/* Underlay devices carry tc_host_rx behind XDP. */
 	if (a->prog[0] && !strcmp(a->prog, "xdp_vxlan_rx")) {

@@ -24,6 +24,7 @@
 #include "common.h"
 #include "netns.h"
 #include "pins.h"
+#include "xdp_disp.h"
 #include "vxbpf.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -548,6 +549,32 @@ int prog_load(struct vx_maps *m, enum vx_prog_id which)
 		err = fd < 0 ? -errno : fd;
 	}
 	vxbpf__destroy(skel);
+	return err;
+}
+
+int prog_load_disp(struct vx_maps *m, enum vx_prog_id which, const char *dev, int ifindex,
+		   bool skb, bool frags)
+{
+	struct bpf_program *want;
+	struct vxbpf *skel;
+	__u32 flags;
+	int err;
+
+	err = prog_select(m, which, &skel, &want);
+	if (err)
+		return err;
+	/* The component's frags flag follows the dispatcher's. */
+	flags = bpf_program__flags(want) & ~BPF_F_XDP_HAS_FRAGS;
+	bpf_program__set_flags(want, flags | (frags ? BPF_F_XDP_HAS_FRAGS : 0));
+	err = disp_add(skel->obj, bpf_program__name(want), ifindex, skb);
+	vxbpf__destroy(skel);
+	if (err == -EOPNOTSUPP)
+		vx_err("the libxdp dispatcher on %s cannot take another program on this kernel (%s); "
+		       "unload its programs (xdp-loader unload %s --all) to attach vxbpf alone",
+		       dev, kernel_release(), dev);
+	else if (err < 0)
+		vx_err("cannot add vxbpf's program to the libxdp dispatcher on %s: %s%s", dev,
+		       vx_strerror(err), vx_verbose ? "" : " (run with -v for details)");
 	return err;
 }
 

@@ -101,6 +101,13 @@ struct vxbpf *explain_open(struct vx_maps *m, enum vx_prog_id which, int *prog_f
 /* The same, after making sure <pin dir>/links exists for its link. */
 int prog_load_for_link(struct vx_maps *m, enum vx_prog_id which);
 
+/*
+ * Program `which`, maps reused from the pins, added by libxdp to the
+ * dispatcher on ifindex (xdp_disp.h); its fd or -errno with the error printed.
+ */
+int prog_load_disp(struct vx_maps *m, enum vx_prog_id which, const char *dev, int ifindex,
+		   bool skb, bool frags);
+
 /* The program's name in the object: "xdp_vxlan_rx", ... */
 const char *prog_name(enum vx_prog_id which);
 
