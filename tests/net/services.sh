@@ -102,7 +102,21 @@ t_version()
 	log_test "$name"
 }
 
-ALL_TESTS="t_install t_completion t_notify t_version"
+t_json_errors()
+{
+	local name="-j: errors are JSON objects on stderr, with a non-zero exit"
+	local out rc
+
+	out=$("$VXBPF" -j vni add 100 local 192.0.2.1 bogus 2>&1 >/dev/null) && rc=0 || rc=$?
+	((rc == 2)) || check_err 1 "exit $rc for a usage error, not 2"
+	jq -e '.error | test("unknown word")' <<<"$out" >/dev/null || check_err 1 "not JSON: $out"
+	out=$("$VXBPF" -j -n vxt-no-such-ns stats 2>&1 >/dev/null) && rc=0 || rc=$?
+	((rc == 1)) || check_err 1 "exit $rc for a missing namespace, not 1"
+	jq -e '.error' <<<"$out" >/dev/null || check_err 1 "not JSON: $out"
+	log_test "$name"
+}
+
+ALL_TESTS="t_install t_completion t_notify t_version t_json_errors"
 
 require_root
 require_cmd ip bridge jq man make
