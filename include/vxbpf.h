@@ -284,7 +284,9 @@ struct vxbpf_host_meta {
 struct vxbpf_meta {
 	__u64 netns_cookie;
 	__u32 layout;
-	__u32 pad;
+	__u32 writer; /* pid of a writer in the middle of its map writes
+		       * (user/cfg.c): non-zero under the next writer's
+		       * lock means that one was killed half way */
 };
 _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
 

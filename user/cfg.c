@@ -1141,6 +1141,27 @@ static bool derived_missing(struct vx_cfg *c)
 	       (map_empty(c, M_VNI_PORTS) && !map_empty(c, M_PORTS));
 }
 
+/*
+ * Crash consistency: a writer notes its pid in the meta map before its
+ * first map write and clears it after its last (or after a complete
+ * rollback). Writers hold the pin directory's lock, so a pid found there
+ * by the next writer is one killed half way (kill -9, the OOM killer): the
+ * next commit recomputes the counts and the derived lists it may have
+ * left wrong, before its own writes. Returns the pid found, or 0.
+ */
+static __u32 writer_mark(struct vx_cfg *c, __u32 pid)
+{
+	struct vxbpf_meta meta;
+	__u32 key = 0, was;
+
+	if (!c->maps || bpf_map_lookup_elem(c->maps->fd[M_META], &key, &meta))
+		return 0;
+	was = meta.writer;
+	meta.writer = pid;
+	bpf_map_update_elem(c->maps->fd[M_META], &key, &meta, BPF_ANY);
+	return was;
+}
+
 int cfg_commit(struct vx_cfg *c)
 {
 	/* Referenced before referencing: vni and vtep first, ports last;
@@ -1149,14 +1170,25 @@ int cfg_commit(struct vx_cfg *c)
 	struct tbl *order[] = { &c->vni,	 &c->dstports, &c->vtep,  &c->flood,	&c->remotes,
 				&c->fdb, &c->neigh,    &c->ports, &c->vni_ports };
 	struct tbl *bad = NULL;
-	int i, n = ARRAY_SIZE(order), err, failed = 0;
+	int i, n = ARRAY_SIZE(order), err, failed = 0, fixed;
+	__u32 killed = writer_mark(c, getpid());
 
-	err = cfg_derive(c, derived_missing(c));
-	if (err)
+	if (killed) {
+		vx_warn("a vxbpf writer (pid %u) was killed in the middle of its writes; "
+			"repairing the counts and lists it may have left", killed);
+		fixed = cfg_recount(c);
+		if (fixed < 0) {
+			writer_mark(c, killed); /* the next writer tries again */
+			return fixed;
+		}
+	}
+	err = cfg_derive(c, killed || derived_missing(c));
+	if (!err)
+		err = zero_slots(c);
+	if (err) {
+		writer_mark(c, killed); /* nothing written: as it was */
 		return err;
-	err = zero_slots(c);
-	if (err)
-		return err;
+	}
 	/* The leaves' deletes first: nothing refers to an fdb or neigh
 	 * entry, and what they free makes room for what this commit adds to
 	 * a map near its limit (a MAC that moved is a delete and an add). */
@@ -1176,6 +1208,7 @@ int cfg_commit(struct vx_cfg *c)
 	}
 	if (!bad) {
 		learned_account(c);
+		writer_mark(c, 0);
 		resolve_new_vteps(c);
 		return 0;
 	}
@@ -1193,5 +1226,7 @@ int cfg_commit(struct vx_cfg *c)
 	if (failed)
 		vx_err("rollback incomplete: %d entries could not be restored",
 		       failed);
+	else
+		writer_mark(c, 0); /* else the next writer repairs */
 	return err;
 }
