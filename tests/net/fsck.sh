@@ -91,6 +91,18 @@ t_repair()
 	log_test "$name"
 }
 
+# kill_at_random MAX_MS CMD...: start CMD, kill -9 it after 0..MAX_MS ms.
+kill_at_random()
+{
+	local max=$1 pid
+	shift
+	"$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(printf '0.%03d' $((RANDOM % max)))"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+}
+
 t_kill9()
 {
 	local name="kill -9 of vxbpf load at random moments (20 times): the next writer or fsck repairs, consistent"
@@ -118,11 +130,7 @@ t_kill9()
 	# Odd kills: vxbpf fsck finds and repairs it. Either way a dry run
 	# then finds nothing.
 	for ((i = 0; i < 20; i++)); do
-		"$VXBPF" -n "$ns" load "$f.$((i % 2))" >/dev/null 2>&1 &
-		pid=$!
-		sleep "0.$(printf '%03d' $((RANDOM % 400)))"
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill_at_random 400 "$VXBPF" -n "$ns" load "$f.$((i % 2))"
 		if ((i % 2 == 0)); then
 			out=$(vxbpf_run "$ns" fdb replace 02:00:00:ff:00:01 vni $VNI dst 192.0.2.250 2>&1) ||
 				{ check_err 1 "the writer after kill $i: $out"; break; }
@@ -157,11 +165,7 @@ t_kill9_attach()
 	for ((i = 0; i < 100; i++)); do
 		((i % 2)) && cmd="port add vm0 vni $VNI" || cmd="attach ul0"
 		# shellcheck disable=SC2086
-		"$VXBPF" -n "$ns" $cmd >/dev/null 2>&1 &
-		pid=$!
-		sleep "0.0$(printf '%02d' $((RANDOM % 60)))"
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill_at_random 60 "$VXBPF" -n "$ns" $cmd
 		# shellcheck disable=SC2086
 		out=$(vxbpf_run "$ns" $cmd 2>&1) || { check_err 1 "$cmd after kill $i: $out"; break; }
 		out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || { check_err 1 "after kill $i of $cmd: $out"; break; }
@@ -195,11 +199,7 @@ t_kill9_mirror()
 	for ((i = 0; i < 20; i++)); do
 		# Every other round the kernel changes, so the resync writes.
 		((i % 2)) && bridge -n "$ns" fdb replace 02:00:00:00:00:01 dev vxlan100 dst 192.0.2.$((100 + i)) self permanent
-		"$VXBPF" -n "$ns" mirror vxlan100 >/dev/null 2>&1 &
-		pid=$!
-		sleep "0.$(printf '%03d' $((RANDOM % 300)))"
-		kill -9 "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		kill_at_random 300 "$VXBPF" -n "$ns" mirror vxlan100
 	done
 	out=$(vxbpf_run "$ns" mirror --once vxlan100 2>&1) || check_err 1 "mirror --once after the kills: $out"
 	n=$(vxbpf_run "$ns" -j fdb show vni $VNI | jq length)

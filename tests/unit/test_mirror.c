@@ -858,21 +858,29 @@ static int kernel_stub(void *ctx, int kind, __u32 vni, const __u8 *mac,
 	return err < 0 ? err : MIRROR_HAS;
 }
 
-Test(mirror_apply, bridge_port_beats_vxlan_entry)
+/* VNI 100 with port 1 (lo), and the kernel answering from k. */
+static void port1_with_kernel(struct mport *p, struct kernel_stub *k)
 {
-	struct mport p = { .ifindex = 1, .vni = 100 }; /* lo: exists */
-	struct vxbpf_port_val pv = { .vni = 100 };
-	struct kernel_stub k = { .where = 1 };
-	struct mneigh self, br;
-	struct vxbpf_fdb_val v;
+	static const struct vxbpf_port_val pv = { .vni = 100 };
 	__u32 lo = 1;
 
 	vni100();
 	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
-	AP.ports = &p;
+	*p = (struct mport){ .ifindex = 1, .vni = 100 };
+	AP.ports = p;
 	AP.n_ports = 1;
 	AP.confirm = kernel_stub;
-	AP.confirm_ctx = &k;
+	AP.confirm_ctx = k;
+}
+
+Test(mirror_apply, bridge_port_beats_vxlan_entry)
+{
+	struct kernel_stub k = { .where = 1 };
+	struct mneigh self, br;
+	struct vxbpf_fdb_val v;
+	struct mport p;
+
+	port1_with_kernel(&p, &k);
 	/* aa:01 behind 192.0.2.2 (the vxlan device's entry), then the VM
 	 * moves in: the bridge learns it on port 1. */
 	self = NB(fdb_1);
@@ -941,19 +949,12 @@ Test(mirror_apply, bridge_port_beats_vxlan_entry)
  */
 Test(mirror_apply, port_entry_deleted_before_the_move)
 {
-	struct mport p = { .ifindex = 1, .vni = 100 };
-	struct vxbpf_port_val pv = { .vni = 100 };
 	struct kernel_stub k = { .where = 1 };
 	struct mneigh self, br;
 	struct vxbpf_fdb_val v;
-	__u32 lo = 1;
+	struct mport p;
 
-	vni100();
-	cr_assert_eq(tbl_put(&C.ports, &lo, &pv), 0);
-	AP.ports = &p;
-	AP.n_ports = 1;
-	AP.confirm = kernel_stub;
-	AP.confirm_ctx = &k;
+	port1_with_kernel(&p, &k);
 	self = NB(fdb_1);
 	M("02:00:00:00:aa:01", self.lladdr);
 	br = NB(brfdb_0);
