@@ -40,7 +40,10 @@ struct flood_plan {
 	__u8 pushed;	 /* the outer headers are in place */
 	__u8 gso;
 	__u8 redirected; /* the last copy took the original (bpf_redirect) */
-	__u8 pad[3];
+	__u8 frag_ok;	 /* may go in outer fragments (frag.h) */
+	__u8 pad[2];
+	__u32 frag_mtu;	 /* flood_vtep_copy leaves fragmenting to vtep_copy */
+	__u32 frag_ifindex;
 };
 
 /*
@@ -73,7 +76,7 @@ __noinline int flood_port_copy(struct __sk_buff *skb, __u32 ifindex, __u32 last,
  * moved behind the new ones. Any other frame (ARP...) has no partial
  * checksum and grows at the head.
  */
-static __always_inline int flood_push(struct __sk_buff *skb, __u32 hdr_len, bool v6)
+static __always_inline int flood_push(struct __sk_buff *skb, __u32 hdr_len, bool v6, bool frag_ok)
 {
 	struct ethhdr ieth, *eth;
 	void *data, *end;
@@ -91,6 +94,10 @@ static __always_inline int flood_push(struct __sk_buff *skb, __u32 hdr_len, bool
 	flags = BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2(ETH_HLEN) |
 		BPF_F_ADJ_ROOM_ENCAP_L2_ETH |
 		(v6 ? BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 : BPF_F_ADJ_ROOM_ENCAP_L3_IPV4);
+	/* A frame that may go in fragments has no partial checksum (frag.h),
+	 * and bpf_skb_change_tail refuses an skb marked encapsulated. */
+	if (frag_ok)
+		flags = 0;
 	if (bpf_skb_adjust_room(skb, hdr_len, BPF_ADJ_ROOM_MAC, flags))
 		return -1;
 	data = (void *)(long)skb->data;
@@ -113,7 +120,7 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	struct encap_plan plan;
 	enum vxbpf_reason why;
 	struct udphdr *udph;
-	__u32 ulen;
+	__u32 ulen, frag_mtu = 0;
 	void *data, *end;
 	long err = 0;
 
@@ -167,6 +174,12 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	}
 	why = outer_fib(skb, &fp->cfg, &plan, fp->vni, plan.hdr_len - ETH_HLEN + fp->len,
 			fp->seen_on);
+	/* Too big, no DF, IPv4 underlay: the kernel's vxlan device sends it
+	 * in fragments (frag.h). The route again, for the next hop. */
+	if (why == VXBPF_R_TX_MTU && fp->frag_ok && !plan.v6) {
+		frag_mtu = plan.fib.mtu_result;
+		why = outer_fib(skb, &fp->cfg, &plan, fp->vni, frag_mtu, fp->seen_on);
+	}
 	if (why != VXBPF_R_TX_ENCAP) {
 		tc_verdict(skb, why == VXBPF_R_TX_MTU ? VXBPF_R_TX_COPY_MTU : VXBPF_R_TX_COPY_FIB, 0);
 		return 0;
@@ -180,7 +193,7 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	plan.be_sport = encap_sport(&fp->cfg, fp->hash);
 
 	if (!fp->pushed) {
-		if (flood_push(skb, plan.hdr_len, plan.v6)) {
+		if (flood_push(skb, plan.hdr_len, plan.v6, fp->frag_ok)) {
 			tc_verdict(skb, VXBPF_R_TX_COPY_ERR, 0);
 			return 0;
 		}
@@ -196,6 +209,12 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	}
 	if (plan.csum)
 		outer_csum(&fp->cfg, &plan, udph, (void *)(udph + 1), ulen);
+	if (frag_mtu) {
+		/* For vtep_copy: frag_send one call less deep. */
+		fp->frag_mtu = frag_mtu;
+		fp->frag_ifindex = plan.fib.ifindex;
+		return 0;
+	}
 	if (last) {
 		bpf_redirect(plan.fib.ifindex, 0);
 		fp->redirected = 1;
@@ -205,6 +224,27 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 	tc_verdict(skb, err < 0 ? VXBPF_R_TX_COPY_ERR : VXBPF_R_TX_COPY_VTEP, 0);
 	fp->sent += err >= 0;
 	return err >= 0;
+}
+
+/*
+ * One copy to a remote VTEP, in outer fragments where flood_vtep_copy
+ * says so (frag.h). Returns 1 if sent.
+ */
+static __always_inline int vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
+				     const struct vxbpf_remote *r, __u32 last)
+{
+	__u64 len;
+	int err;
+
+	fp->frag_mtu = 0;
+	if (flood_vtep_copy(skb, fp, r, last) || !fp->frag_mtu)
+		return 0;
+	len = skb->len; /* counted as the whole datagram, before it is cut */
+	err = frag_send(skb, fp->frag_mtu, fp->frag_ifindex, last);
+	reason_count(err ? VXBPF_R_TX_COPY_ERR : VXBPF_R_TX_COPY_FRAGS, len);
+	fp->redirected = last && !err;
+	fp->sent += !err;
+	return !err;
 }
 
 /*
@@ -271,7 +311,7 @@ __noinline int flood_list(struct __sk_buff *skb, struct flood_plan *fp, struct v
 		if (i >= n)
 			break;
 		r = rl->r[i];
-		flood_vtep_copy(skb, fp, &r, i + 1 == n);
+		vtep_copy(skb, fp, &r, i + 1 == n);
 	}
 	return 0;
 }
@@ -312,6 +352,7 @@ __noinline int flood_prepare(struct __sk_buff *skb, struct flood_plan *fp)
 	data = skb_view(skb, &v);
 	if (!data)
 		return 0;
+	fp->frag_ok = frag_allowed(data, (void *)(long)skb->data_end, &v);
 	fp->hash = v.hash;
 	fp->ecn = v.ecn;
 	if (v.lco) {
@@ -460,7 +501,7 @@ static __always_inline int port_tc_rx(struct __sk_buff *skb)
 	if (use_list)
 		flood_list(skb, &fp, &key);
 	else
-		flood_vtep_copy(skb, &fp, &one, 1);
+		vtep_copy(skb, &fp, &one, 1);
 	vni_flood_count(cfg->slot, false, sent_ports, fp.sent);
 	/* The original went with the last copy; if that one failed
 	 * (counted with its reason), it ends here. */

@@ -95,6 +95,30 @@ struct {
 	__type(value, struct vxbpf_csum_scratch);
 } vxbpf_csum_scratch SEC(".maps");
 
+/* A copy of the datagram frag.h cuts into outer fragments: the inner
+ * frames it takes are those csum_to_end() can sum, plus the outer UDP and
+ * VXLAN headers. Twice the room, so that (offset < MAX, length <= MAX)
+ * is in bounds for the verifier without a sum of the two. */
+#define VXBPF_FRAG_MAX 9280 /* CSUM_MAX (csum.h) + 64 */
+struct vxbpf_frag_buf {
+	/* The job, here rather than on a stack already deep (tc_port_rx,
+	 * flood_list, flood_vtep_copy, frag_send, frag_one). */
+	struct iphdr ip;  /* the outer header as outer_write wrote it */
+	struct iphdr hdr; /* one fragment's, built here */
+	__u32 payload;	  /* IP payload: UDP + VXLAN + inner frame */
+	__u32 step;	  /* payload bytes per fragment but the last: 8 | step */
+	__u32 ifindex;
+	__u32 take_orig;  /* the final fragment takes the original skb */
+	__u8 b[2 * VXBPF_FRAG_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vxbpf_frag_buf);
+} vxbpf_frag_buf SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VXBPF_R_MAX);

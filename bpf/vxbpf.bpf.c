@@ -37,6 +37,7 @@
 #include "pmtu.h"
 #include "proxy.h"
 #include "port.h"
+#include "frag.h"
 #include "flood.h"
 #include "host.h"
 

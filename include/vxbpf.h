@@ -295,7 +295,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 3
+#define VXBPF_LAYOUT 4
 
 /* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
 struct vxbpf_vni_stats {
@@ -472,7 +472,8 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_SRC_LEARN, "tx_src_learn", "source MAC not yet the bridge's on this port: to the bridge") \
 	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back") \
 	X(RX_FRAGS, "rx_frags", "multi-buffer frame over 9216 bytes to checksum: passed") \
-	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+ and the driver; checksum: 9216 bytes): to TC or the kernel")
+	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+ and the driver; checksum: 9216 bytes): to TC or the kernel") \
+	X(TX_COPY_FRAGS, "tx_copy_frags", "copy too big for the underlay, no DF: sent as outer IPv4 fragments (TC)")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

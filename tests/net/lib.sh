@@ -609,6 +609,19 @@ topo_build()
 	return 0
 }
 
+# quiesce: no frame reaches hostA's programs any more, for tests that
+# compare two reads of its counters. The VMs' links go down; IPv6 leaves
+# both underlay ends (an IPv4 underlay with static neighbours is otherwise
+# silent, but hostB's MLD reports go on for a second or more after
+# link-up, and count as rx_not_vxlan).
+quiesce()
+{
+	ip -n "$V1" link set eth0 down && ip -n "$V2" link set eth0 down &&
+		ip netns exec "$A" sysctl -qw net.ipv6.conf.ul0.disable_ipv6=1 &&
+		ip netns exec "$B" sysctl -qw net.ipv6.conf.ul0.disable_ipv6=1 || return 1
+	sleep 0.2
+}
+
 # vxbpf_stats_brief NS: the non-zero reason counters on one line, for
 # failure messages ("tx_fib_miss=3 rx_decap=5 ...").
 vxbpf_stats_brief()

@@ -21,13 +21,13 @@ t_metrics()
 	local name="metrics: promtool accepts them, and they are the numbers of vxbpf -j stats"
 	local dir m s r f got want out
 
-	topo_build linux 4 || { log_test "$name"; return; }
+	UL_STATIC_NEIGH=1 topo_build linux 4 || { log_test "$name"; return; }
 	ping_retry "$V1" "$VM2_V4" 5 || check_err 1 "vm1 cannot reach vm2"
 	ip netns exec "$V1" ping -c 20 -i 0.01 -q "$VM2_V4" >/dev/null 2>&1
 	vxt_tmpdir dir
 	m="$dir/metrics" s="$dir/stats.json"
-	# Nothing moves between the two reads: the VMs are quiet now.
-	sleep 0.2
+	# Nothing moves between the two reads.
+	quiesce || check_err 1 "quiesce"
 	vxbpf_run "$A" metrics >"$m" || check_err 1 "vxbpf metrics failed"
 	vxbpf_run "$A" -j stats >"$s" || check_err 1 "vxbpf -j stats failed"
 	out=$(promtool check metrics <"$m" 2>&1) || check_err 1 "promtool: $out"

@@ -12,6 +12,9 @@
 # bytes from vxbpf as from Linux; `ping -M do -s 1472` gets "Frag needed ...
 # mtu = 1450" (1430 over an IPv6 underlay), IPv6 "Packet too big"; a 16 MiB
 # TCP transfer from vm1 completes after path MTU discovery, sha256 equal.
+# Frames without DF: over IPv4 the same outer fragments on the wire as
+# from Linux and every datagram intact at vm2; over IPv6 lost, as with
+# Linux; with the VM's checksum offload on, not fragmented and counted.
 #
 # Run: tests/net/pmtu.sh  (TESTS=... to select, VERBOSE=1)
 
@@ -94,9 +97,133 @@ t_pmtu()
 pmtu_ul4() { t_pmtu 4; }
 pmtu_ul6() { t_pmtu 6; }
 
-ALL_TESTS="pmtu_ul4 pmtu_ul6"
+# udp_nodf NS DST COUNT SIZE: COUNT UDP datagrams of SIZE bytes (a pattern)
+# to DST port 7001, without DF (IP_PMTUDISC_DONT).
+udp_nodf()
+{
+	ip netns exec "$1" /usr/bin/python3 - "$2" "$3" "$4" <<'PY'
+import socket, sys, time
+dst, n, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER, IP_PMTUDISC_DONT
+pay = (bytes(range(256)) * (size // 256 + 1))[:size]
+for i in range(n):
+    s.sendto(pay, (dst, 7001))
+    time.sleep(0.002)
+PY
+}
+
+# udp_sink NS OUT: count in OUT the datagrams on port 7001 that arrive
+# intact (the pattern udp_nodf sends), until 2 s pass without one.
+udp_sink()
+{
+	ip netns exec "$1" /usr/bin/python3 - "$2" <<'PY' &
+import socket, sys
+out = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 7001))
+open(out + ".ready", "w").close()
+s.settimeout(10)
+good = bad = 0
+try:
+    while True:
+        d = s.recv(65535)
+        s.settimeout(2)
+        if d == (bytes(range(256)) * (len(d) // 256 + 1))[:len(d)]:
+            good += 1
+        else:
+            bad += 1
+except socket.timeout:
+    pass
+open(out, "w").write("%d %d\n" % (good, bad))
+PY
+	bg_track $!
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[[ -e $2.ready ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# frag_run FAM DIR: hostA as VXT_REFERENCE says, VMs at MTU 1500; vm1 sends
+# without DF 30 datagrams of 1,472 bytes (a 1,500-byte IP packet, 50 too
+# many for the underlay) and 10 of 4,000 (which vm1 fragments itself).
+# DIR/got: "good bad" at vm2; DIR/frags: the outer fragments on hostB's
+# underlay, "length offset flags ttl" each, sorted.
+frag_run()
+{
+	local fam=$1 dir=$2 w
+
+	rm -rf "$dir" && mkdir -p "$dir"
+	topo_build linux "$fam" && vm_mtu_1500 || return 1
+	# Checksums final in the VM: see frag.h (a checksum the device is
+	# still to finish is not fragmented; checked below).
+	ip netns exec "$V1" ethtool -K eth0 tx off >/dev/null || return 1
+	ping_retry "$V1" "$VM2_V4" 5 || { check_err 1 "vm1 cannot reach vm2"; return 1; }
+	udp_sink "$V2" "$dir/got" || { check_err 1 "udp sink"; return 1; }
+	capture_start "$B" ul0 "$dir/ul.pcap" "ip and (ip[6:2] & 0x3fff != 0)" ||
+		{ check_err 1 "capture"; return 1; }
+	udp_nodf "$V1" "$VM2_V4" 30 1472 && udp_nodf "$V1" "$VM2_V4" 10 4000 ||
+		{ check_err 1 "sender"; return 1; }
+	for ((w = 0; w < 100; w++)); do
+		[[ -s $dir/got ]] && break
+		sleep 0.1
+	done
+	capture_stop
+	tcpdump -nvr "$dir/ul.pcap" 2>/dev/null |
+		sed -n 's/.*ttl \([0-9]*\),.*offset \([0-9]*\), flags \[\([^]]*\)\].*length \([0-9]*\)).*/\4 \2 \3 \1/p' |
+		sort | uniq -c >"$dir/frags"
+	[[ -s $dir/got ]] || echo "0 0" >"$dir/got"
+}
+
+t_frag()
+{
+	local fam=$1 name got
+	name="outer fragments: frames without DF carried as Linux carries them (IPv$fam underlay)"
+	[[ $fam == 6 ]] && name="outer fragments: none over IPv6, frames without DF lost as with Linux (IPv6 underlay)"
+
+	VXT_REFERENCE=1 frag_run "$fam" "$VXT_TMP/frag-linux" || { log_test "$name"; return; }
+	vxt_cleanup
+	VXT_REFERENCE=0 frag_run "$fam" "$VXT_TMP/frag-vxbpf" || { log_test "$name"; return; }
+	log_verbose "linux: $(cat "$VXT_TMP/frag-linux/got") $(tr '\n' ' ' <"$VXT_TMP/frag-linux/frags")"
+	log_verbose "vxbpf: $(cat "$VXT_TMP/frag-vxbpf/got") $(tr '\n' ' ' <"$VXT_TMP/frag-vxbpf/frags")"
+	got=$(cat "$VXT_TMP/frag-vxbpf/got")
+	if [[ $fam == 4 ]]; then
+		[[ $(cat "$VXT_TMP/frag-linux/got") == "40 0" ]] ||
+			check_err 1 "Linux delivered $(cat "$VXT_TMP/frag-linux/got") (good bad) of 40: the reference is off"
+		[[ $got == "40 0" ]] || check_err 1 "vm2 got $got (good bad) of 40 datagrams"
+		cmp -s "$VXT_TMP/frag-linux/frags" "$VXT_TMP/frag-vxbpf/frags" ||
+			check_err 1 "fragments (count length offset flags ttl) not Linux's: $(diff "$VXT_TMP/frag-linux/frags" "$VXT_TMP/frag-vxbpf/frags" | tr '\n' ' ' | head -c 400)"
+		# 30 + 2 of each 4,000-byte datagram's 3 fragments.
+		check_counter_gt "$A" reason tx_copy_frags 49
+	else
+		[[ $(cat "$VXT_TMP/frag-linux/got") == "0 0" ]] ||
+			check_err 1 "Linux delivered $(cat "$VXT_TMP/frag-linux/got") over IPv6: the reference is off"
+		[[ $got == "0 0" ]] || check_err 1 "vm2 got $got (good bad) over IPv6"
+		check_counter_gt "$A" reason tx_copy_mtu 49
+	fi
+	# With the VM's checksum offload on, its 1,472-byte datagrams keep a
+	# checksum the device is still to finish: not fragmented, counted.
+	if [[ $fam == 4 ]]; then
+		local before after
+		ip netns exec "$V1" ethtool -K eth0 tx on >/dev/null
+		before=$(vxbpf_run "$A" -j stats | jq '.reasons[] | select(.reason == "tx_copy_mtu") | .packets')
+		udp_nodf "$V1" "$VM2_V4" 5 1472
+		sleep 0.5
+		after=$(vxbpf_run "$A" -j stats | jq '.reasons[] | select(.reason == "tx_copy_mtu") | .packets')
+		((after - before == 5)) || check_err 1 "offloaded checksums: tx_copy_mtu +$((after - before)), want +5"
+	fi
+	((RET == 0)) || RETMSG+=" [$(vxbpf_stats_brief "$A")]"
+	log_test "$name"
+}
+
+frag_ul4() { t_frag 4; }
+frag_ul6() { t_frag 6; }
+
+ALL_TESTS="pmtu_ul4 pmtu_ul6 frag_ul4 frag_ul6"
 
 require_root
-require_cmd ip tcpdump ping socat sha256sum /usr/bin/python3 jq
+require_cmd ip tcpdump ping socat sha256sum /usr/bin/python3 jq ethtool
 tests_run
 tests_exit

@@ -493,3 +493,111 @@ Test(flood, rx_allow_list, .init = flood_setup, .fini = h_teardown)
 		cr_expect(v.flags & VXBPF_FDB_LEARNED);
 	}
 }
+
+/* ---- outer fragments (bpf/frag.h) ---------------------------------------- */
+
+/* IPv4 fragments to 192.0.2.x that reached fd within 200 ms, in order. */
+static int sniff_frags(int fd, struct pkt *got, int max)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	int n = 0;
+
+	while (n < max && poll(&p, 1, 200) > 0) {
+		ssize_t len = recv(fd, got[n].b, sizeof(got[n].b), 0);
+
+		if (len <= 0)
+			break;
+		got[n].len = len;
+		if (len > 34 && get16(got[n].b + 12) == 0x0800 && (get16(got[n].b + 20) & 0x3fff))
+			n++;
+	}
+	return n;
+}
+
+/* Fragments a, b (first, last) of one datagram back into one frame. */
+static void reassemble(const char *name, const struct pkt *a, const struct pkt *b, struct pkt *out)
+{
+	const uint8_t *ha = a->b + 14, *hb = b->b + 14;
+	uint8_t h[20];
+
+	cr_expect(ck_ip4_ok(ha) && ck_ip4_ok(hb), "%s: fragment header checksums", name);
+	cr_expect_eq(get16(ha + 4), get16(hb + 4), "%s: IDs differ", name);
+	cr_expect_eq(get16(ha + 6), 0x2000, "%s: first: MF, offset 0, no DF (0x%04x)", name, get16(ha + 6));
+	cr_expect_eq(get16(hb + 6), (a->len - 34) / 8, "%s: last: offset, no MF (0x%04x)", name,
+		     get16(hb + 6));
+	cr_expect_eq((a->len - 34) % 8, 0, "%s: first payload not 8-aligned", name);
+	memcpy(h, ha, 20);
+	put16(h + 2, 20 + (a->len - 34) + (b->len - 34));
+	put16(h + 6, 0);
+	put16(h + 10, 0);
+	put16(h + 10, ck_fold(ck_add(0, h, 20)));
+	out->len = 0;
+	pkt_put(out, a->b, 14);
+	pkt_put(out, h, 20);
+	pkt_put(out, a->b + 34, a->len - 34);
+	pkt_put(out, b->b + 34, b->len - 34);
+}
+
+/* A UDP frame without DF, 1,242 bytes, to a MAC with two remotes, over an
+ * underlay of MTU 1000: each copy goes as two outer fragments, the first
+ * with (1000 - 20) & ~7 = 976 bytes of payload, as ip_fragment() cuts it;
+ * the last fragment of the last copy is the original skb. */
+Test(flood, tx_outer_fragments, .init = flood_setup, .fini = h_teardown)
+{
+	static struct pkt in, out, got[8], whole;
+	uint64_t b[VXBPF_R_MAX], a[VXBPF_R_MAX];
+	struct sniffers s;
+	int n;
+
+	h_ip("link set ul0 mtu 1000\n");
+	tx_config(0, false);
+	map_fdb_remote(100, MAC_VM2, VTEP2, VXBPF_FDB_MULTI);
+	remotes_list(100, MAC_VM2, VTEP2, VTEP3);
+	build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1200);
+	put16(in.b + 20, 0); /* no DF */
+	put16(in.b + 24, 0);
+	put16(in.b + 24, ck_fold(ck_add(0, in.b + 14, 20)));
+	sniffers_open(&s);
+	cr_expect_eq(tx_run(&in, &out, b, a), TC_ACT_REDIRECT);
+	n = sniff_frags(s.ulp, got, 8);
+	cr_assert_eq(n, 3, "fragments on the underlay: %d", n);
+	cr_expect_eq(got[0].len, 14 + 20 + 976, "first fragment: %zu bytes", got[0].len);
+	reassemble("to .2", &got[0], &got[1], &whole);
+	expect_vxlan("to .2", &whole, &in, VTEP2, false);
+	cr_assert_eq(out.len, 14 + 20 + (in.len + 16 - 976), "last fragment, the original: %zu", out.len);
+	reassemble("to .3", &got[2], &out, &whole);
+	expect_vxlan("to .3", &whole, &in, VTEP3, false);
+	cr_expect_eq(delta(b, a, VXBPF_R_TX_COPY_FRAGS), 2, "tx_copy_frags");
+	cr_expect_eq(delta(b, a, VXBPF_R_TX_COPY_MTU) + delta(b, a, VXBPF_R_TX_COPY_ERR), 0);
+	sniffers_close(&s);
+}
+
+/* Never in fragments: DF (the VM gets "fragmentation needed" from XDP;
+ * this is one the rate limit held back), or a checksum a device is still
+ * to finish (CHECKSUM_PARTIAL). */
+Test(flood, tx_no_outer_fragments, .init = flood_setup, .fini = h_teardown)
+{
+	static struct pkt in, out, got[8];
+	uint64_t b[VXBPF_R_MAX], a[VXBPF_R_MAX];
+	struct sniffers s;
+	int round;
+
+	h_ip("link set ul0 mtu 1000\n");
+	tx_config(0, false);
+	map_fdb_remote(100, MAC_VM2, VTEP3, 0);
+	for (round = 0; round < 2; round++) {
+		build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1200);
+		if (round) {
+			put16(in.b + 20, 0);
+			put16(in.b + 24, 0);
+			put16(in.b + 24, ck_fold(ck_add(0, in.b + 14, 20)));
+			l4_make_seed(&in);
+		}
+		sniffers_open(&s);
+		cr_expect_eq(tx_run(&in, &out, b, a), TC_ACT_SHOT, "round %d", round);
+		cr_expect_eq(sniff_frags(s.ulp, got, 8), 0, "round %d: fragments sent", round);
+		cr_expect_eq(delta(b, a, VXBPF_R_TX_COPY_MTU), 1, "round %d: tx_copy_mtu", round);
+		cr_expect_eq(delta(b, a, VXBPF_R_TX_COPY_FRAGS), 0, "round %d", round);
+		sniffers_close(&s);
+	}
+}
