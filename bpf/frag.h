@@ -28,6 +28,26 @@
 #define FRAG_MAX_N 32 /* fragments of one datagram: 9232 bytes at MTU 576 is 17 */
 _Static_assert(VXBPF_FRAG_MAX >= CSUM_MAX + 16, "frag_buf holds what flood_prepare takes");
 
+/*
+ * A length, checked to be 1..VXBPF_FRAG_MAX by the caller, as the verifier
+ * must see it at a helper's size argument: the 6.1 verifier does not
+ * always carry a check done on another copy of the register to the one
+ * the call uses. The mask changes nothing; the barrier keeps the compiler
+ * from knowing that.
+ */
+#define FRAG_LEN(x)                                                            \
+	({                                                                     \
+		__u64 v_ = (x);                                                \
+		barrier_var(v_);                                               \
+		1 + ((v_ - 1) & (VXBPF_FRAG_SPAN - 1));                        \
+	})
+#define FRAG_OFF(x)                                                            \
+	({                                                                     \
+		__u64 v_ = (x);                                                \
+		barrier_var(v_);                                               \
+		v_ & (VXBPF_FRAG_SPAN - 1);                                    \
+	})
+
 
 /*
  * May this inner frame be carried in outer fragments? Not IP (ARP...), or
@@ -72,7 +92,7 @@ __noinline int frag_one(struct __sk_buff *skb, __u32 k)
 	if (bpf_skb_change_tail(skb, FRAG_IP_OFF + len, 0))
 		return -1;
 	/* The first fragment's payload is already where it goes. */
-	if (k && bpf_skb_store_bytes(skb, FRAG_IP_OFF, f->b + off, len, 0))
+	if (k && bpf_skb_store_bytes(skb, FRAG_IP_OFF, f->b + FRAG_OFF(off), FRAG_LEN(len), 0))
 		return -1;
 	f->hdr = f->ip;
 	f->hdr.tot_len = bpf_htons(sizeof(f->hdr) + len);
@@ -110,7 +130,7 @@ __noinline int frag_send(struct __sk_buff *skb, __u32 mtu, __u32 ifindex, __u32 
 		return -1;
 	f = bpf_map_lookup_elem(&vxbpf_frag_buf, &zero);
 	if (!f || bpf_skb_load_bytes(skb, ETH_HLEN, &f->ip, sizeof(f->ip)) ||
-	    bpf_skb_load_bytes(skb, FRAG_IP_OFF, f->b, payload))
+	    bpf_skb_load_bytes(skb, FRAG_IP_OFF, f->b, FRAG_LEN(payload)))
 		return -1;
 	f->payload = payload;
 	f->step = step;
@@ -124,13 +144,9 @@ __noinline int frag_send(struct __sk_buff *skb, __u32 mtu, __u32 ifindex, __u32 
 	if (take_orig && !err)
 		return 0;
 	/* For the next copy (which writes its own outer headers), or for
-	 * the caller to drop. The bounds again: the loop's states forget
-	 * them. */
-	barrier_var(payload);
-	if (payload < 1 || payload > VXBPF_FRAG_MAX)
-		return -1;
+	 * the caller to drop. */
 	if (bpf_skb_change_tail(skb, FRAG_IP_OFF + payload, 0) ||
-	    bpf_skb_store_bytes(skb, FRAG_IP_OFF, f->b, payload, 0))
+	    bpf_skb_store_bytes(skb, FRAG_IP_OFF, f->b, FRAG_LEN(payload), 0))
 		return -1;
 	return err;
 }

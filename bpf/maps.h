@@ -97,9 +97,11 @@ struct {
 
 /* A copy of the datagram frag.h cuts into outer fragments: the inner
  * frames it takes are those csum_to_end() can sum, plus the outer UDP and
- * VXLAN headers. Twice the room, so that (offset < MAX, length <= MAX)
- * is in bounds for the verifier without a sum of the two. */
+ * VXLAN headers. The room after it is for the verifier: an offset below
+ * VXBPF_FRAG_MAX plus a length it knows only as 1..VXBPF_FRAG_SPAN
+ * (FRAG_LEN in frag.h) stays inside. */
 #define VXBPF_FRAG_MAX 9280 /* CSUM_MAX (csum.h) + 64 */
+#define VXBPF_FRAG_SPAN 0x4000
 struct vxbpf_frag_buf {
 	/* The job, here rather than on a stack already deep (tc_port_rx,
 	 * flood_list, flood_vtep_copy, frag_send, frag_one). */
@@ -109,7 +111,7 @@ struct vxbpf_frag_buf {
 	__u32 step;	  /* payload bytes per fragment but the last: 8 | step */
 	__u32 ifindex;
 	__u32 take_orig;  /* the final fragment takes the original skb */
-	__u8 b[2 * VXBPF_FRAG_MAX];
+	__u8 b[VXBPF_FRAG_MAX + VXBPF_FRAG_SPAN];
 };
 
 struct {
