@@ -69,6 +69,34 @@ static __always_inline bool frag_allowed(void *data, void *end, const struct inn
 	return !inner_seed_maybe(v, end);
 }
 
+/*
+ * xdp_port_rx, for a frame too big for the underlay that the VM sent
+ * without DF but with its TCP/UDP checksum left to offload (ii->fix: the
+ * seed is there and the sum is not complete): as an skb it would keep
+ * CHECKSUM_PARTIAL, which frag_allowed() refuses. Through the CPU map it
+ * becomes a new skb (CHECKSUM_NONE) on this CPU, and reaches tc_port_rx
+ * as any passed frame, its checksum finished here. Without an entry for
+ * this CPU, passed as it is (and not fragmented). Returns a verdict, or
+ * -1 where this is not such a frame.
+ */
+static __always_inline int frag_handover(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+					 const struct inner_info *ii)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct iphdr *iph = data + (ii->l3_off & 0x3f);
+	int act;
+
+	if (explain || !ii->fix || ii->ip != 4 || (cfg->flags & VXBPF_VNI_KERNEL_BUM))
+		return -1;
+	if ((void *)(iph + 1) > end || (iph->frag_off & bpf_htons(IP_DF)))
+		return -1;
+	act = bpf_redirect_map(&vxbpf_cpumap, bpf_get_smp_processor_id(), XDP_PASS);
+	if (act == XDP_REDIRECT)
+		inner_fix(ctx, ii);
+	return verdict(ctx, VXBPF_R_TX_MTU, act);
+}
+
 /* Fragment k of the datagram in the per-CPU buffer into the skb, and send it. */
 __noinline int frag_one(struct __sk_buff *skb, __u32 k)
 {

@@ -121,6 +121,16 @@ struct {
 	__type(value, struct vxbpf_frag_buf);
 } vxbpf_frag_buf SEC(".maps");
 
+/* Where xdp_port_rx sends a frame for outer fragments whose checksum the
+ * VM left to offload (frag.h): a CPU map makes a new skb of it, one with
+ * no partial checksum. Entries (one per CPU) are made by `port add`. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, VXBPF_CPUMAP_MAX);
+	__type(key, __u32);
+	__type(value, struct bpf_cpumap_val);
+} vxbpf_cpumap SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VXBPF_R_MAX);

@@ -213,6 +213,12 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		}
 		if (v >= 0)
 			return verdict(ctx, r, v);
+		/* No DF: TC sends it in fragments (frag.h). */
+		if (!plan.v6) {
+			v = frag_handover(ctx, cfg, &ii);
+			if (v >= 0)
+				return v;
+		}
 	}
 	if (r != VXBPF_R_TX_ENCAP)
 		return verdict(ctx, r, XDP_PASS);

@@ -36,8 +36,8 @@
 #include "encap.h"
 #include "pmtu.h"
 #include "proxy.h"
-#include "port.h"
 #include "frag.h"
+#include "port.h"
 #include "flood.h"
 #include "host.h"
 

@@ -297,6 +297,9 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  */
 #define VXBPF_LAYOUT 4
 
+/* cpumap: CPUs it has an entry for at most (bpf/frag.h). */
+#define VXBPF_CPUMAP_MAX 256
+
 /* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
 struct vxbpf_vni_stats {
 	__u64 rx_packets; /* decapsulated by the fast path */

@@ -37,7 +37,7 @@ const char *const vx_map_names[M__NR] = {
 	[M_UNDERLAY] = "underlay", [M_META] = "meta", [M_HOSTDEVS] = "hostdevs",
 	[M_REMOTES] = "remotes", [M_VNI_PORTS] = "vni_ports", [M_VNI_FLOOD] = "vni_flood",
 	[M_ACTIVE] = "active", [M_EV_BUDGET] = "ev_budget",
-	[M_SWEEP] = "sweep", [M_LEARNED] = "learned",
+	[M_SWEEP] = "sweep", [M_LEARNED] = "learned", [M_CPUMAP] = "cpumap",
 };
 
 static const char *const prog_names[P__NR] = {

@@ -32,6 +32,7 @@ enum vx_map_id {
 	M_EV_BUDGET,
 	M_SWEEP,
 	M_LEARNED,
+	M_CPUMAP,
 	M__NR
 };
 

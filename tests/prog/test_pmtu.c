@@ -14,9 +14,11 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <criterion/criterion.h>
 
 #include "harness.h"
+#include "vxbpf.skel.h"
 
 static void setup(bool v6, const char *ul_mtu)
 {
@@ -137,6 +139,37 @@ Test(pmtu, v4_no_reply, .init = h_setup, .fini = h_teardown)
 	expect_run("ICMP error", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, NULL, &out);
 	in.b[34] = 8; /* an echo request gets one */
 	expect_run("ICMP echo", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_PMTU_REPLY, NULL, &out);
+}
+
+/* No DF, too big, its UDP checksum left to offload (the seed): XDP cannot
+ * hand TC an skb without CHECKSUM_PARTIAL, so it sends the frame through
+ * the CPU map, checksum finished, to be fragmented in TC (frag.h). With
+ * no entry for the CPU, passed as it came. */
+Test(pmtu, v4_no_df_offloaded_checksum, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt in, done, out;
+	struct bpf_cpumap_val v = {.qsize = 64};
+	int fd = bpf_map__fd(H.skel->maps.vxbpf_cpumap), n = libbpf_num_possible_cpus();
+
+	setup(false, "1000");
+	build_udp4(&in, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1200);
+	put16(in.b + 20, 0); /* no DF */
+	put16(in.b + 24, 0);
+	put16(in.b + 24, ck_fold(ck_add(0, in.b + 14, 20)));
+	pkt_copy(&done, &in);
+	l4_make_seed(&in);
+	expect_run("no entry", H.port_fd, H.if_vm0, &in, XDP_PASS, VXBPF_R_TX_MTU, &in, &out);
+	for (uint32_t cpu = 0; cpu < (uint32_t)n; cpu++)
+		cr_assert_eq(bpf_map_update_elem(fd, &cpu, &v, BPF_ANY), 0, "cpumap entry %u", cpu);
+	expect_run("via the CPU map", H.port_fd, H.if_vm0, &in, XDP_REDIRECT, VXBPF_R_TX_MTU, &done,
+		   &out);
+	/* A complete checksum, or DF: not this way. */
+	expect_run("complete", H.port_fd, H.if_vm0, &done, XDP_PASS, VXBPF_R_TX_MTU, &done, &out);
+	put16(in.b + 20, 0x4000);
+	put16(in.b + 24, 0);
+	put16(in.b + 24, ck_fold(ck_add(0, in.b + 14, 20)));
+	expect_run("DF, rate limit aside", H.port_fd, H.if_vm0, &in, XDP_REDIRECT,
+		   VXBPF_R_TX_PMTU_REPLY, NULL, &out);
 }
 
 /* An MTU under 576 is not announced (the kernel's rule). */
