@@ -42,8 +42,6 @@ struct flood_plan {
 	__u8 redirected; /* the last copy took the original (bpf_redirect) */
 	__u8 frag_ok;	 /* may go in outer fragments (frag.h) */
 	__u8 pad[2];
-	__u32 frag_mtu;	 /* flood_vtep_copy leaves fragmenting to vtep_copy */
-	__u32 frag_ifindex;
 };
 
 /*
@@ -108,6 +106,10 @@ static __always_inline int flood_push(struct __sk_buff *skb, __u32 hdr_len, bool
 	__builtin_memcpy(eth, &ieth, sizeof(ieth));
 	return 0;
 }
+
+/* flood_vtep_copy(): encapsulated, to go in fragments (frag.h); the MTU
+ * and device are in vxbpf_frag_buf. */
+#define FLOOD_FRAGMENT 2
 
 /*
  * One copy to a remote VTEP: encapsulated as the XDP path encapsulates
@@ -211,9 +213,16 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 		outer_csum(&fp->cfg, &plan, udph, (void *)(udph + 1), ulen);
 	if (frag_mtu) {
 		/* For vtep_copy: frag_send one call less deep. */
-		fp->frag_mtu = frag_mtu;
-		fp->frag_ifindex = plan.fib.ifindex;
-		return 0;
+		__u32 zero = 0;
+		struct vxbpf_frag_buf *f = bpf_map_lookup_elem(&vxbpf_frag_buf, &zero);
+
+		if (!f) {
+			tc_verdict(skb, VXBPF_R_TX_COPY_ERR, 0);
+			return 0;
+		}
+		f->mtu = frag_mtu;
+		f->ifindex = plan.fib.ifindex;
+		return FLOOD_FRAGMENT;
 	}
 	if (last) {
 		bpf_redirect(plan.fib.ifindex, 0);
@@ -236,11 +245,10 @@ static __always_inline int vtep_copy(struct __sk_buff *skb, struct flood_plan *f
 	__u64 len;
 	int err;
 
-	fp->frag_mtu = 0;
-	if (flood_vtep_copy(skb, fp, r, last) || !fp->frag_mtu)
+	if (flood_vtep_copy(skb, fp, r, last) != FLOOD_FRAGMENT)
 		return 0;
 	len = skb->len; /* counted as the whole datagram, before it is cut */
-	err = frag_send(skb, fp->frag_mtu, fp->frag_ifindex, last);
+	err = frag_send(skb, last);
 	reason_count(err ? VXBPF_R_TX_COPY_ERR : VXBPF_R_TX_COPY_FRAGS, len);
 	fp->redirected = last && !err;
 	fp->sent += !err;

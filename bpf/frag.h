@@ -136,17 +136,22 @@ __noinline int frag_one(struct __sk_buff *skb, __u32 k)
 
 /*
  * Send the encapsulated IPv4 datagram in the skb as fragments that fit
- * mtu, to ifindex. take_orig: the last one takes the original skb (the
- * caller returns TC_ACT_REDIRECT); else the datagram is put back. Returns
- * 0 once every fragment went.
+ * the MTU, to the device, that the buffer holds (flood_vtep_copy put them
+ * there). take_orig: the last one takes the original skb (the caller
+ * returns TC_ACT_REDIRECT); else the datagram is put back. Returns 0 once
+ * every fragment went.
  */
-__noinline int frag_send(struct __sk_buff *skb, __u32 mtu, __u32 ifindex, __u32 take_orig)
+__noinline int frag_send(struct __sk_buff *skb, __u32 take_orig)
 {
 	__u64 len = skb->len, payload; /* 64 bits: one register the verifier follows */
 	struct vxbpf_frag_buf *f;
-	__u32 zero = 0, k, n, step;
+	__u32 zero = 0, k, n, step, mtu;
 	int err = 0;
 
+	f = bpf_map_lookup_elem(&vxbpf_frag_buf, &zero);
+	if (!f)
+		return -1;
+	mtu = f->mtu;
 	if (mtu < 68 || mtu > 0xffff || len <= FRAG_IP_OFF)
 		return -1;
 	payload = len - FRAG_IP_OFF;
@@ -156,13 +161,11 @@ __noinline int frag_send(struct __sk_buff *skb, __u32 mtu, __u32 ifindex, __u32 
 	n = (payload + step - 1) / step;
 	if (n < 2 || n > FRAG_MAX_N)
 		return -1;
-	f = bpf_map_lookup_elem(&vxbpf_frag_buf, &zero);
-	if (!f || bpf_skb_load_bytes(skb, ETH_HLEN, &f->ip, sizeof(f->ip)) ||
+	if (bpf_skb_load_bytes(skb, ETH_HLEN, &f->ip, sizeof(f->ip)) ||
 	    bpf_skb_load_bytes(skb, FRAG_IP_OFF, f->b, FRAG_LEN(payload)))
 		return -1;
 	f->payload = payload;
 	f->step = step;
-	f->ifindex = ifindex;
 	f->take_orig = take_orig;
 	for (k = 0; k < FRAG_MAX_N && k < n; k++) {
 		err = frag_one(skb, k);

@@ -109,7 +109,8 @@ struct vxbpf_frag_buf {
 	struct iphdr hdr; /* one fragment's, built here */
 	__u32 payload;	  /* IP payload: UDP + VXLAN + inner frame */
 	__u32 step;	  /* payload bytes per fragment but the last: 8 | step */
-	__u32 ifindex;
+	__u32 mtu;	  /* the route's, that the fragments must fit */
+	__u32 ifindex;	  /* where they go */
 	__u32 take_orig;  /* the final fragment takes the original skb */
 	__u8 b[VXBPF_FRAG_MAX + VXBPF_FRAG_SPAN];
 };
