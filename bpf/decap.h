@@ -8,6 +8,13 @@
 #ifndef VXBPF_DECAP_H
 #define VXBPF_DECAP_H
 
+__noinline int reasm_first(struct xdp_md *ctx, __u32 l4_off); /* reasm.h */
+__noinline int reasm_more(struct xdp_md *ctx);
+
+/* vxlan_rx_udp(): a first fragment for reasm_first(), which the caller
+ * calls (one call less deep). Never an XDP action. */
+#define RX_REASM_FIRST 0x7e57
+
 /*
  * Learning, as the kernel's vxlan_snoop(): the inner source MAC lives
  * behind the outer source VTEP. Learned entries move and are refreshed;
@@ -189,7 +196,11 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 	/* The kernel's to finish: a first fragment to reassemble, options
-	 * to act on. */
+	 * to act on. Unless no kernel device would take the datagram: then
+	 * vxbpf reassembles (reasm.h). */
+	if (o.defer == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !explain && !o.v6 &&
+	    !(cfg->flags & VXBPF_VNI_KERNEL_BUM))
+		return RX_REASM_FIRST;
 	if (o.defer)
 		return verdict(ctx, o.defer, XDP_PASS);
 
@@ -315,12 +326,18 @@ static __always_inline int vxlan_rx(struct xdp_md *ctx)
 	struct outer o;
 	struct cursor c;
 	__u32 off;
+	int act;
 
 	cursor_init(&c, ctx);
 	r = outer_parse(ctx, &c, &o, &off);
+	if (r == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !explain)
+		return reasm_more(ctx);
 	if (r != OUTER_OK)
 		return verdict(ctx, r, XDP_PASS);
-	return vxlan_rx_udp(ctx, off, &o);
+	act = vxlan_rx_udp(ctx, off, &o);
+	if (act == RX_REASM_FIRST)
+		return reasm_first(ctx, off);
+	return act;
 }
 
 #endif /* VXBPF_DECAP_H */

@@ -33,6 +33,10 @@ static __always_inline int host_rx(struct __sk_buff *skb)
 		meta->magic = 0; /* spent, as below */
 		return flood_rx(skb, meta->ifindex);
 	}
+	if (meta->magic == VXBPF_REASM_META_MAGIC) {
+		meta->magic = 0;
+		return reasm_finish(skb);
+	}
 	if (meta->magic == VXBPF_PORT_META_MAGIC) {
 		/* A multi-buffer frame XDP decapsulated (and counted) but
 		 * could not redirect: to the port's egress, into the VM,

@@ -132,6 +132,42 @@ struct {
 	__type(value, struct bpf_cpumap_val);
 } vxbpf_cpumap SEC(".maps");
 
+/* Reassembly (reasm.h): a datagram's pieces, by outer source,
+ * destination and ID. */
+struct vxbpf_reasm_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;
+	__u16 pad;
+};
+
+struct vxbpf_reasm {
+	__u64 have;	 /* payload bytes kept so far (atomic) */
+	__u64 total;	 /* payload bytes in all: known once the last piece came */
+	__u32 vni;	 /* what the first piece decided: */
+	__u32 slot;	 /*   its VNI's counters */
+	__u32 ifindex;	 /*   the port; 0: the VNI's ports (flood) */
+	__u8 ecn_set;	 /*   as inner_info.ecn_set */
+	__u8 ce;	 /* a piece came marked CE */
+	__u8 pad[2];
+	__u8 b[VXBPF_FRAG_MAX + VXBPF_FRAG_SPAN]; /* see vxbpf_frag_buf */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 128); /* datagrams in the middle of reassembly */
+	__type(key, struct vxbpf_reasm_key);
+	__type(value, struct vxbpf_reasm);
+} vxbpf_reasm SEC(".maps");
+
+/* The model of a new entry: the value is too big for a stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vxbpf_reasm);
+} vxbpf_reasm_init SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VXBPF_R_MAX);

@@ -39,6 +39,7 @@
 #include "frag.h"
 #include "port.h"
 #include "flood.h"
+#include "reasm.h"
 #include "host.h"
 
 /*

@@ -267,6 +267,9 @@ struct vxbpf_hostdev {
 /* And for a decapsulated multi-buffer frame to one port, where XDP cannot
  * redirect such frames (before Linux 6.3): the TC program redirects it. */
 #define VXBPF_PORT_META_MAGIC 0x76786270U /* "vxbp" */
+/* And for the last piece of a fragmented datagram (bpf/reasm.h): the TC
+ * program makes the whole of it, which XDP cannot grow a frame to. */
+#define VXBPF_REASM_META_MAGIC 0x76786272U /* "vxbr" */
 
 struct vxbpf_host_meta {
 	__u32 magic;
@@ -476,7 +479,10 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_PMTU_REPLY, "tx_pmtu_reply", "too big for the underlay: ICMP frag needed / packet too big sent back") \
 	X(RX_FRAGS, "rx_frags", "multi-buffer frame over 9216 bytes to checksum: passed") \
 	X(TX_FRAGS, "tx_frags", "multi-buffer frame XDP cannot send (redirect: Linux 6.3+ and the driver; checksum: 9216 bytes): to TC or the kernel") \
-	X(TX_COPY_FRAGS, "tx_copy_frags", "copy too big for the underlay, no DF: sent as outer IPv4 fragments (TC)")
+	X(TX_COPY_FRAGS, "tx_copy_frags", "copy too big for the underlay, no DF: sent as outer IPv4 fragments (TC)") \
+	X(RX_FRAG_HELD, "rx_frag_held", "outer fragment kept for reassembly (VNI without a kernel device)") \
+	X(RX_REASM, "rx_reasm", "outer fragment completing a datagram: to TC, to decapsulate it") \
+	X(RX_REASM_BAD, "rx_reasm_bad", "reassembled datagram: bad UDP length or checksum, or gone: drop (TC)")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -14,7 +14,8 @@
 # TCP transfer from vm1 completes after path MTU discovery, sha256 equal.
 # Frames without DF: over IPv4 the same outer fragments on the wire as
 # from Linux and every datagram intact at vm2, with the VM's checksum
-# offload off and on; over IPv6 lost, as with Linux.
+# offload off and on; the Linux host's fragments reassembled by vxbpf;
+# between two vxbpf hosts both ways; over IPv6 lost, as with Linux.
 #
 # Run: tests/net/pmtu.sh  (TESTS=... to select, VERBOSE=1)
 
@@ -164,14 +165,19 @@ frag_run()
 	udp_sink "$V2" "$dir/got" || { check_err 1 "udp sink"; return 1; }
 	capture_start "$B" ul0 "$dir/ul.pcap" "ip and (ip[6:2] & 0x3fff != 0)" ||
 		{ check_err 1 "capture"; return 1; }
+	udp_sink "$V1" "$dir/back" || { check_err 1 "udp sink"; return 1; }
 	udp_nodf "$V1" "$VM2_V4" 30 1472 && udp_nodf "$V1" "$VM2_V4" 10 4000 ||
 		{ check_err 1 "sender"; return 1; }
 	# And with the VM's checksum offload on (the checksum left to the
 	# device: vxbpf finishes it on the way, frag.h).
 	ip netns exec "$V1" ethtool -K eth0 tx on >/dev/null || return 1
 	udp_nodf "$V1" "$VM2_V4" 10 1472 || { check_err 1 "sender"; return 1; }
+	# And back: hostB's fragments, reassembled by hostA.
+	ip netns exec "$V2" ethtool -K eth0 tx off >/dev/null || return 1
+	udp_nodf "$V2" "$VM1_V4" 30 1472 && udp_nodf "$V2" "$VM1_V4" 10 4000 ||
+		{ check_err 1 "sender"; return 1; }
 	for ((w = 0; w < 100; w++)); do
-		[[ -s $dir/got ]] && break
+		[[ -s $dir/got && -s $dir/back ]] && break
 		sleep 0.1
 	done
 	capture_stop
@@ -179,6 +185,7 @@ frag_run()
 		sed -n 's/.*ttl \([0-9]*\),.*offset \([0-9]*\), flags \[\([^]]*\)\].*length \([0-9]*\)).*/\4 \2 \3 \1/p' |
 		sort | uniq -c >"$dir/frags"
 	[[ -s $dir/got ]] || echo "0 0" >"$dir/got"
+	[[ -s $dir/back ]] || echo "0 0" >"$dir/back"
 }
 
 t_frag()
@@ -197,6 +204,10 @@ t_frag()
 		[[ $(cat "$VXT_TMP/frag-linux/got") == "50 0" ]] ||
 			check_err 1 "Linux delivered $(cat "$VXT_TMP/frag-linux/got") (good bad) of 50: the reference is off"
 		[[ $got == "50 0" ]] || check_err 1 "vm2 got $got (good bad) of 50 datagrams"
+		got=$(cat "$VXT_TMP/frag-vxbpf/back")
+		[[ $got == "40 0" ]] || check_err 1 "vm1 got $got (good bad) of 40 datagrams from vm2"
+		# 30 + 2 of each 4,000-byte datagram's 3 fragments, reassembled.
+		check_counter_gt "$A" reason rx_frag_held 49
 		cmp -s "$VXT_TMP/frag-linux/frags" "$VXT_TMP/frag-vxbpf/frags" ||
 			check_err 1 "fragments (count length offset flags ttl) not Linux's: $(diff "$VXT_TMP/frag-linux/frags" "$VXT_TMP/frag-vxbpf/frags" | tr '\n' ' ' | head -c 400)"
 		# 30 + 10 + 2 of each 4,000-byte datagram's 3 fragments.
@@ -211,10 +222,39 @@ t_frag()
 	log_test "$name"
 }
 
+# Two hosts with vxbpf alone: each fragments what does not fit and
+# reassembles what the other fragmented; ping without DF works both ways.
+t_frag_pair()
+{
+	local name="outer fragments between two vxbpf hosts: sent, reassembled, ping -M dont both ways"
+	local dir got out
+
+	topo_build pair 4 && vm_mtu_1500 || { log_test "$name"; return; }
+	ip netns exec "$V1" ethtool -K eth0 tx off >/dev/null
+	ip netns exec "$V2" ethtool -K eth0 tx off >/dev/null
+	ping_retry "$V1" "$VM2_V4" 5 || check_err 1 "vm1 cannot reach vm2"
+	vxt_tmpdir dir
+	udp_sink "$V2" "$dir/got" && udp_sink "$V1" "$dir/back" || { check_err 1 "udp sink"; log_test "$name"; return; }
+	udp_nodf "$V1" "$VM2_V4" 30 1472 && udp_nodf "$V1" "$VM2_V4" 10 4000
+	udp_nodf "$V2" "$VM1_V4" 30 1472 && udp_nodf "$V2" "$VM1_V4" 10 4000
+	wait_for 10 test -s "$dir/got" -a -s "$dir/back" || check_err 1 "the sinks did not finish"
+	got=$(cat "$dir/got" 2>/dev/null)
+	[[ $got == "40 0" ]] || check_err 1 "vm2 got ${got:-nothing} (good bad) of 40"
+	got=$(cat "$dir/back" 2>/dev/null)
+	[[ $got == "40 0" ]] || check_err 1 "vm1 got ${got:-nothing} (good bad) of 40"
+	out=$(ip netns exec "$V1" ping -c 3 -i 0.2 -W 2 -M dont -s 1472 "$VM2_V4" 2>&1)
+	grep -q " 0% packet loss" <<<"$out" || check_err 1 "ping -M dont -s 1472: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+	check_counter_gt "$A" reason tx_copy_frags 49
+	check_counter_gt "$A" reason rx_frag_held 49
+	check_counter_gt "$B" reason rx_frag_held 49
+	((RET == 0)) || RETMSG+=" [$(vxbpf_stats_brief "$A")]"
+	log_test "$name"
+}
+
 frag_ul4() { t_frag 4; }
 frag_ul6() { t_frag 6; }
 
-ALL_TESTS="pmtu_ul4 pmtu_ul6 frag_ul4 frag_ul6"
+ALL_TESTS="pmtu_ul4 pmtu_ul6 frag_ul4 frag_ul6 t_frag_pair"
 
 require_root
 require_cmd ip tcpdump ping socat sha256sum /usr/bin/python3 jq ethtool

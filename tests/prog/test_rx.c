@@ -635,3 +635,127 @@ Test(rx, inner_length_sweep_v6, .init = h_setup, .fini = h_teardown)
 {
 	sweep(true);
 }
+
+/* ---- reassembly (bpf/reasm.h) --------------------------------------------- */
+
+/* Piece [from, to) of the IP payload of the IPv4 datagram in whole (no
+ * VLAN, no options), with its header's fragment fields, ID and checksum
+ * made for it. */
+static void ip4_piece(const struct pkt *whole, size_t from, size_t to, uint16_t id, struct pkt *out)
+{
+	uint8_t h[20];
+	bool more = to < whole->len - 34;
+
+	memcpy(h, whole->b + 14, 20);
+	put16(h + 2, 20 + (to - from));
+	put16(h + 4, id);
+	put16(h + 6, (more ? 0x2000 : 0) | (from / 8));
+	put16(h + 10, 0);
+	put16(h + 10, ck_fold(ck_add(0, h, 20)));
+	out->len = 0;
+	pkt_put(out, whole->b, 14);
+	pkt_put(out, h, 20);
+	pkt_put(out, whole->b + 34 + from, to - from);
+}
+
+/* One frame through xdp_vxlan_rx: its verdict and its one reason. */
+static uint32_t rx_once(const struct pkt *in, struct pkt *out, int *reason)
+{
+	uint64_t b[VXBPF_R_MAX], a[VXBPF_R_MAX];
+	uint32_t ret = ~0U;
+	int counted = 0;
+
+	stats_read(b);
+	cr_assert_eq(prog_run(H.rx_fd, H.if_ul0, in, out, &ret), 0, "test run");
+	stats_read(a);
+	*reason = -1;
+	for (int r = 0; r < VXBPF_R_MAX; r++) {
+		counted += a[r] - b[r];
+		if (a[r] != b[r])
+			*reason = r;
+	}
+	cr_expect_eq(counted, 1, "%d reasons", counted);
+	return ret;
+}
+
+#define EXPECT_RX(in, out, verdict, why)                                                       \
+	do {                                                                                   \
+		int r_;                                                                        \
+		uint32_t v_ = rx_once(in, out, &r_);                                           \
+		cr_expect(v_ == (verdict) && r_ == (why), "line %d: %s %s, want %s %s",       \
+			  __LINE__, verdict_name(v_), reason_name(r_), verdict_name(verdict), \
+			  reason_name(why));                                                   \
+	} while (0)
+
+/* A peer's vxlan device sends a frame that did not fit its underlay in
+ * two fragments: the first is kept, the second completes the datagram and
+ * goes up to tc_host_rx (which the network tests see deliver it); three
+ * pieces in another order, too. A piece with no first piece before it
+ * (another protocol's, or early) goes to the kernel as before. */
+Test(rx, reassembly, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt inner, want, whole, p1, p2, p3, out;
+	struct vx_opts o = {0};
+	size_t pay;
+
+	rx_config(false, 0, true);
+	map_underlay(H.if_ul0, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
+	build_udp4(&inner, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1200);
+	pkt_copy(&want, &inner);
+	build_vxlan(&whole, &o, &inner);
+	pay = whole.len - 34;
+
+	ip4_piece(&whole, 0, 800, 0x4242, &p1);
+	ip4_piece(&whole, 800, pay, 0x4242, &p2);
+	EXPECT_RX(&p1, &out, XDP_DROP, VXBPF_R_RX_FRAG_HELD);
+	EXPECT_RX(&p2, &out, XDP_PASS, VXBPF_R_RX_REASM);
+
+	/* First, last, then the middle one completes it. */
+	ip4_piece(&whole, 0, 400, 0x4343, &p1);
+	ip4_piece(&whole, 400, 800, 0x4343, &p2);
+	ip4_piece(&whole, 800, pay, 0x4343, &p3);
+	EXPECT_RX(&p1, &out, XDP_DROP, VXBPF_R_RX_FRAG_HELD);
+	EXPECT_RX(&p3, &out, XDP_DROP, VXBPF_R_RX_FRAG_HELD);
+	EXPECT_RX(&p2, &out, XDP_PASS, VXBPF_R_RX_REASM);
+
+	/* A later piece ahead of its first: the kernel's, and so is the
+	 * datagram (the first piece then waits in vain). */
+	ip4_piece(&whole, 0, 800, 0x4444, &p1);
+	ip4_piece(&whole, 800, pay, 0x4444, &p2);
+	EXPECT_RX(&p2, &out, XDP_PASS, VXBPF_R_RX_FRAGMENT);
+}
+
+/* What is not reassembled: a first piece from a VTEP off the allow-list
+ * (dropped), of a VNI a kernel vxlan device carries (the kernel's); with
+ * no tc_host_rx on the underlay, the datagram cannot be finished. */
+Test(rx, reassembly_refused, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt inner, want, whole, p1, p2, out;
+	struct vx_opts o = {0};
+	size_t pay;
+
+	rx_config(false, 0, true);
+	build_udp4(&inner, MAC_VM2, MAC_VM1, "10.0.0.2", 9, 1200);
+	pkt_copy(&want, &inner);
+
+	strcpy(o.src, "192.0.2.3");
+	build_vxlan(&whole, &o, &inner);
+	pay = whole.len - 34;
+	ip4_piece(&whole, 0, 800, 0x5151, &p1);
+	EXPECT_RX(&p1, &out, XDP_DROP, VXBPF_R_RX_UNKNOWN_VTEP);
+
+	o.src[0] = 0;
+	build_vxlan(&whole, &o, &inner);
+	ip4_piece(&whole, 0, 800, 0x5252, &p1);
+	ip4_piece(&whole, 800, pay, 0x5252, &p2);
+	map_underlay(H.if_ul0, VXBPF_UNDERLAY_XDP);
+	EXPECT_RX(&p1, &out, XDP_DROP, VXBPF_R_RX_FRAG_HELD);
+	EXPECT_RX(&p2, &out, XDP_DROP, VXBPF_R_RX_REASM_BAD);
+
+	map_vni(100, LOCAL4, VXBPF_VNI_MIRRORED);
+	build_vxlan(&whole, &o, &inner);
+	ip4_piece(&whole, 0, 800, 0x5353, &p1);
+	ip4_piece(&whole, 800, pay, 0x5353, &p2);
+	EXPECT_RX(&p1, &out, XDP_PASS, VXBPF_R_RX_FRAGMENT);
+	EXPECT_RX(&p2, &out, XDP_PASS, VXBPF_R_RX_FRAGMENT);
+}
