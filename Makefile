@@ -168,6 +168,11 @@ $(BUILD)/vxbench: tools/bench/vxbench.c $(BENCH_SKELS) | $(BUILD)
 	@echo "  LD       $@"
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz
 
+# Request/response latency between two VMs (scripts/bench-app.sh).
+$(BUILD)/vxrr: tools/bench/vxrr.c | $(BUILD)
+	@echo "  LD       $@"
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 vmtest: deps
 	$(Q)scripts/vmtest.sh
 
