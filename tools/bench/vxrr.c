@@ -10,9 +10,11 @@
  *       send a SIZE-byte request, wait for the whole reply, N times after
  *       WARMUP unrecorded rounds; print one line
  *           "n N min p50 p90 p99 p999 max mean" (microseconds)
- *       and exit 0, or exit 1 when a round failed (a UDP datagram lost
- *       within 1 s is a failure, not a retry: a lost reply would otherwise
- *       hide as a large percentile).
+ *       and exit 0, or exit 1 when a round failed: a UDP reply not back
+ *       within 1 s (a lost datagram is a failure, not a retry: it would
+ *       otherwise hide as a large percentile), a TCP one within 30 s (TCP
+ *       retransmits; a round trip that took a retransmission timeout or
+ *       two is a sample like any other).
  *
  * One message in flight, so each sample is a full round trip through both
  * hosts' data paths (as netperf TCP_RR does); TCP_NODELAY so Nagle never
@@ -176,7 +178,7 @@ static double pct(const double *v, long n, double p)
 
 static int client(const struct opts *o)
 {
-	struct timeval tmo = {.tv_sec = 1};
+	struct timeval tmo = {.tv_sec = o->udp ? 1 : 30};
 	struct addrinfo *ai;
 	double *lat, t0, sum = 0;
 	char *buf;
