@@ -425,6 +425,20 @@ carried()
 	printf '; dropped: %s\n' "${others:-none}"
 }
 
+# The comparison means something only if vxbpf's programs carried the
+# traffic: every frame hostB's ul0 received decapsulated by xdp_vxlan_rx.
+FASTPATH_WARN=
+for fam in $FAMS; do
+	for way in $WAYS; do
+		k=vxbpf/$fam/$way
+		[[ " $CONFIGS " == *" vxbpf "* ]] || continue
+		fr=$(delta "$k" B_ul 1) dec=$(delta "$k" "B_r rx_decap")
+		awk -v a="$dec" -v b="$fr" 'BEGIN { exit !(b > 0 && a / b >= 0.99) }' ||
+			FASTPATH_WARN+="$k: rx_decap $dec of $fr frames received; "
+	done
+done
+[[ -n $FASTPATH_WARN ]] && log "WARNING: vxbpf's fast path did not carry the traffic: $FASTPATH_WARN"
+
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mkdir -p "$(dirname "$OUT")"
 {
@@ -434,6 +448,11 @@ mkdir -p "$(dirname "$OUT")"
 	echo "- kernel: $(uname -r); CPU: $CPU_MODEL, $(nproc) vCPUs (shared with other work)"
 	echo "- measured commit: $(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_ROOT" status --porcelain -- bpf user 2>/dev/null | grep -q . && echo ' with uncommitted changes in bpf/ or user/')"
 	echo "- produced by \`scripts/bench-app.sh $MODE\` (\`make bench-app\`, part of \`make bench\`); the method in full is in the script's header"
+	if [[ -n $FASTPATH_WARN ]]; then
+		echo "- **WARNING: vxbpf's fast path did not carry the traffic, the vxbpf figures are not vxbpf's:** $FASTPATH_WARN"
+	else
+		echo "- vxbpf's fast path carried the traffic: hostB's rx_decap counted at least 99% of the frames its underlay received in every vxbpf run (see the end)"
+	fi
 	echo
 	echo "Two hosts (namespaces) joined by an underlay veth, a VM (namespace) behind each on a"
 	echo "veth port, overlay MTU 1450 (IPv4 underlay) / 1430 (IPv6), vm1 sends to vm2."
