@@ -38,7 +38,7 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
-.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn \
+.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn bench-app \
 	vmtest clean format vmlinux install fuzz fuzz-quick fuzz-build FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -149,9 +149,16 @@ demo: deps $(BUILD)/vxbpf
 demo-evpn: deps $(BUILD)/vxbpf
 	$(Q)scripts/demo-evpn.sh
 
-bench: deps $(BUILD)/vxbpf $(BUILD)/vxbench
+bench: deps $(BUILD)/vxbpf $(BUILD)/vxbench $(BUILD)/vxrr
 	$(Q)scripts/bench.sh
 	$(Q)scripts/bench-evpn.sh
+	$(Q)scripts/bench-app.sh
+
+# What a user choosing vxbpf asks, VM to VM: TCP throughput (1 and 8
+# flows), receiving CPU time per gigabyte, request/response latency; vxbpf
+# against Linux vxlan + bridge, in bench/app.md (also part of `make bench`).
+bench-app: deps $(BUILD)/vxbpf $(BUILD)/vxrr
+	$(Q)scripts/bench-app.sh
 
 # The control plane at scale: 100,000 EVPN MACs, mirror resync of 100,000
 # and 1,000,000 entries (also part of `make bench`).
@@ -167,6 +174,11 @@ BENCH_SKELS := $(BUILD)/bench_gen.skel.h $(BUILD)/bench_null.skel.h $(BUILD)/ben
 $(BUILD)/vxbench: tools/bench/vxbench.c $(BENCH_SKELS) | $(BUILD)
 	@echo "  LD       $@"
 	$(Q)$(CC) $(CFLAGS) $< -o $@ -lbpf -lelf -lz
+
+# Request/response latency between two VMs (scripts/bench-app.sh).
+$(BUILD)/vxrr: tools/bench/vxrr.c | $(BUILD)
+	@echo "  LD       $@"
+	$(Q)$(CC) $(CFLAGS) $< -o $@
 
 vmtest: deps
 	$(Q)scripts/vmtest.sh
