@@ -86,6 +86,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VXT_PREFIX=vxa-$$
 # shellcheck source=../tests/net/lib.sh
 source "$REPO_ROOT/tests/net/lib.sh"
+source "$REPO_ROOT/scripts/lib_bench.sh"
 BASE_PREFIX=$VXT_PREFIX
 
 die() { echo "bench-app: $*" >&2; exit 1; }
@@ -122,27 +123,6 @@ RAW=$VXT_TMP/raw.tsv
 declare -A NS_A NS_B NS_V1 NS_V2 HOST_PIDS VM_PIDS SEND_PIDS DST
 KSOFT_RECV=$(pgrep -x "ksoftirqd/$RECV_CPU") || die "no ksoftirqd/$RECV_CPU"
 KSOFT_SEND=$(pgrep -x "ksoftirqd/$SEND_CPU") || die "no ksoftirqd/$SEND_CPU"
-
-# napi_thread NS DEV CPU: threaded NAPI for DEV, its new kthread pinned to
-# CPU at nice NICE; its pid appended to NAPI_PIDS. Found as the napi/DEV-*
-# thread that appears. Not in $(...), so that die ends the script.
-NAPI_PIDS=
-napi_thread()
-{
-	local ns=$1 dev=$2 cpu=$3 before after pid n=0
-
-	before=$(pgrep "^napi/$dev-" | sort)
-	ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded" ||
-		die "threaded NAPI on $dev in $ns"
-	after=$(pgrep "^napi/$dev-" | sort)
-	for pid in $(comm -13 <(echo "$before") <(echo "$after")); do
-		taskset -p -c "$cpu" "$pid" >/dev/null || die "taskset $pid"
-		renice -n "$NICE" -p "$pid" >/dev/null || die "renice $pid"
-		NAPI_PIDS+="$pid "
-		n=$((n + 1))
-	done
-	((n == 1)) || die "$dev in $ns: expected one new NAPI kthread, found $n"
-}
 
 # cputime PID...: ns on CPU of every thread of the PIDs (schedstat field 1).
 cputime()

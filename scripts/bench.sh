@@ -45,6 +45,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VXT_PREFIX=vxb-$$
 # shellcheck source=../tests/net/lib.sh
 source "$REPO_ROOT/tests/net/lib.sh"
+source "$REPO_ROOT/scripts/lib_bench.sh"
 
 BPIN=/sys/fs/bpf/vxbench-$$
 AG_NICE0=
@@ -122,25 +123,8 @@ vx_load()
 declare -A TAG_PIDS # tag -> DUT_CPU threads whose CPU time is the DUT's (split)
 KSOFTIRQD=$(pgrep -x "ksoftirqd/$DUT_CPU") || die "no ksoftirqd/$DUT_CPU"
 
-# napi_split NS DEV: threaded NAPI for DEV in NS, its kthread pinned to
-# DUT_CPU. The kthread (napi/DEV-NAPI_ID, any namespace) is the one that
-# appears when threaded is switched on; DEV has one RX queue, so one thread.
-napi_split()
-{
-	local ns=$1 dev=$2 before after pid n=0
-
-	before=$(pgrep "^napi/$dev-" | sort)
-	ip netns exec "$ns" sh -c "echo 1 > /sys/class/net/$dev/threaded" ||
-		die "threaded NAPI on $dev in $ns"
-	after=$(pgrep "^napi/$dev-" | sort)
-	for pid in $(comm -13 <(echo "$before") <(echo "$after")); do
-		taskset -p -c "$DUT_CPU" "$pid" >/dev/null || die "taskset $pid"
-		renice -n "$NICE" -p "$pid" >/dev/null || die "renice $pid"
-		NAPI_PIDS+="$pid,"
-		n=$((n + 1))
-	done
-	((n == 1)) || die "$dev in $ns: expected one new NAPI kthread, found $n"
-}
+# napi_split NS DEV: threaded NAPI for DEV in NS, its kthread on DUT_CPU.
+napi_split() { napi_thread "$1" "$2" "$DUT_CPU" ,; }
 
 # pipes TAG DIR FAM: the three namespaces and two veth pairs of the top,
 # the sink attached, the DUT's devices up (sets g d s).
