@@ -137,6 +137,35 @@ static __always_inline int rx_flood(struct xdp_md *ctx, const struct vxbpf_vni_c
 }
 
 /*
+ * The outer UDP checksum from the headers alone, without reading the
+ * payload. Ones' complement sums are linear: the outer datagram sums to
+ * its UDP and VXLAN headers, the inner Ethernet and IP headers and the
+ * inner TCP/UDP segment, and a segment whose own checksum is valid sums
+ * to the complement of its pseudo-header (ii->frame_sum, inner.h). So for
+ * such a frame "outer valid and inner valid" is "this sum valid and inner
+ * valid"; the inner checksum is the receiving VM's to verify (a redirected
+ * frame arrives CHECKSUM_NONE), as RFC 7348 allows. A Linux sender's
+ * local checksum offload computes the outer checksum the same way, so its
+ * CHECKSUM_PARTIAL seeds pass here too. False means "not shown valid this
+ * way": the whole datagram is summed, as before, so no frame is dropped
+ * that the full sum would have taken.
+ */
+static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ulen,
+						 const struct udphdr *udph, const struct vxlanhdr *vxh,
+						 const struct inner_info *ii)
+{
+	const __u32 *u = (const void *)udph, *x = (const void *)vxh;
+	__u32 s;
+
+	if (!ii->lco)
+		return false;
+	s = csum_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
+	s = csum_add(csum_add(s, u[0]), u[1]);
+	s = csum_add(csum_add(s, x[0]), x[1]);
+	return csum_fold(csum_add(s, ii->frame_sum)) == 0;
+}
+
+/*
  * From the UDP header at off on: is it VXLAN for us, then check, learn and
  * deliver. A global function, verified once for every outer layout (a
  * VLAN tag, IPv4 options, IPv6 extension headers move off); inlined, the
@@ -218,7 +247,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	if (udph->check == 0) {
 		if (o.v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
 			return verdict(ctx, VXBPF_R_RX_ZERO_CSUM6, XDP_DROP);
-	} else {
+	} else if (!rx_csum_from_headers(&o, ulen, udph, vxh, &ii)) {
 		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data, total);
 		__u32 s;
 

@@ -134,11 +134,16 @@ Test(jumbo, rx_decap, .init = jumbo_setup, .fini = h_teardown)
 		     (unsigned long long)s.rx_bytes, sent);
 }
 
-/* The outer checksum covers the fragments: one wrong byte in the last
- * buffer is a wrong checksum. */
+/*
+ * The outer checksum covers the fragments: one wrong byte in the last
+ * buffer of a frame that is summed whole (ICMP) is a wrong checksum. A
+ * TCP/UDP inner frame is verified from its headers (decap.h): a wrong
+ * outer checksum field is still dropped, a changed payload byte breaks
+ * the inner checksum too and goes to the VM, which drops it.
+ */
 Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
 {
-	static struct pkt inner, in;
+	static struct pkt inner, in, want;
 	struct vx_opts o = {};
 
 	rx_setup(false);
@@ -150,8 +155,21 @@ Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
 	o.ck = CK_OK;
 	build_vxlan(&in, &o, &inner);
 	in.b[in.len - 2] ^= 0x01; /* the payload, not the checksum field */
-	expect_run("last buffer changed", H.rx_fd, H.if_ul0, &in, XDP_DROP, VXBPF_R_RX_BAD_CSUM, NULL,
+	pkt_copy(&want, &inner);
+	want.b[want.len - 2] ^= 0x01;
+	cr_assert(!ck_l4_ok(want.b + 14, false, want.b + 34, want.len - 34, 6));
+	expect_decap("tcp, last buffer changed: the VM's to drop", &in, &want);
+
+	build_icmp4(&inner, MAC_VM2, MAC_VM1, SEG_PAYLOAD);
+	o.ck = CK_BAD;
+	build_vxlan(&in, &o, &inner);
+	expect_run("icmp, checksum + 1", H.rx_fd, H.if_ul0, &in, XDP_DROP, VXBPF_R_RX_BAD_CSUM, NULL,
 		   NULL);
+	o.ck = CK_OK;
+	build_vxlan(&in, &o, &inner);
+	in.b[in.len - 2] ^= 0x01;
+	expect_run("icmp, last buffer changed", H.rx_fd, H.if_ul0, &in, XDP_DROP, VXBPF_R_RX_BAD_CSUM,
+		   NULL, NULL);
 
 	o.ck = CK_ZERO;
 	build_vxlan(&in, &o, &inner);
@@ -162,8 +180,9 @@ Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
  * Lengths are the whole frame's: a datagram that does not fill it exactly
  * is the kernel's (padding past the first buffer included), and what is
  * summed stops at 9216 bytes, enough for a 9216-byte underlay MTU; beyond,
- * the kernel checks the checksum (rx_frags). Without a checksum there is
- * nothing to sum, and any length is carried.
+ * the kernel checks the checksum (rx_frags). A TCP/UDP inner frame with a
+ * valid checksum is not summed (decap.h): no limit. Without a checksum
+ * there is nothing to sum, and any length is carried.
  */
 Test(jumbo, rx_lengths, .init = jumbo_setup, .fini = h_teardown)
 {
@@ -185,7 +204,17 @@ Test(jumbo, rx_lengths, .init = jumbo_setup, .fini = h_teardown)
 
 	build_tcp_data(&inner, false, MAC_VM2, MAC_VM1, 9217 - 16 - 14 - 40);
 	build_vxlan(&in, &o, &inner);
-	expect_run("UDP length 9217", H.rx_fd, H.if_ul0, &in, XDP_PASS, VXBPF_R_RX_FRAGS, NULL, NULL);
+	expect_decap("UDP length 9217, tcp: from the headers", &in, &inner);
+
+	/* ICMP: summed whole, so the limit holds. */
+	build_icmp4(&inner, MAC_VM2, MAC_VM1, 9216 - 16 - 14 - 28);
+	build_vxlan(&in, &o, &inner);
+	cr_assert_eq(get16(in.b + 14 + 20 + 4), 9216);
+	expect_decap("UDP length 9216, icmp", &in, &inner);
+	build_icmp4(&inner, MAC_VM2, MAC_VM1, 9217 - 16 - 14 - 28);
+	build_vxlan(&in, &o, &inner);
+	expect_run("UDP length 9217, icmp", H.rx_fd, H.if_ul0, &in, XDP_PASS, VXBPF_R_RX_FRAGS, NULL,
+		   NULL);
 
 	o.ck = CK_ZERO;
 	build_vxlan(&in, &o, &inner);
