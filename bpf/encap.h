@@ -18,6 +18,7 @@ struct encap_plan {
 	__be16 be_port;
 	__be16 be_sport;
 	__u32 vni;
+	__u32 ul; /* underlay flags of fib.ifindex (nh_cache), 0: ask the map */
 	bool v6;
 	bool csum;
 	bool xmit_sg; /* the underlay device takes multi-buffer frames */
@@ -31,6 +32,7 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 	__u32 len = p->fib.tot_len;
 	__u64 now = bpf_jiffies64();
 	struct nh_val v = {}, *nh;
+	__u32 *ul;
 	int rc;
 
 	nh = bpf_map_lookup_elem(&vxbpf_nh_cache, &k);
@@ -38,11 +40,17 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 		__builtin_memcpy(p->fib.dmac, nh->dmac, ETH_ALEN);
 		__builtin_memcpy(p->fib.smac, nh->smac, ETH_ALEN);
 		p->fib.ifindex = nh->ifindex;
+		p->ul = nh->ul;
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	}
 	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rc;
+	/* Whether the route leads to an attached device, remembered with
+	 * the route: one hash lookup less per frame. Stale for as long as
+	 * the route may be (a detach shows within NH_CACHE_JIFFIES). */
+	ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
+	v.ul = p->ul = ul ? *ul : 0;
 	__builtin_memcpy(v.dmac, p->fib.dmac, ETH_ALEN);
 	__builtin_memcpy(v.smac, p->fib.smac, ETH_ALEN);
 	v.ifindex = p->fib.ifindex;
@@ -112,7 +120,6 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 						    const struct inner_info *ii, __u32 len, struct encap_plan *p)
 {
 	enum vxbpf_reason r;
-	__u32 *ul;
 
 	p->dst = fdb->dst;
 	p->v6 = !addr_is_v4(&p->dst);
@@ -125,10 +132,17 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex);
 	if (r != VXBPF_R_TX_ENCAP)
 		return r;
-	ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
-	if (!ul)
-		return VXBPF_R_TX_NOT_UNDERLAY;
-	p->xmit_sg = XDP_REDIRECT_FRAGS && (*ul & VXBPF_UNDERLAY_XMIT_SG);
+	/* Not an underlay when the route was cached: asked anew, so an
+	 * attach shows at once (and an entry of an older vxbpf, whose 0
+	 * here was padding, is no harm). */
+	if (!p->ul) {
+		__u32 *ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
+
+		if (!ul)
+			return VXBPF_R_TX_NOT_UNDERLAY;
+		p->ul = *ul;
+	}
+	p->xmit_sg = XDP_REDIRECT_FRAGS && (p->ul & VXBPF_UNDERLAY_XMIT_SG);
 	p->be_sport = encap_sport(cfg, ii->hash);
 
 	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);

@@ -160,7 +160,8 @@ struct nh_val {
 	__u8 smac[6];
 	__u32 ifindex;
 	__u32 max_len;	/* outer IP length the FIB accepted */
-	__u32 pad;
+	__u32 ul;	/* the underlay map's flags for ifindex when the entry
+			 * was made, 0 if none (then asked every time) */
 	__u64 expires;	/* jiffies */
 };
 
