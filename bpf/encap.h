@@ -19,6 +19,7 @@ struct encap_plan {
 	__be16 be_sport;
 	__u32 vni;
 	__u32 ul; /* underlay flags of fib.ifindex (nh_cache), 0: ask the map */
+	__u16 ip_id; /* outer IPv4 ID (nh_cache) */
 	bool v6;
 	bool csum;
 	bool xmit_sg; /* the underlay device takes multi-buffer frames */
@@ -41,6 +42,11 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 		__builtin_memcpy(p->fib.smac, nh->smac, ETH_ALEN);
 		p->fib.ifindex = nh->ifindex;
 		p->ul = nh->ul;
+		/* Per CPU and per remote, so a plain increment: a flow
+		 * stays on one CPU, and its IDs repeat only after 65,536
+		 * datagrams, where random ones would after a few hundred
+		 * (RFC 6864: a non-atomic datagram's ID must vary). */
+		p->ip_id = nh->ip_id++;
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	}
 	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
@@ -51,6 +57,9 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 	 * the route may be (a detach shows within NH_CACHE_JIFFIES). */
 	ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
 	v.ul = p->ul = ul ? *ul : 0;
+	/* A random start, so CPUs (and restarts) do not count in step. */
+	p->ip_id = (__u16)bpf_get_prandom_u32();
+	v.ip_id = p->ip_id + 1;
 	__builtin_memcpy(v.dmac, p->fib.dmac, ETH_ALEN);
 	__builtin_memcpy(v.smac, p->fib.smac, ETH_ALEN);
 	v.ifindex = p->fib.ifindex;
@@ -207,7 +216,7 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 		iph->tos = tos;
 		iph->tot_len = bpf_htons(ulen + sizeof(*iph));
 		/* Not atomic (DF clear), so the ID must vary (RFC 6864). */
-		iph->id = (__u16)bpf_get_prandom_u32();
+		iph->id = p->ip_id;
 		iph->frag_off = 0;
 		iph->ttl = cfg->ttl;
 		iph->protocol = IPPROTO_UDP;
