@@ -25,12 +25,34 @@ struct encap_plan {
 	bool xmit_sg; /* the underlay device takes multi-buffer frames */
 };
 
-/* The FIB's answer for p->fib, from this CPU's cache when fresh. */
+/* The question for bpf_fib_lookup: local -> p->dst, len bytes. */
+static __always_inline void outer_fib_ask(struct encap_plan *p, const struct vxbpf_addr *local,
+					  __u32 len)
+{
+	__builtin_memset(&p->fib, 0, sizeof(p->fib));
+	p->fib.ifindex = LOOPBACK_IFINDEX;
+	p->fib.l4_protocol = IPPROTO_UDP;
+	p->fib.tot_len = len;
+	if (p->v6) {
+		p->fib.family = AF_INET6;
+		__builtin_memcpy(p->fib.ipv6_src, local, 16);
+		__builtin_memcpy(p->fib.ipv6_dst, &p->dst, 16);
+	} else {
+		p->fib.family = AF_INET;
+		p->fib.ipv4_src = vxbpf_addr_w(local)[3];
+		p->fib.ipv4_dst = vxbpf_addr_w(&p->dst)[3];
+	}
+}
+
+/*
+ * The FIB's answer for local -> p->dst, len bytes, from this CPU's cache
+ * when fresh. A hit fills only what it has (the MACs and the ifindex):
+ * the rest of p->fib is the question, written only when it is asked.
+ */
 static __always_inline int outer_route(void *ctx, struct encap_plan *p,
-				       const struct vxbpf_addr *local)
+				       const struct vxbpf_addr *local, __u32 len)
 {
 	struct nh_key k = { .src = *local, .dst = p->dst };
-	__u32 len = p->fib.tot_len;
 	__u64 now = bpf_jiffies64();
 	struct nh_val v = {}, *nh;
 	__u32 *ul;
@@ -49,6 +71,7 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 		p->ip_id = nh->ip_id++;
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	}
+	outer_fib_ask(p, local, len);
 	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return rc;
@@ -87,22 +110,8 @@ static __always_inline enum vxbpf_reason outer_fib(void *ctx, const struct vxbpf
 						   struct encap_plan *p, __u32 vni, __u32 ip_len,
 						   __u32 seen_on)
 {
-	int rc;
+	int rc = outer_route(ctx, p, &cfg->local, ip_len);
 
-	__builtin_memset(&p->fib, 0, sizeof(p->fib));
-	p->fib.ifindex = LOOPBACK_IFINDEX;
-	p->fib.l4_protocol = IPPROTO_UDP;
-	p->fib.tot_len = ip_len;
-	if (p->v6) {
-		p->fib.family = AF_INET6;
-		__builtin_memcpy(p->fib.ipv6_src, &cfg->local, 16);
-		__builtin_memcpy(p->fib.ipv6_dst, &p->dst, 16);
-	} else {
-		p->fib.family = AF_INET;
-		p->fib.ipv4_src = vxbpf_addr_w(&cfg->local)[3];
-		p->fib.ipv4_dst = vxbpf_addr_w(&p->dst)[3];
-	}
-	rc = outer_route(ctx, p, &cfg->local);
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return VXBPF_R_TX_MTU;
 	if (rc == BPF_FIB_LKUP_RET_NO_NEIGH)
