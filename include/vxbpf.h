@@ -228,11 +228,19 @@ struct vxbpf_active_key {
 };
 _Static_assert(sizeof(struct vxbpf_active_key) == 12, "active_key layout");
 
-/* ports map: ifindex -> the VNI this local (access) port belongs to. */
+/*
+ * ports map: ifindex -> the VNI this local (access) port belongs to, and a
+ * copy of that VNI's vni map entry. The copy is derived (cfg_derive(),
+ * user/cfg_derive.c, on every commit that changes the port or the VNI;
+ * fsck checks it): xdp_port_rx reads it here, so encapsulation makes one
+ * hash lookup less per frame. The vni map stays the source of truth.
+ */
 struct vxbpf_port_val {
 	__u32 vni;
 	__u32 flags;
+	struct vxbpf_vni_cfg cfg;
 };
+_Static_assert(sizeof(struct vxbpf_port_val) == 56, "port_val layout");
 
 /*
  * XMIT_SG (ports' flags, underlay bits): the device's driver takes
@@ -295,7 +303,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 3
+#define VXBPF_LAYOUT 4
 
 /* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
 struct vxbpf_vni_stats {

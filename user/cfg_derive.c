@@ -4,7 +4,9 @@
  *   remotes    (vni, mac) -> every remote of a MAC with several (the fdb
  *              entry's first, then the flood map's by address), and for
  *              the all-zero MAC the VNI's flood list;
- *   vni_ports  vni -> its local ports, by ifindex.
+ *   vni_ports  vni -> its local ports, by ifindex;
+ *   ports      (the cfg field of each value only) a copy of the port's
+ *              VNI's vni map entry, which encapsulation reads there.
  * One value per list, so the data path reads a whole list or the previous
  * one, never half of each. Recomputed for what a commit changes; nothing
  * else writes them.
@@ -397,6 +399,58 @@ static int derive_ports(struct vx_cfg *c, bool all, const struct vni_set *ch)
 	return err;
 }
 
+/*
+ * Each port's copy of its VNI's configuration: rewritten for the ports a
+ * commit changes and for every port of a VNI whose entry it changes (with
+ * all, for every port). The vni map is written before the ports in a
+ * commit, so the data path sees the new entry there no later than here.
+ */
+static int derive_port_cfg(struct vx_cfg *c, bool all)
+{
+	struct vxbpf_vni_cfg vc;
+	struct tbl vnis;
+	bool any = all;
+	__u32 key;
+	size_t i;
+	int err = 0;
+
+	keyset_init(&vnis, sizeof(__u32));
+	for (i = 0; !err && i < c->vni.n; i++) {
+		struct tbl_ent *e = c->vni.list[i];
+
+		if (e->cur_present && tbl_changed(&c->vni, e)) {
+			err = keyset_add(&vnis, tbl_key(&c->vni, e));
+			any = true;
+		}
+	}
+	if (!err && any)
+		err = tbl_load_all(&c->ports);
+	for (i = 0; !err && i < c->ports.n; i++) {
+		struct tbl_ent *e = c->ports.list[i];
+		struct vxbpf_port_val pv;
+		int have;
+
+		if (!e->cur_present)
+			continue;
+		memcpy(&pv, tbl_cur(&c->ports, e), sizeof(pv));
+		if (!all && !tbl_changed(&c->ports, e) && tbl_get(&vnis, &pv.vni, NULL) <= 0)
+			continue;
+		have = tbl_get(&c->vni, &pv.vni, &vc);
+		if (have <= 0) {
+			/* A port of no VNI (vni del refuses to make one). */
+			err = have;
+			continue;
+		}
+		if (!memcmp(&pv.cfg, &vc, sizeof(vc)))
+			continue;
+		pv.cfg = vc;
+		key = *(const __u32 *)tbl_key(&c->ports, e);
+		err = tbl_put(&c->ports, &key, &pv);
+	}
+	tbl_free(&vnis);
+	return err;
+}
+
 int cfg_derive(struct vx_cfg *c, bool all)
 {
 	struct vni_set ch;
@@ -410,6 +464,8 @@ int cfg_derive(struct vx_cfg *c, bool all)
 	err = derive_remotes(c, all, &ch);
 	if (!err)
 		err = derive_ports(c, all, &ch);
+	if (!err)
+		err = derive_port_cfg(c, all);
 	if (err && err != -E2BIG)
 		vx_err("cannot derive the replication lists: %s", vx_strerror(err));
 	return err;

@@ -51,14 +51,12 @@ static bool redirects(void)
 
 static void rx_setup(bool v6)
 {
-	struct vxbpf_port_val pv = { .vni = 100, .flags = sg ? VXBPF_PORT_XMIT_SG : 0 };
-	__u32 key = H.if_vm0;
 
 	map_vni(100, v6 ? "2001:db8::2" : "192.0.2.2", 0);
 	map_vtep(100, v6 ? "2001:db8::1" : "192.0.2.1");
 	map_fdb_local(100, MAC_VM2, H.if_vm0);
 	/* vm0 a port, as `port add` leaves it on a driver that has NDO_XMIT_SG. */
-	cr_assert_eq(bpf_map_update_elem(H.ports_fd, &key, &pv, BPF_ANY), 0);
+	map_port_flags(H.if_vm0, 100, sg ? VXBPF_PORT_XMIT_SG : 0);
 	/* As `vxbpf attach ul0` leaves it: tc_host_rx behind XDP. */
 	map_underlay(H.if_ul0, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
 }
