@@ -71,15 +71,18 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 	return VXBPF_R_RX_DECAP;
 }
 
-/* The receive allow-list: a VTEP named by one of the VNI's fdb or flood
- * entries (issue 2's rule, stricter than vxlan_rcv). */
-static __always_inline bool vtep_known(__u32 vni, const struct vxbpf_addr *ip)
+/*
+ * The receive allow-list entry of (vni, ip): a VTEP named by one of the
+ * VNI's fdb or flood entries (issue 2's rule, stricter than vxlan_rcv), or
+ * NULL. Its value carries a copy of the VNI's configuration.
+ */
+static __always_inline struct vxbpf_vtep_val *vtep_find(__u32 vni, const struct vxbpf_addr *ip)
 {
 	struct vxbpf_vtep_key k;
 
 	k.vni = vni;
 	k.ip = *ip;
-	return bpf_map_lookup_elem(&vxbpf_vtep, &k) != NULL;
+	return bpf_map_lookup_elem(&vxbpf_vtep, &k);
 }
 
 /*
@@ -175,6 +178,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 {
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_vni_cfg *cfg;
+	struct vxbpf_vtep_val *vtep;
 	struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
 	struct outer o;
@@ -204,7 +208,14 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	if (!vxh)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	vni = bpf_ntohl(vxh->vx_vni) >> 8;
-	cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
+	/* A known sender's allow-list entry holds the VNI's configuration:
+	 * one lookup for both. The vni map only for the others (a learning
+	 * VNI's unknown senders, strangers, a copy not derived yet). */
+	vtep = vtep_find(vni, &o.saddr);
+	if (vtep && vtep->cfg.be_dstport)
+		cfg = &vtep->cfg;
+	else
+		cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
 	if (!cfg || cfg->be_dstport != udph->dest)
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VNI, XDP_PASS);
 	if (vxh->vx_flags != bpf_htonl(VXLAN_HF_VNI) || (vxh->vx_vni & bpf_htonl(0xff)))
@@ -215,7 +226,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	 * accepts any VTEP, as the kernel's does), and before any work: a
 	 * flood from a spoofed VTEP costs no checksum, and what is passed to
 	 * the kernel (fragments, options) is only what it admits. */
-	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep_known(vni, &o.saddr))
+	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep)
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 	/* The kernel's to finish: a first fragment to reassemble, options
 	 * to act on. */

@@ -200,10 +200,19 @@ struct vxbpf_vtep_key {
 };
 _Static_assert(sizeof(struct vxbpf_vtep_key) == 20, "vtep_key layout");
 
+/*
+ * cfg: a copy of the VNI's vni map entry, derived as the ports' copy is
+ * (cfg_derive(), user/cfg_derive.c): decapsulation takes the VNI's
+ * configuration from the allow-list entry it looks up anyway, one hash
+ * lookup less per frame. A copy not derived yet has be_dstport 0: the data
+ * path then asks the vni map.
+ */
 struct vxbpf_vtep_val {
 	__u32 refs;
 	__u32 pad;
+	struct vxbpf_vni_cfg cfg;
 };
+_Static_assert(sizeof(struct vxbpf_vtep_val) == 56, "vtep_val layout");
 
 /* underlay map: ifindex -> these bits (an entry means XDP is attached). */
 enum vxbpf_underlay_flags {

@@ -11,8 +11,8 @@
  *   - flood entries of a MAC without an fdb entry, and the fdb entry's
  *     MULTI bit against its flood entries;
  *   - the reference counts: vtep (the allow-list), dstports;
- *   - the derived lists: remotes, vni_ports, and each port's copy of its
- *     VNI's configuration;
+ *   - the derived lists: remotes, vni_ports, and the copies of a VNI's
+ *     configuration in its ports' and its allow-list entries;
  *   - the learned counts against the learned entries.
  * Every problem is one line (one JSON object); the repair is one commit,
  * under the pin directory's lock as every writer's.
@@ -249,6 +249,11 @@ static int report_counts(struct fsck *f)
 
 		if (!tbl_changed(&c->vtep, e) || !vni_exists(c, k->vni))
 			continue;
+		if (e->orig_present && e->cur_present && o->refs == n->refs) {
+			err = report(f, "vtep", ip_entry(buf, sizeof(buf), k->vni, &k->ip),
+				     "copy of vni %u's configuration differs", k->vni);
+			continue;
+		}
 		err = report(f, "vtep", ip_entry(buf, sizeof(buf), k->vni, &k->ip),
 			     "refs %u, but %u entries name it%s", e->orig_present ? o->refs : 0,
 			     e->cur_present ? n->refs : 0,

@@ -206,11 +206,14 @@ void map_vni(uint32_t vni, const char *local, uint32_t flags)
 	map_dstport(VXBPF_DEFAULT_PORT, 1);
 }
 
-/* As cfg_derive(): every port of vni carries a copy of its entry. */
-static void ports_derive(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
+/* As cfg_derive(): every port and allow-list entry of vni carries a
+ * copy of its entry. */
+static void cfg_copies_derive(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
 {
+	struct vxbpf_vtep_key vk, vnext, *vprev = NULL;
 	__u32 k, next, *prev = NULL;
 	struct vxbpf_port_val v;
+	struct vxbpf_vtep_val tv;
 
 	while (!bpf_map_get_next_key(H.ports_fd, prev, &next)) {
 		k = next;
@@ -219,6 +222,14 @@ static void ports_derive(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
 			continue;
 		v.cfg = *cfg;
 		UPDATE(H.ports_fd, &k, &v);
+	}
+	while (!bpf_map_get_next_key(H.vtep_fd, vprev, &vnext)) {
+		vk = vnext;
+		vprev = &vk;
+		if (vk.vni != vni || bpf_map_lookup_elem(H.vtep_fd, &vk, &tv))
+			continue;
+		tv.cfg = *cfg;
+		UPDATE(H.vtep_fd, &vk, &tv);
 	}
 }
 
@@ -231,7 +242,7 @@ struct vxbpf_vni_cfg *map_vni_get(uint32_t vni, struct vxbpf_vni_cfg *cfg)
 void map_vni_put(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
 {
 	UPDATE(H.vni_fd, &vni, cfg);
-	ports_derive(vni, cfg);
+	cfg_copies_derive(vni, cfg);
 }
 
 void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t flags)
@@ -259,6 +270,9 @@ void map_vtep(uint32_t vni, const char *ip)
 	struct vxbpf_vtep_val v = {.refs = 1};
 
 	addr_parse(ip, &k.ip);
+	/* The copy of the VNI's entry, if it has one yet (map_vni derives
+	 * it for the entries that exist when it runs). */
+	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.vtep_fd, &k, &v);
 }
 
