@@ -216,23 +216,28 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 		udph = (void *)(ip6h + 1);
 	} else {
 		struct iphdr *iph = (void *)(eth + 1);
+		__u32 *w = (void *)iph, w0, w1, w2, sum;
 
 		if ((void *)(iph + 1) > end)
 			return NULL;
 		eth->h_proto = bpf_htons(ETH_P_IP);
-		iph->version = 4;
-		iph->ihl = 5;
-		iph->tos = tos;
-		iph->tot_len = bpf_htons(ulen + sizeof(*iph));
-		/* Not atomic (DF clear), so the ID must vary (RFC 6864). */
-		iph->id = p->ip_id;
-		iph->frag_off = 0;
-		iph->ttl = cfg->ttl;
-		iph->protocol = IPPROTO_UDP;
-		iph->check = 0;
-		iph->saddr = vxbpf_addr_w(&cfg->local)[3];
-		iph->daddr = vxbpf_addr_w(&p->dst)[3];
-		iph->check = csum_fold(ip4_hdr_sum(iph));
+		/* The header as five words in network order, summed in
+		 * registers and stored whole: written field by field and
+		 * read back for the sum it cost 6-9 ns more per frame
+		 * (bench/cost.md), likely because a word loaded right after
+		 * the byte stores that make it cannot be forwarded from them.
+		 * Version 4, IHL 5, DF clear: not atomic, so the ID must vary
+		 * (RFC 6864). */
+		w0 = bpf_htonl(0x45U << 24 | (__u32)tos << 16 | (ulen + sizeof(*iph)));
+		w1 = bpf_htonl((__u32)p->ip_id << 16);
+		w2 = (__u32)cfg->ttl << 24 | IPPROTO_UDP << 16;
+		w[3] = vxbpf_addr_w(&cfg->local)[3];
+		w[4] = vxbpf_addr_w(&p->dst)[3];
+		sum = csum_add(csum_add(csum_add(w0, w1), csum_add(bpf_htonl(w2), vxbpf_addr_w(&cfg->local)[3])),
+			       vxbpf_addr_w(&p->dst)[3]);
+		w[0] = w0;
+		w[1] = w1;
+		w[2] = bpf_htonl(w2 | bpf_ntohs(csum_fold(sum)));
 		udph = (void *)(iph + 1);
 	}
 
