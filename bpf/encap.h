@@ -228,7 +228,9 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 		 * the byte stores that make it cannot be forwarded from them.
 		 * Version 4, IHL 5, DF clear: not atomic, so the ID must vary
 		 * (RFC 6864). */
-		w0 = bpf_htonl(0x45U << 24 | (__u32)tos << 16 | (ulen + sizeof(*iph)));
+		/* The length as the 16-bit field would take it: a GSO skb
+		 * (host.h) may be longer, and the segmenter rewrites it. */
+		w0 = bpf_htonl(0x45U << 24 | (__u32)tos << 16 | ((ulen + sizeof(*iph)) & 0xffff));
 		w1 = bpf_htonl((__u32)p->ip_id << 16);
 		w2 = (__u32)cfg->ttl << 24 | IPPROTO_UDP << 16;
 		w[3] = vxbpf_addr_w(&cfg->local)[3];
