@@ -312,7 +312,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 4
+#define VXBPF_LAYOUT 5
 
 /* vni_stats: per-CPU array indexed by vxbpf_vni_cfg.slot. */
 struct vxbpf_vni_stats {
