@@ -36,12 +36,17 @@ static __always_inline __u32 csum_addr(__u32 sum, const struct vxbpf_addr *a, bo
 	return csum_add(sum, vxbpf_addr_w(a)[3]);
 }
 
-/* The sum of a 20-byte IPv4 header (no options) as it stands. */
+/*
+ * The sum of a 20-byte IPv4 header (no options) as it stands: the one
+ * place it is written (outer check on receive, inner headers for local
+ * checksum offload, outer header on transmit, path MTU replies). Added as
+ * a tree, not a chain: two independent carries at a time.
+ */
 static __always_inline __u32 ip4_hdr_sum(const struct iphdr *iph)
 {
 	const __u32 *w = (const void *)iph;
 
-	return csum_add(csum_add(csum_add(csum_add(w[0], w[1]), w[2]), w[3]), w[4]);
+	return csum_add(csum_add(csum_add(w[0], w[1]), csum_add(w[2], w[3])), w[4]);
 }
 
 /* The TCP/UDP pseudo-header sum; len and proto in host order. */

@@ -90,7 +90,6 @@ static __always_inline bool host_inner(void *end, struct ethhdr *eth, __u32 len,
 	__builtin_memset(hi, 0, sizeof(*hi));
 	if (eth->h_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = l3;
-		__u32 *w = l3;
 
 		if ((void *)(iph + 1) > end)
 			return false;
@@ -100,7 +99,7 @@ static __always_inline bool host_inner(void *end, struct ethhdr *eth, __u32 len,
 		l4_len = bpf_ntohs(iph->tot_len) - l3_len;
 		/* Options are not summed here, fragments have no L4 sum. */
 		whole = iph->ihl == 5 && !(iph->frag_off & bpf_htons(IP_MF | IP_OFFSET));
-		hdr_sum = csum_add(csum_add(csum_add(csum_add(w[0], w[1]), w[2]), w[3]), w[4]);
+		hdr_sum = ip4_hdr_sum(iph);
 		addr_from_v4(&src, iph->saddr);
 		addr_from_v4(&dst, iph->daddr);
 		v6 = false;

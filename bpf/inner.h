@@ -98,11 +98,10 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len,
 
 	if (l3_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = l3;
-		__u32 *w = (void *)iph;
 
 		if ((void *)(iph + 1) > end)
 			goto l2_hash;
-		hdr_sum = csum_add(csum_add(csum_add(csum_add(w[0], w[1]), w[2]), w[3]), w[4]);
+		hdr_sum = ip4_hdr_sum(iph);
 		v->ecn = iph->tos & INET_ECN_MASK;
 		addr_from_v4(&src, iph->saddr);
 		addr_from_v4(&dst, iph->daddr);

@@ -233,7 +233,9 @@ struct nh_val {
 	__u8 smac[6];
 	__u32 ifindex;
 	__u32 max_len;	/* outer IP length the FIB accepted */
-	__u32 pad;
+	__u16 ul;	/* the underlay map's flags for ifindex when the entry
+			 * was made, 0 if none (then asked every time) */
+	__u16 ip_id;	/* the next outer IPv4 ID towards dst, this CPU */
 	__u64 expires;	/* jiffies */
 };
 

@@ -265,9 +265,7 @@ static __always_inline enum vxbpf_reason outer_ipv4(struct cursor *c, struct out
 		return VXBPF_R_RX_MALFORMED;
 	if (iph->ihl != 5)
 		return OUTER_SLOW;
-	if (csum_fold(csum_add(csum_add(csum_add(((__u32 *)iph)[0], ((__u32 *)iph)[1]),
-					csum_add(((__u32 *)iph)[2], ((__u32 *)iph)[3])),
-			       ((__u32 *)iph)[4])) != 0)
+	if (csum_fold(ip4_hdr_sum(iph)) != 0)
 		return VXBPF_R_RX_MALFORMED;
 	if (iph->frag_off & bpf_htons(IP_OFFSET))
 		return VXBPF_R_RX_FRAGMENT; /* no UDP header in there */

@@ -141,8 +141,11 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	if (!port)
 		return verdict(ctx, VXBPF_R_TX_NOT_PORT, XDP_PASS);
 	vni = port->vni;
-	cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
-	if (!cfg)
+	/* The port's copy of its VNI's entry (include/vxbpf.h): no vni map
+	 * lookup per frame. A configured VNI always has a destination port:
+	 * without one the copy was never derived. */
+	cfg = &port->cfg;
+	if (!cfg->be_dstport)
 		return verdict(ctx, VXBPF_R_TX_NO_VNI, XDP_PASS);
 	if ((cfg->flags & VXBPF_VNI_MIRRORED) && !port_src_known(ifindex, vni, eth->h_source))
 		return verdict(ctx, VXBPF_R_TX_SRC_LEARN, XDP_PASS);

@@ -200,10 +200,19 @@ struct vxbpf_vtep_key {
 };
 _Static_assert(sizeof(struct vxbpf_vtep_key) == 20, "vtep_key layout");
 
+/*
+ * cfg: a copy of the VNI's vni map entry, derived as the ports' copy is
+ * (cfg_derive(), user/cfg_derive.c): decapsulation takes the VNI's
+ * configuration from the allow-list entry it looks up anyway, one hash
+ * lookup less per frame. A copy not derived yet has be_dstport 0: the data
+ * path then asks the vni map.
+ */
 struct vxbpf_vtep_val {
 	__u32 refs;
 	__u32 pad;
+	struct vxbpf_vni_cfg cfg;
 };
+_Static_assert(sizeof(struct vxbpf_vtep_val) == 56, "vtep_val layout");
 
 /* underlay map: ifindex -> these bits (an entry means XDP is attached). */
 enum vxbpf_underlay_flags {
@@ -228,11 +237,19 @@ struct vxbpf_active_key {
 };
 _Static_assert(sizeof(struct vxbpf_active_key) == 12, "active_key layout");
 
-/* ports map: ifindex -> the VNI this local (access) port belongs to. */
+/*
+ * ports map: ifindex -> the VNI this local (access) port belongs to, and a
+ * copy of that VNI's vni map entry. The copy is derived (cfg_derive(),
+ * user/cfg_derive.c, on every commit that changes the port or the VNI;
+ * fsck checks it): xdp_port_rx reads it here, so encapsulation makes one
+ * hash lookup less per frame. The vni map stays the source of truth.
+ */
 struct vxbpf_port_val {
 	__u32 vni;
 	__u32 flags;
+	struct vxbpf_vni_cfg cfg;
 };
+_Static_assert(sizeof(struct vxbpf_port_val) == 56, "port_val layout");
 
 /*
  * XMIT_SG (ports' flags, underlay bits): the device's driver takes
@@ -298,7 +315,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 4
+#define VXBPF_LAYOUT 5
 
 /* cpumap: CPUs it has an entry for at most (bpf/frag.h). */
 #define VXBPF_CPUMAP_MAX 256

@@ -4,12 +4,16 @@
  *   remotes    (vni, mac) -> every remote of a MAC with several (the fdb
  *              entry's first, then the flood map's by address), and for
  *              the all-zero MAC the VNI's flood list;
- *   vni_ports  vni -> its local ports, by ifindex.
+ *   vni_ports  vni -> its local ports, by ifindex;
+ *   ports,     (the cfg field of each value only) a copy of the VNI's
+ *   vtep       vni map entry, which encapsulation (ports) and
+ *              decapsulation (vtep, the allow-list) read there.
  * One value per list, so the data path reads a whole list or the previous
  * one, never half of each. Recomputed for what a commit changes; nothing
  * else writes them.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -397,6 +401,82 @@ static int derive_ports(struct vx_cfg *c, bool all, const struct vni_set *ch)
 	return err;
 }
 
+/*
+ * The copies of a VNI's vni map entry that the data path reads instead of
+ * looking it up: in each port's value and in each allow-list (vtep) entry.
+ * Rewritten for the entries a commit changes and for every entry of a VNI
+ * whose configuration it changes (with all, for every entry). The vni map
+ * is written before both in a commit, so the data path sees the new entry
+ * there no later than in a copy.
+ */
+static int copy_cfg(struct vx_cfg *c, struct tbl *t, bool all, struct tbl *vnis, bool any)
+{
+	struct vxbpf_vni_cfg vc;
+	__u8 key[sizeof(struct vxbpf_vtep_key)];
+	__u8 val[sizeof(struct vxbpf_port_val)];
+	/* Both values: vni or refs, a second word, then the copy. */
+	struct vxbpf_vni_cfg *copy = (void *)(val + 8);
+	size_t i;
+	int err = 0;
+
+	_Static_assert(offsetof(struct vxbpf_port_val, cfg) == 8 &&
+			       offsetof(struct vxbpf_vtep_val, cfg) == 8 &&
+			       sizeof(struct vxbpf_port_val) == sizeof(struct vxbpf_vtep_val),
+		       "the copies sit at the same place");
+	if (any)
+		err = tbl_load_all(t);
+	for (i = 0; !err && i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+		__u32 vni;
+		int have;
+
+		if (!e->cur_present)
+			continue;
+		memcpy(val, tbl_cur(t, e), sizeof(val));
+		memcpy(key, tbl_key(t, e), t->ksz);
+		/* The VNI: the port's value, the allow-list's key. */
+		vni = t == &c->ports ? ((struct vxbpf_port_val *)val)->vni
+				     : ((struct vxbpf_vtep_key *)key)->vni;
+		if (!all && !tbl_changed(t, e) && tbl_get(vnis, &vni, NULL) <= 0)
+			continue;
+		have = tbl_get(&c->vni, &vni, &vc);
+		if (have <= 0) {
+			/* An entry of no VNI: fsck's to find. */
+			err = have;
+			continue;
+		}
+		if (!memcmp(copy, &vc, sizeof(vc)))
+			continue;
+		*copy = vc;
+		err = tbl_put(t, key, val);
+	}
+	return err;
+}
+
+static int derive_cfg_copies(struct vx_cfg *c, bool all)
+{
+	struct tbl vnis;
+	bool any = all;
+	size_t i;
+	int err = 0;
+
+	keyset_init(&vnis, sizeof(__u32));
+	for (i = 0; !err && i < c->vni.n; i++) {
+		struct tbl_ent *e = c->vni.list[i];
+
+		if (e->cur_present && tbl_changed(&c->vni, e)) {
+			err = keyset_add(&vnis, tbl_key(&c->vni, e));
+			any = true;
+		}
+	}
+	if (!err)
+		err = copy_cfg(c, &c->ports, all, &vnis, any);
+	if (!err)
+		err = copy_cfg(c, &c->vtep, all, &vnis, any);
+	tbl_free(&vnis);
+	return err;
+}
+
 int cfg_derive(struct vx_cfg *c, bool all)
 {
 	struct vni_set ch;
@@ -410,6 +490,8 @@ int cfg_derive(struct vx_cfg *c, bool all)
 	err = derive_remotes(c, all, &ch);
 	if (!err)
 		err = derive_ports(c, all, &ch);
+	if (!err)
+		err = derive_cfg_copies(c, all);
 	if (err && err != -E2BIG)
 		vx_err("cannot derive the replication lists: %s", vx_strerror(err));
 	return err;

@@ -444,7 +444,9 @@ int run_port_add(const struct vx_cmd *c)
 	}
 	veth_ensure_delivery(ifindex, c->dev);
 	cpumap_fill(&m);
-	if (dev_xmit_sg(ifindex)) {
+	/* As committed (with the derived copy of the VNI's entry), one flag
+	 * more. */
+	if (dev_xmit_sg(ifindex) && port_get(&m, ifindex, &pv) > 0) {
 		pv.flags |= VXBPF_PORT_XMIT_SG;
 		if (bpf_map_update_elem(m.fd[M_PORTS], &key, &pv, BPF_EXIST))
 			vx_warn("%s: cannot note that it takes multi-buffer frames (%s); "

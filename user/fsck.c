@@ -11,7 +11,8 @@
  *   - flood entries of a MAC without an fdb entry, and the fdb entry's
  *     MULTI bit against its flood entries;
  *   - the reference counts: vtep (the allow-list), dstports;
- *   - the derived lists: remotes, vni_ports;
+ *   - the derived lists: remotes, vni_ports, and the copies of a VNI's
+ *     configuration in its ports' and its allow-list entries;
  *   - the learned counts against the learned entries.
  * Every problem is one line (one JSON object); the repair is one commit,
  * under the pin directory's lock as every writer's.
@@ -248,6 +249,11 @@ static int report_counts(struct fsck *f)
 
 		if (!tbl_changed(&c->vtep, e) || !vni_exists(c, k->vni))
 			continue;
+		if (e->orig_present && e->cur_present && o->refs == n->refs) {
+			err = report(f, "vtep", ip_entry(buf, sizeof(buf), k->vni, &k->ip),
+				     "copy of vni %u's configuration differs", k->vni);
+			continue;
+		}
 		err = report(f, "vtep", ip_entry(buf, sizeof(buf), k->vni, &k->ip),
 			     "refs %u, but %u entries name it%s", e->orig_present ? o->refs : 0,
 			     e->cur_present ? n->refs : 0,
@@ -262,6 +268,16 @@ static int report_counts(struct fsck *f)
 		err = report(f, "dstports", buf, "%u VNIs, but %u use it",
 			     e->orig_present ? *(__u32 *)tbl_orig(&c->dstports, e) : 0,
 			     e->cur_present ? *(__u32 *)tbl_cur(&c->dstports, e) : 0);
+	}
+	/* The copy of its VNI's entry a port carries (cfg_derive). */
+	for (i = 0; !err && i < c->ports.n; i++) {
+		struct tbl_ent *e = c->ports.list[i];
+		const struct vxbpf_port_val *o = tbl_orig(&c->ports, e);
+
+		if (!tbl_changed(&c->ports, e) || !e->orig_present || !e->cur_present)
+			continue;
+		snprintf(buf, sizeof(buf), "ifindex %u", *(const __u32 *)tbl_key(&c->ports, e));
+		err = report(f, "ports", buf, "copy of vni %u's configuration differs", o->vni);
 	}
 	for (l = 0; l < ARRAY_SIZE(lists); l++) {
 		struct tbl *t = lists[l];

@@ -202,8 +202,35 @@ void map_vni(uint32_t vni, const char *local, uint32_t flags)
 	};
 
 	addr_parse(local, &cfg.local);
-	UPDATE(H.vni_fd, &vni, &cfg);
+	map_vni_put(vni, &cfg);
 	map_dstport(VXBPF_DEFAULT_PORT, 1);
+}
+
+/* As cfg_derive(): every port and allow-list entry of vni carries a
+ * copy of its entry. */
+static void cfg_copies_derive(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
+{
+	struct vxbpf_vtep_key vk, vnext, *vprev = NULL;
+	__u32 k, next, *prev = NULL;
+	struct vxbpf_port_val v;
+	struct vxbpf_vtep_val tv;
+
+	while (!bpf_map_get_next_key(H.ports_fd, prev, &next)) {
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(H.ports_fd, &k, &v) || v.vni != vni)
+			continue;
+		v.cfg = *cfg;
+		UPDATE(H.ports_fd, &k, &v);
+	}
+	while (!bpf_map_get_next_key(H.vtep_fd, vprev, &vnext)) {
+		vk = vnext;
+		vprev = &vk;
+		if (vk.vni != vni || bpf_map_lookup_elem(H.vtep_fd, &vk, &tv))
+			continue;
+		tv.cfg = *cfg;
+		UPDATE(H.vtep_fd, &vk, &tv);
+	}
 }
 
 struct vxbpf_vni_cfg *map_vni_get(uint32_t vni, struct vxbpf_vni_cfg *cfg)
@@ -215,6 +242,7 @@ struct vxbpf_vni_cfg *map_vni_get(uint32_t vni, struct vxbpf_vni_cfg *cfg)
 void map_vni_put(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
 {
 	UPDATE(H.vni_fd, &vni, cfg);
+	cfg_copies_derive(vni, cfg);
 }
 
 void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t flags)
@@ -242,6 +270,9 @@ void map_vtep(uint32_t vni, const char *ip)
 	struct vxbpf_vtep_val v = {.refs = 1};
 
 	addr_parse(ip, &k.ip);
+	/* The copy of the VNI's entry, if it has one yet (map_vni derives
+	 * it for the entries that exist when it runs). */
+	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.vtep_fd, &k, &v);
 }
 
@@ -255,12 +286,20 @@ void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags)
 	UPDATE(H.neigh_fd, &k, &v);
 }
 
-void map_port(int ifindex, uint32_t vni)
+void map_port_flags(int ifindex, uint32_t vni, uint32_t flags)
 {
 	__u32 k = ifindex;
-	struct vxbpf_port_val v = {.vni = vni};
+	struct vxbpf_port_val v = {.vni = vni, .flags = flags};
 
+	/* The copy of the VNI's entry, if it has one yet (map_vni derives
+	 * it for the ports that exist when it runs). */
+	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.ports_fd, &k, &v);
+}
+
+void map_port(int ifindex, uint32_t vni)
+{
+	map_port_flags(ifindex, vni, 0);
 }
 
 void map_dstport(uint16_t port, uint32_t users)

@@ -50,6 +50,7 @@ void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t 
 void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex);
 void map_vtep(uint32_t vni, const char *ip);
 void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags);
+void map_port_flags(int ifindex, uint32_t vni, uint32_t flags);
 void map_port(int ifindex, uint32_t vni);
 void map_dstport(uint16_t port, uint32_t users);
 struct vxbpf_vni_stats vni_stats(uint32_t slot);

@@ -51,14 +51,12 @@ static bool redirects(void)
 
 static void rx_setup(bool v6)
 {
-	struct vxbpf_port_val pv = { .vni = 100, .flags = sg ? VXBPF_PORT_XMIT_SG : 0 };
-	__u32 key = H.if_vm0;
 
 	map_vni(100, v6 ? "2001:db8::2" : "192.0.2.2", 0);
 	map_vtep(100, v6 ? "2001:db8::1" : "192.0.2.1");
 	map_fdb_local(100, MAC_VM2, H.if_vm0);
 	/* vm0 a port, as `port add` leaves it on a driver that has NDO_XMIT_SG. */
-	cr_assert_eq(bpf_map_update_elem(H.ports_fd, &key, &pv, BPF_ANY), 0);
+	map_port_flags(H.if_vm0, 100, sg ? VXBPF_PORT_XMIT_SG : 0);
 	/* As `vxbpf attach ul0` leaves it: tc_host_rx behind XDP. */
 	map_underlay(H.if_ul0, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
 }
@@ -134,11 +132,16 @@ Test(jumbo, rx_decap, .init = jumbo_setup, .fini = h_teardown)
 		     (unsigned long long)s.rx_bytes, sent);
 }
 
-/* The outer checksum covers the fragments: one wrong byte in the last
- * buffer is a wrong checksum. */
+/*
+ * The outer checksum covers the fragments: one wrong byte in the last
+ * buffer of a frame that is summed whole (ICMP) is a wrong checksum. A
+ * TCP/UDP inner frame is verified from its headers (decap.h): a wrong
+ * outer checksum field is still dropped, a changed payload byte breaks
+ * the inner checksum too and goes to the VM, which drops it.
+ */
 Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
 {
-	static struct pkt inner, in;
+	static struct pkt inner, in, want;
 	struct vx_opts o = {};
 
 	rx_setup(false);
@@ -150,8 +153,21 @@ Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
 	o.ck = CK_OK;
 	build_vxlan(&in, &o, &inner);
 	in.b[in.len - 2] ^= 0x01; /* the payload, not the checksum field */
-	expect_run("last buffer changed", H.rx_fd, H.if_ul0, &in, XDP_DROP, VXBPF_R_RX_BAD_CSUM, NULL,
+	pkt_copy(&want, &inner);
+	want.b[want.len - 2] ^= 0x01;
+	cr_assert(!ck_l4_ok(want.b + 14, false, want.b + 34, want.len - 34, 6));
+	expect_decap("tcp, last buffer changed: the VM's to drop", &in, &want);
+
+	build_icmp4(&inner, MAC_VM2, MAC_VM1, SEG_PAYLOAD);
+	o.ck = CK_BAD;
+	build_vxlan(&in, &o, &inner);
+	expect_run("icmp, checksum + 1", H.rx_fd, H.if_ul0, &in, XDP_DROP, VXBPF_R_RX_BAD_CSUM, NULL,
 		   NULL);
+	o.ck = CK_OK;
+	build_vxlan(&in, &o, &inner);
+	in.b[in.len - 2] ^= 0x01;
+	expect_run("icmp, last buffer changed", H.rx_fd, H.if_ul0, &in, XDP_DROP, VXBPF_R_RX_BAD_CSUM,
+		   NULL, NULL);
 
 	o.ck = CK_ZERO;
 	build_vxlan(&in, &o, &inner);
@@ -162,8 +178,9 @@ Test(jumbo, rx_checksum, .init = jumbo_setup, .fini = h_teardown)
  * Lengths are the whole frame's: a datagram that does not fill it exactly
  * is the kernel's (padding past the first buffer included), and what is
  * summed stops at 9216 bytes, enough for a 9216-byte underlay MTU; beyond,
- * the kernel checks the checksum (rx_frags). Without a checksum there is
- * nothing to sum, and any length is carried.
+ * the kernel checks the checksum (rx_frags). A TCP/UDP inner frame with a
+ * valid checksum is not summed (decap.h): no limit. Without a checksum
+ * there is nothing to sum, and any length is carried.
  */
 Test(jumbo, rx_lengths, .init = jumbo_setup, .fini = h_teardown)
 {
@@ -185,7 +202,17 @@ Test(jumbo, rx_lengths, .init = jumbo_setup, .fini = h_teardown)
 
 	build_tcp_data(&inner, false, MAC_VM2, MAC_VM1, 9217 - 16 - 14 - 40);
 	build_vxlan(&in, &o, &inner);
-	expect_run("UDP length 9217", H.rx_fd, H.if_ul0, &in, XDP_PASS, VXBPF_R_RX_FRAGS, NULL, NULL);
+	expect_decap("UDP length 9217, tcp: from the headers", &in, &inner);
+
+	/* ICMP: summed whole, so the limit holds. */
+	build_icmp4(&inner, MAC_VM2, MAC_VM1, 9216 - 16 - 14 - 28);
+	build_vxlan(&in, &o, &inner);
+	cr_assert_eq(get16(in.b + 14 + 20 + 4), 9216);
+	expect_decap("UDP length 9216, icmp", &in, &inner);
+	build_icmp4(&inner, MAC_VM2, MAC_VM1, 9217 - 16 - 14 - 28);
+	build_vxlan(&in, &o, &inner);
+	expect_run("UDP length 9217, icmp", H.rx_fd, H.if_ul0, &in, XDP_PASS, VXBPF_R_RX_FRAGS, NULL,
+		   NULL);
 
 	o.ck = CK_ZERO;
 	build_vxlan(&in, &o, &inner);

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A/B program cost of two builds of vxbpf, interleaved in one run: the
+# only comparison that means something on a shared, noisy machine (old
+# numbers were taken under other load).
+#
+#   bench/ab-cost.sh REV_A REV_B [REPS]      (as root; default REPS 9)
+#
+# REV_A and REV_B are git revisions of this repository (or "." for the work
+# tree as it stands). Each is built in its own temporary worktree; for each,
+# the bench topologies of scripts/bench.sh (sourced, BENCH_LIB=1) are set
+# up for decap and encap over an IPv4 and an IPv6 underlay. Then REPS
+# rounds, each measuring A then B (order alternating by round) for every
+# path, underlay and size with `vxbench cost` (BPF_PROG_RUN repeat
+# 1,000,000 of the attached program minus the harness, as `make bench`
+# does); a repetition counts only if every one of its runs took the full
+# path (the rx_decap / tx_encap counter rose by 1,000,000).
+#
+# Output: one table of medians (ns per packet), B - A and B / A, and the
+# raw rows in $AB_RAW (default /tmp/ab-cost.raw.tsv).
+# Environment: AB_SIZES (default "64 1400"), AB_CPU (default 1).
+set -uo pipefail
+
+[[ $# -ge 2 ]] || { echo "usage: ab-cost.sh REV_A REV_B [REPS]" >&2; exit 2; }
+REV_A=$1 REV_B=$2 AB_REPS=${3:-9}
+AB_SIZES=${AB_SIZES:-64 1400}
+AB_CPU=${AB_CPU:-1}
+AB_RAW=${AB_RAW:-/tmp/ab-cost.raw.tsv}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WT=$(mktemp -d /tmp/ab-cost.XXXXXX)
+
+# build REV DIR: vxbpf of REV into DIR/vxbpf.
+build()
+{
+	local rev=$1 out=$2 src
+
+	mkdir -p "$out"
+	if [[ $rev == . ]]; then
+		src=$ROOT
+	else
+		src=$WT/src-$(basename "$out")
+		git -C "$ROOT" worktree add -q --detach "$src" "$rev" || return 1
+	fi
+	make -C "$src" -s -j2 build/vxbpf >/dev/null || return 1
+	cp "$src/build/vxbpf" "$out/vxbpf"
+}
+
+ab_exit()
+{
+	local d
+
+	for d in "$WT"/src-*; do
+		[[ -d $d ]] && git -C "$ROOT" worktree remove --force "$d"
+	done
+	rm -rf "$WT"
+}
+
+build "$REV_A" "$WT/A" && build "$REV_B" "$WT/B" || { ab_exit; exit 1; }
+make -C "$ROOT" -s build/vxbench >/dev/null || { ab_exit; exit 1; }
+
+set -- quick
+BENCH_LIB=1
+# shellcheck source=../scripts/bench.sh
+source "$ROOT/scripts/bench.sh"
+trap 'bench_exit; ab_exit' EXIT
+
+: >"$AB_RAW"
+for v in A B; do
+	for dir in decap encap; do
+		for fam in 4 6; do
+			VXBPF=$WT/$v/vxbpf
+			# Method shared: no threaded NAPI, nothing runs live here.
+			topo "$v-$dir$fam" $dir $fam vxbpf 1 1 shared
+		done
+	done
+done
+log "topologies up: A=$REV_A B=$REV_B, $AB_REPS rounds, sizes $AB_SIZES"
+
+# cost V DIR FAM SIZE: one measurement, a raw row.
+cost()
+{
+	local v=$1 dir=$2 fam=$3 size=$4 d dev reason delta id before after out
+
+	d=$(ns_name "$v-$dir$fam-d")
+	VXBPF=$WT/$v/vxbpf
+	if [[ $dir == decap ]]; then
+		dev=ul0 reason=rx_decap delta=$((fam == 4 ? 50 : 70))
+	else
+		dev=vm0 reason=tx_encap delta=$((fam == 4 ? -50 : -70))
+	fi
+	id=$(prog_id "$d" $dev)
+	before=$(stat_reason "$d" $reason)
+	# shellcheck disable=SC2046
+	out=$("$VXBENCH" cost "$d" $dev --prog-id "$id" --delta $delta --size "$size" \
+		--cpu "$AB_CPU" $(gen_args "$v-$dir$fam" $dir $fam)) || die "cost $v $dir $fam $size"
+	after=$(stat_reason "$d" $reason)
+	set -- $out
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $v $dir $fam $size "$3" $((after - before == 1000000)) "$1" >>"$AB_RAW"
+}
+
+for ((r = 1; r <= AB_REPS; r++)); do
+	order="A B"
+	((r % 2)) || order="B A"
+	for dir in decap encap; do
+		for fam in 4 6; do
+			for size in $AB_SIZES; do
+				for v in $order; do cost $v $dir $fam $size; done
+			done
+		done
+	done
+	log "round $r/$AB_REPS"
+done
+
+printf '| path | underlay | frame | A ns (median) | B ns (median) | B - A | B / A | valid reps A/B |\n'
+printf '|---|---|---|---|---|---|---|---|\n'
+for dir in decap encap; do
+	for fam in 4 6; do
+		for size in $AB_SIZES; do
+			awk -F'\t' -v d=$dir -v f=$fam -v s=$size '
+				function med(a, n,   i, j, t) {
+					for (i = 2; i <= n; i++)
+						for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+					return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+				}
+				$2 == d && $3 == f && $4 == s && $6 == 1 { if ($1 == "A") a[++na] = $5; else b[++nb] = $5 }
+				END {
+					ma = na ? med(a, na) : "nan"; mb = nb ? med(b, nb) : "nan"
+					printf "| %s | IPv%s | %s | %.1f | %.1f | %+.1f | %.2f | %d/%d |\n",
+						d, f, s, ma, mb, mb - ma, ma ? mb / ma : 0, na, nb
+				}' "$AB_RAW"
+		done
+	done
+done

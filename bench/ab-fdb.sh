@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A/B of the large-table rate of two builds of vxbpf: live traffic (method
+# split of scripts/bench.sh) to 10 FDB entries and to all of 1,000,000,
+# decap and encap, IPv4, 64 bytes, interleaved in one run.
+#
+#   bench/ab-fdb.sh REV_A REV_B [REPS]      (as root; default REPS 5)
+#
+# REV_A and REV_B as bench/ab-cost.sh ("." = the work tree). Output: sink
+# Mpps and DUT-CPU ns per packet, medians, and large/small per build.
+set -uo pipefail
+
+[[ $# -ge 2 ]] || { echo "usage: ab-fdb.sh REV_A REV_B [REPS]" >&2; exit 2; }
+REV_A=$1 REV_B=$2 AB_REPS=${3:-5}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WT=$(mktemp -d /tmp/ab-fdb.XXXXXX)
+AB_DIRS=${AB_DIRS:-decap encap}
+
+build()
+{
+	local rev=$1 out=$2 src
+
+	mkdir -p "$out"
+	if [[ $rev == . ]]; then
+		src=$ROOT
+	else
+		src=$WT/src-$(basename "$out")
+		git -C "$ROOT" worktree add -q --detach "$src" "$rev" || return 1
+	fi
+	make -C "$src" -s -j2 build/vxbpf >/dev/null || return 1
+	cp "$src/build/vxbpf" "$out/vxbpf"
+}
+
+ab_exit()
+{
+	local d
+
+	for d in "$WT"/src-*; do
+		[[ -d $d ]] && git -C "$ROOT" worktree remove --force "$d"
+	done
+	rm -rf "$WT"
+}
+
+build "$REV_A" "$WT/A" && build "$REV_B" "$WT/B" || { ab_exit; exit 1; }
+make -C "$ROOT" -s build/vxbench >/dev/null || { ab_exit; exit 1; }
+
+set -- quick
+BENCH_LIB=1
+# shellcheck source=../scripts/bench.sh
+source "$ROOT/scripts/bench.sh"
+trap 'bench_exit; ab_exit' EXIT
+SECS=${AB_SECS:-1}
+
+for v in A B; do
+	VXBPF=$WT/$v/vxbpf
+	for dir in $AB_DIRS; do
+		topo "$v-s-$dir" $dir 4 vxbpf 10
+		topo "$v-l-$dir" $dir 4 vxbpf 1000000
+	done
+done
+log "topologies up: A=$REV_A B=$REV_B, $AB_REPS rounds"
+for ((r = 1; r <= AB_REPS; r++)); do
+	order="A B"
+	((r % 2)) || order="B A"
+	for dir in $AB_DIRS; do
+		for v in $order; do
+			measure "$v/$dir/10" "$v-s-$dir" $dir 4 64 --macs 10
+			measure "$v/$dir/1000000" "$v-l-$dir" $dir 4 64 --macs 1000000
+		done
+	done
+	log "round $r/$AB_REPS"
+done
+
+printf '| build | path | 10 entries Mpps | 1,000,000 Mpps | large / small | DUT ns/pkt 10 | DUT ns/pkt 1,000,000 |\n'
+printf '|---|---|---|---|---|---|---|\n'
+for v in A B; do
+	for dir in $AB_DIRS; do
+		s=$(median "$v/$dir/10") l=$(median "$v/$dir/1000000")
+		printf '| %s | %s | %.2f | %.2f | %.1f%% | %.1f | %.1f |\n' $v $dir "$s" "$l" \
+			"$(awk -v a="$l" -v b="$s" 'BEGIN { print b ? 100 * a / b : 0 }')" \
+			"$(median "$v/$dir/10" 4)" "$(median "$v/$dir/1000000" 4)"
+	done
+done
