@@ -118,7 +118,7 @@ int bench_gen(struct xdp_md *ctx)
 	__u32 vni = vni_base + (nvnis > 1 ? n % nvnis : 0);
 	struct ethhdr *eth = data;
 	struct udphdr *udph;
-	struct vxlanhdr *vxh;
+	struct vxbpf_vxlanhdr *vxh;
 	struct ethhdr *ieth;
 	__u32 s, ulen;
 	int i;

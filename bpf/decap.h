@@ -161,7 +161,7 @@ static __always_inline int rx_flood(struct xdp_md *ctx, const struct vxbpf_vni_c
  * that the full sum would have taken.
  */
 static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ulen,
-						 const struct udphdr *udph, const struct vxlanhdr *vxh,
+						 const struct udphdr *udph, const struct vxbpf_vxlanhdr *vxh,
 						 const struct inner_info *ii)
 {
 	const __u32 *u = (const void *)udph, *x = (const void *)vxh;
@@ -192,7 +192,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	struct cursor c;
 	struct ethhdr *ieth;
 	struct udphdr *udph;
-	struct vxlanhdr *vxh;
+	struct vxbpf_vxlanhdr *vxh;
 	__u32 *port_users, port, vni, outer_len, ulen, pseudo, total;
 	bool kernel, frags;
 	int ecn;
@@ -214,7 +214,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	if (!port_users || !*port_users)
 		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
 
-	vxh = cursor_pull(&c, struct vxlanhdr);
+	vxh = cursor_pull(&c, struct vxbpf_vxlanhdr);
 	if (!vxh)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	vni = bpf_ntohl(vxh->vx_vni) >> 8;

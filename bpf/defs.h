@@ -28,6 +28,18 @@
 #define AF_INET6 10
 
 #define IP_DF 0x4000
+
+/*
+ * The VXLAN header (RFC 7348), declared here rather than taken from
+ * vmlinux.h: vmlinux.h's types are CO-RE relocated against the running
+ * kernel's BTF, and where vxlan is a module (Debian's 6.1) its types are
+ * only there while the module is loaded; vxbpf alone needs no vxlan
+ * device, and a wire format needs no relocation.
+ */
+struct vxbpf_vxlanhdr {
+	__be32 vx_flags;
+	__be32 vx_vni;
+};
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 #define INET_ECN_MASK 3

@@ -190,7 +190,7 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 {
 	struct ethhdr *eth = data;
 	struct udphdr *udph;
-	struct vxlanhdr *vxh;
+	struct vxbpf_vxlanhdr *vxh;
 	__u8 tos = (cfg->tos & ~INET_ECN_MASK) |
 		   (inner_ecn == INET_ECN_CE ? INET_ECN_ECT_0 : inner_ecn);
 
@@ -257,7 +257,7 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 
 /* The outer UDP checksum, from the headers and the inner frame's sum. */
 static __always_inline void outer_csum(const struct vxbpf_vni_cfg *cfg, const struct encap_plan *p,
-				       struct udphdr *udph, const struct vxlanhdr *vxh, __u32 ulen)
+				       struct udphdr *udph, const struct vxbpf_vxlanhdr *vxh, __u32 ulen)
 {
 	__u32 sum = csum_pseudo(&cfg->local, &p->dst, ulen, IPPROTO_UDP, p->v6);
 
@@ -276,7 +276,7 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 				      const struct inner_info *ii, const struct encap_plan *p)
 {
 	__u32 ulen = sizeof(struct udphdr) + VXLAN_HLEN + p->inner_len;
-	struct vxlanhdr *vxh;
+	struct vxbpf_vxlanhdr *vxh;
 	struct udphdr *udph;
 	void *end;
 

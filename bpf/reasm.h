@@ -98,7 +98,7 @@ __noinline int reasm_first(struct xdp_md *ctx, __u32 l4_off)
 	struct ethhdr *ieth;
 	struct iphdr *iph;
 	__u32 zero = 0, len, to = 0, vni;
-	struct vxlanhdr *vxh;
+	struct vxbpf_vxlanhdr *vxh;
 	void *data, *end;
 	__u8 outer_tos;
 	int ecn;
