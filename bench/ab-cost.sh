@@ -30,34 +30,9 @@ AB_RAW=${AB_RAW:-/tmp/ab-cost.raw.tsv}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WT=$(mktemp -d /tmp/ab-cost.XXXXXX)
 
-# build REV DIR: vxbpf of REV into DIR/vxbpf.
-build()
-{
-	local rev=$1 out=$2 src
-
-	mkdir -p "$out"
-	if [[ $rev == . ]]; then
-		src=$ROOT
-	else
-		src=$WT/src-$(basename "$out")
-		git -C "$ROOT" worktree add -q --detach "$src" "$rev" || return 1
-	fi
-	make -C "$src" -s -j2 build/vxbpf >/dev/null || return 1
-	cp "$src/build/vxbpf" "$out/vxbpf"
-}
-
-ab_exit()
-{
-	local d
-
-	for d in "$WT"/src-*; do
-		[[ -d $d ]] && git -C "$ROOT" worktree remove --force "$d"
-	done
-	rm -rf "$WT"
-}
-
-build "$REV_A" "$WT/A" && build "$REV_B" "$WT/B" || { ab_exit; exit 1; }
-make -C "$ROOT" -s build/vxbench >/dev/null || { ab_exit; exit 1; }
+# shellcheck source=lib_ab.sh
+source "$ROOT/bench/lib_ab.sh"
+ab_prepare
 
 set -- quick
 BENCH_LIB=1
