@@ -356,29 +356,6 @@ out:
  * each is a kernel thread that makes skbs, so only where ports are. Kept
  * once made. Without them such frames are not fragmented; a warning only.
  */
-static void cpumap_fill(struct vx_maps *m)
-{
-	struct bpf_cpumap_val v = { .qsize = 256 };
-	int n = libbpf_num_possible_cpus(), fails = 0, err = 0;
-	__u32 cpu;
-
-	if (n > VXBPF_CPUMAP_MAX)
-		n = VXBPF_CPUMAP_MAX;
-	for (cpu = 0; n > 0 && cpu < (__u32)n; cpu++) {
-		struct bpf_cpumap_val have;
-
-		if (!bpf_map_lookup_elem(m->fd[M_CPUMAP], &cpu, &have) && have.qsize)
-			continue;
-		if (bpf_map_update_elem(m->fd[M_CPUMAP], &cpu, &v, BPF_ANY)) {
-			err = -errno;
-			fails++;
-		}
-	}
-	if (fails)
-		vx_warn("%d CPU map entries not made (%s): frames without DF whose checksum a VM "
-			"leaves to offload will not be fragmented", fails, vx_strerror(err));
-}
-
 int run_port_add(const struct vx_cmd *c)
 {
 	struct vxbpf_port_val pv = {}, old;
@@ -443,7 +420,6 @@ int run_port_add(const struct vx_cmd *c)
 		goto out;
 	}
 	veth_ensure_delivery(ifindex, c->dev);
-	cpumap_fill(&m);
 	/* As committed (with the derived copy of the VNI's entry), one flag
 	 * more. */
 	if (dev_xmit_sg(ifindex) && port_get(&m, ifindex, &pv) > 0) {

@@ -279,6 +279,10 @@ static int skel_load(struct vxbpf *skel, const char *dir)
 	if (err == -EINVAL)
 		vx_err("the kernel (%s) refused vxbpf's BPF programs%s", kernel_release(),
 		       vx_verbose ? "" : "; run with -v for the verifier's log");
+	else if (err == -E2BIG)
+		vx_err("the kernel's verifier (%s) gave up on a vxbpf program: too many "
+		       "instructions to check%s", kernel_release(),
+		       vx_verbose ? "" : "; run with -v for the verifier's log");
 	else
 		vx_err("cannot load the BPF object%s: %s",
 		       vx_verbose ? "" : " (run with -v for details)",
@@ -533,6 +537,51 @@ static int prog_select(struct vx_maps *m, enum vx_prog_id which, struct vxbpf **
 	return 0;
 }
 
+/*
+ * The CPU map xdp_port_rx hands frames to (bpf/frag.h) gets an entry per
+ * CPU, each a queue and a kthread of the kernel's; made once, kept.
+ */
+static void cpumap_fill(struct vxbpf *skel)
+{
+	struct bpf_cpumap_val v = { .qsize = 256 }, have;
+	int fd = bpf_map__fd(skel->maps.vxbpf_cpumap);
+	int n = libbpf_num_possible_cpus(), fails = 0, err = 0;
+	__u32 cpu;
+
+	if (n > VXBPF_CPUMAP_MAX)
+		n = VXBPF_CPUMAP_MAX;
+	for (cpu = 0; fd >= 0 && n > 0 && cpu < (__u32)n; cpu++) {
+		if (!bpf_map_lookup_elem(fd, &cpu, &have) && have.qsize)
+			continue;
+		if (bpf_map_update_elem(fd, &cpu, &v, BPF_ANY)) {
+			err = -errno;
+			fails++;
+		}
+	}
+	if (fails)
+		vx_warn("%d CPU map entries not made (%s): frames without DF whose checksum a VM "
+			"leaves to offload will not be fragmented", fails, vx_strerror(err));
+}
+
+/*
+ * A CPU map takes programs of one kind: the first program loaded that
+ * uses it fixes the type and the multi-buffer flag every later one must
+ * have (the kernel checks maps that hold programs at load, CPU maps
+ * included; a mismatch is EINVAL with no verifier message). xdp_port_rx
+ * is multi-buffer where the kernel has that, but behind a libxdp
+ * dispatcher that is not, it is not: such copies share a CPU map of their
+ * own.
+ */
+static int cpumap_pick(struct vxbpf *skel, const char *dir, bool frags)
+{
+	char path[PATH_MAX];
+
+	if (frags == xdp_frags_supported())
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, CPUMAP_SINGLE_BUF_PIN);
+	return bpf_map__set_pin_path(skel->maps.vxbpf_cpumap, path);
+}
+
 int prog_load(struct vx_maps *m, enum vx_prog_id which)
 {
 	struct bpf_program *want;
@@ -544,6 +593,8 @@ int prog_load(struct vx_maps *m, enum vx_prog_id which)
 		return err;
 	err = skel_load(skel, m->dir);
 	if (!err) {
+		if (which == P_PORT_RX)
+			cpumap_fill(skel);
 		/* The fd outlives the skeleton: the link holds the program. */
 		fd = dup(bpf_program__fd(want));
 		err = fd < 0 ? -errno : fd;
@@ -566,7 +617,11 @@ int prog_load_disp(struct vx_maps *m, enum vx_prog_id which, const char *dev, in
 	/* The component's frags flag follows the dispatcher's. */
 	flags = bpf_program__flags(want) & ~BPF_F_XDP_HAS_FRAGS;
 	bpf_program__set_flags(want, flags | (frags ? BPF_F_XDP_HAS_FRAGS : 0));
-	err = disp_add(skel->obj, bpf_program__name(want), ifindex, skb);
+	err = cpumap_pick(skel, m->dir, frags);
+	if (!err)
+		err = disp_add(skel->obj, bpf_program__name(want), ifindex, skb);
+	if (err >= 0 && which == P_PORT_RX)
+		cpumap_fill(skel);
 	vxbpf__destroy(skel);
 	if (err == -EOPNOTSUPP)
 		vx_err("the libxdp dispatcher on %s cannot take another program on this kernel (%s); "

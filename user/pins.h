@@ -36,6 +36,11 @@ enum vx_map_id {
 	M__NR
 };
 
+/* The CPU map of xdp_port_rx copies that are not multi-buffer (behind a
+ * libxdp dispatcher that is not) where the kernel has multi-buffer XDP:
+ * a second pin of vxbpf_cpumap (user/pins.c, cpumap_pick). */
+#define CPUMAP_SINGLE_BUF_PIN "cpumap_single_buf"
+
 /* Pin names: the map names without the "vxbpf_" prefix. */
 extern const char *const vx_map_names[M__NR];
 
