@@ -117,6 +117,11 @@ t_load_partial()
 	out=$(vxbpf_run "$ns" load "$dir/g" 2>&1) && check_err 1 "mirror in a load file was taken"
 	vxbpf_run "$ns" -j vni show | jq -e 'map(.vni) == [100]' >/dev/null ||
 		check_err 1 "a file refused by the parser changed something"
+	# -v under -j: the note is a JSON object too.
+	printf 'vni add 500 local 192.0.2.1\n' >"$dir/h"
+	out=$(vxbpf_run "$ns" -j -v load "$dir/h" 2>&1 >/dev/null) || check_err 1 "load: $out"
+	jq -es 'any(.info | test("1 commands applied"))' <<<"$out" >/dev/null ||
+		check_err 1 "load -j -v: stderr not JSON: $out"
 	log_test "$name"
 }
 
