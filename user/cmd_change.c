@@ -171,7 +171,7 @@ int run_load(const char *file)
 	if (err && done)
 		vx_err("%s: stopped; the lines up to line %d were applied", name, done);
 	if (!err && vx_verbose)
-		fprintf(stderr, "vxbpf: %s: %zu commands applied\n", name, n);
+		vx_info("%s: %zu commands applied", name, n);
 	free(lines);
 	return err;
 }

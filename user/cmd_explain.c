@@ -91,14 +91,35 @@ static bool vxlan_port(__u16 port, void *ctx)
 	return !bpf_map_lookup_elem(x->m->fd[M_DSTPORTS], &k, &users) && users;
 }
 
-/* Where a reason leaves a passed frame: the kernel, or vxbpf's TC program. */
-static const char *slow_path(int reason)
+/*
+ * Where a frame XDP passed goes next. On a port: tc_port_rx, which
+ * finishes what XDP could not (flooding, a missing neighbour, ...), unless
+ * a kernel vxlan device carries the VNI (VXBPF_VNI_KERNEL_BUM: mirrored or
+ * attached); then, as for a port of no configured VNI, the kernel's bridge
+ * and device. On an underlay: tc_host_rx takes what xdp_handover() marked
+ * for it (a flood to the ports, a frame for the host's vxlan device or one
+ * XDP cannot redirect) and a reassembled datagram; the kernel the rest.
+ */
+static const char *slow_path(const struct explain *x, int reason)
 {
-	const char *help = reason >= 0 ? vx_reasons[reason].help : "";
+	struct vxbpf_vni_cfg vc;
+	__u32 vni = x->port_vni;
 
-	if (strstr(help, "to TC") || strstr(help, "(TC)"))
+	if (x->port) {
+		/* As tc_port_rx decides (bpf/flood.h), on the live entry. */
+		if (bpf_map_lookup_elem(x->m->fd[M_VNI], &vni, &vc) || (vc.flags & VXBPF_VNI_KERNEL_BUM))
+			return "kernel";
 		return "tc";
-	return "kernel";
+	}
+	switch (reason) {
+	case VXBPF_R_RX_DECAP:
+	case VXBPF_R_RX_HOST:
+	case VXBPF_R_RX_FLOOD:
+	case VXBPF_R_RX_REASM:
+		return "tc";
+	default:
+		return "kernel";
+	}
 }
 
 static int one_frame(struct explain *x, unsigned n, const uint8_t *data, uint32_t len)
@@ -143,7 +164,7 @@ static int one_frame(struct explain *x, unsigned n, const uint8_t *data, uint32_
 		out_u64("ifindex", NULL, target);
 	}
 	if (o.retval == XDP_PASS)
-		out_str("slow_path", ", handed to %s", slow_path(reason));
+		out_str("slow_path", ", handed to %s", slow_path(x, reason));
 	if (x->port)
 		out_u64("vni", ", vni %llu", x->port_vni);
 	else if (in_fi.vxlan)

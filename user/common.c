@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
@@ -12,6 +13,13 @@
 bool vx_verbose;
 bool vx_json_err;
 char vx_err_prefix[128];
+
+static void json_line(const char *key, const char *text)
+{
+	fprintf(stderr, "{\"%s\":", key);
+	json_escape(stderr, text);
+	fputs("}\n", stderr);
+}
 
 /* One message to stderr: text, or under -j one JSON object a line, as
  * bpftool's {"error": "..."}. */
@@ -27,9 +35,7 @@ static void say(const char *key, const char *text_head, const char *fmt, va_list
 	}
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	snprintf(full, sizeof(full), "%s%s", text_head, msg);
-	fprintf(stderr, "{\"%s\":", key);
-	json_escape(stderr, full);
-	fputs("}\n", stderr);
+	json_line(key, full);
 }
 
 void vx_err(const char *fmt, ...)
@@ -48,6 +54,35 @@ void vx_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	say("warning", vx_json_err ? "" : "warning: ", fmt, ap);
 	va_end(ap);
+}
+
+void vx_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	say("info", "", fmt, ap);
+	va_end(ap);
+}
+
+int vx_lib_print(const char *fmt, va_list ap)
+{
+	char *msg;
+	int n;
+
+	if (!vx_verbose)
+		return 0;
+	if (!vx_json_err)
+		return vfprintf(stderr, fmt, ap);
+	/* Whole, however long: a verifier log is one message. */
+	n = vasprintf(&msg, fmt, ap);
+	if (n < 0)
+		return n;
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = 0;
+	json_line("info", msg);
+	free(msg);
+	return n;
 }
 
 const char *vx_strerror(int err)

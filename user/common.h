@@ -6,6 +6,7 @@
 #ifndef VX_COMMON_H
 #define VX_COMMON_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -26,6 +27,12 @@ extern char vx_err_prefix[128];
 
 void vx_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* What -v asks to be told: under -j {"info": "..."}, so that standard
+ * error stays one JSON object a line. */
+void vx_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A library's message (libbpf, libxdp), shown with -v only: as the
+ * library wrote it, or under -j one {"info": "..."} object. */
+int vx_lib_print(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Errno in words a user understands, for the few errnos vxbpf expects. */
 const char *vx_strerror(int err);

@@ -159,7 +159,10 @@ static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_eve
 		setenv("VXBPF_LLADDR", m, 1);
 	execlp(prog, prog, event_name(ev->type), vni, ev->type == VXBPF_EV_L2MISS ? m : a,
 	       (char *)NULL);
-	fprintf(stderr, "vxbpf: cannot run %s: %s\n", prog, strerror(errno));
+	/* The child shares the monitor's stderr, so it speaks as the monitor
+	 * does (one JSON object a line under -j); a warning, as the monitor
+	 * goes on. Single-threaded, so stdio is safe after fork(). */
+	vx_warn("cannot run %s: %s", prog, strerror(errno));
 	_exit(127);
 }
 

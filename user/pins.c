@@ -147,9 +147,7 @@ mkdir:
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (!vx_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return vx_lib_print(fmt, ap);
 }
 
 static const char *pin_name(const struct bpf_map *map)

@@ -13,9 +13,7 @@
 static int libxdp_quiet(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (!vx_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return vx_lib_print(fmt, ap);
 }
 
 static struct xdp_multiprog *disp_get(int ifindex)

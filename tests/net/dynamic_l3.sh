@@ -127,13 +127,15 @@ miss_host()
 # The JSON form of the same events, and --count.
 monitor_json()
 {
-	local name="monitor -j --count: one JSON object per event"
+	local name="monitor -j --count: one JSON object per event; a program that cannot run, a JSON warning"
 	local tmp out line
 
 	require_tools_or_skip jq || { log_test "$name"; return; }
 	miss_host || { log_test "$name"; return; }
 	vxt_tmpdir tmp
-	timeout 20 "$VXBPF" -n "$A" -j monitor --count 1 >"$tmp/mon.json" 2>&1 &
+	# The --exec child that cannot exec says so on the monitor's stderr.
+	timeout 20 "$VXBPF" -n "$A" -j monitor --count 1 --exec "$tmp/no-such-program" \
+		>"$tmp/mon.json" 2>"$tmp/mon.err" &
 	bg_track $!
 	sleep 0.3
 	ip netns exec "$V1" ping -n -q -c 2 -W 1 10.0.0.77 >/dev/null 2>&1
@@ -142,6 +144,9 @@ monitor_json()
 	out=$(jq -r '"\(.event) \(.dst) \(.vni) \(.dev)"' <<<"$line" 2>/dev/null)
 	[[ $out == "l3miss 10.0.0.77 $VNI vm0" ]] || check_err 1 "got '$line'"
 	(($(wc -l <"$tmp/mon.json") == 1)) || check_err 1 "--count 1 printed: $(cat "$tmp/mon.json")"
+	wait_for 5 test -s "$tmp/mon.err" || check_err 1 "the failed --exec said nothing"
+	jq -es 'length >= 1 and all(.warning | test("cannot run .*no-such-program"))' "$tmp/mon.err" >/dev/null ||
+		check_err 1 "stderr is not JSON warnings: $(cat "$tmp/mon.err")"
 	log_test "$name"
 }
 

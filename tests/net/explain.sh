@@ -84,12 +84,27 @@ t_explain()
 	expect "$tx" 2 redirect tx_encap ul0
 	expect "$tx" 3 pass tx_bum
 	expect "$tx" 4 redirect tx_pmtu_reply vm0
+	jq -e '.[2].slow_path == "tc"' <<<"$tx" >/dev/null ||
+		check_err 1 "a broadcast of a VNI without a kernel device not said to go to TC: $(jq -c '.[2].slow_path' <<<"$tx")"
 	jq -e '.[1].vni == '"$VNI"' and (.[1].out | test("vxlan vni '"$VNI"'"))' <<<"$tx" >/dev/null ||
 		check_err 1 "the encapsulation is not decoded: $(jq -c '.[1]' <<<"$tx")"
 	after=$(state "$A")
 	[[ $before == "$after" ]] || check_err 1 "explain changed the counters or the tables: $(diff <(tr ',' '\n' <<<"$before") <(tr ',' '\n' <<<"$after") | tr "\n" " " | head -c 600)"
 	vxbpf_run "$A" -j fdb show | jq -e 'any(.mac == "02:00:00:00:77:01") | not' >/dev/null ||
 		check_err 1 "explain learned a MAC"
+
+	# A kernel vxlan device attached for the VNI carries its broadcast.
+	if ip -n "$A" link add vxlank type vxlan id $VNI dstport 4789 local "$LA" &&
+		out=$(vxbpf_run "$A" attach vxlank 2>&1); then
+		tx=$(vxbpf_run "$A" -j explain vm0 "$dir/tx.pcap")
+		expect "$tx" 3 pass tx_bum
+		jq -e '.[2].slow_path == "kernel"' <<<"$tx" >/dev/null ||
+			check_err 1 "a broadcast of a VNI with a kernel device not said to go to the kernel: $(jq -c '.[2].slow_path' <<<"$tx")"
+		out=$(vxbpf_run "$A" detach vxlank 2>&1) || check_err 1 "detach vxlank: $out"
+	else
+		check_err 1 "a kernel vxlan device on hostA: $out"
+	fi
+	ip -n "$A" link del vxlank 2>/dev/null
 
 	# Without learning, the unknown VTEP is dropped.
 	out=$(vxbpf_run "$A" vni replace $VNI local "$LA" proxy 2>&1) || check_err 1 "$out"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # vxbpf metrics: the Prometheus text format, checked by promtool, with the
-# numbers of vxbpf -j stats; served at /metrics by --listen.
+# numbers of vxbpf -j stats (packets and bytes per reason, per VNI, flood
+# frames and copies); a mirror daemon's health; served at /metrics by
+# --listen.
 #
 #   vm1 ─ hostA (vxbpf) ─ ul0 ══ ul0 ─ hostB (Linux vxlan) ─ vm2
 #
@@ -24,6 +26,9 @@ t_metrics()
 	UL_STATIC_NEIGH=1 topo_build linux 4 || { log_test "$name"; return; }
 	ping_retry "$V1" "$VM2_V4" 5 || check_err 1 "vm1 cannot reach vm2"
 	ip netns exec "$V1" ping -c 20 -i 0.01 -q "$VM2_V4" >/dev/null 2>&1
+	# Broadcasts, replicated to hostB by the flood list: flood counters.
+	out=$(vxbpf_run "$A" fdb append 00:00:00:00:00:00 vni $VNI dst "$LB" 2>&1) || check_err 1 "$out"
+	ip netns exec "$V1" ping -b -c 3 -i 0.01 -W 1 -q 10.0.0.255 >/dev/null 2>&1
 	vxt_tmpdir dir
 	m="$dir/metrics" s="$dir/stats.json"
 	# Nothing moves between the two reads.
@@ -32,20 +37,79 @@ t_metrics()
 	vxbpf_run "$A" -j stats >"$s" || check_err 1 "vxbpf -j stats failed"
 	out=$(promtool check metrics <"$m" 2>&1) || check_err 1 "promtool: $out"
 	for r in $(jq -r '.reasons[].reason' "$s"); do
-		want=$(jq -r ".reasons[] | select(.reason == \"$r\") | .packets" "$s")
-		got=$(metric "$m" vxbpf_packets_total "{reason=\"$r\"}")
-		[[ $got == "$want" ]] || check_err 1 "$r: metrics say ${got:-nothing}, stats $want"
+		for f in packets bytes; do
+			want=$(jq -r ".reasons[] | select(.reason == \"$r\") | .$f" "$s")
+			got=$(metric "$m" vxbpf_${f}_total "{reason=\"$r\"}")
+			[[ $got == "$want" ]] || check_err 1 "$r $f: metrics say ${got:-nothing}, stats $want"
+		done
 	done
 	for f in rx_packets rx_bytes tx_packets tx_bytes; do
 		want=$(jq -r ".vnis[] | select(.vni == $VNI) | .$f" "$s")
 		got=$(metric "$m" "vxbpf_vni_${f}_total" "{vni=\"$VNI\"}")
 		[[ $got == "$want" ]] || check_err 1 "vni $f: metrics say ${got:-nothing}, stats $want"
 	done
+	# A stats field, then the metric's name and its labels past the VNI's.
+	while read -r f got; do
+		want=$(jq -r ".vnis[] | select(.vni == $VNI) | .$f" "$s")
+		got=$(metric "$m" "${got%%\{*}" "{vni=\"$VNI\",${got#*\{}")
+		[[ $got == "$want" ]] || check_err 1 "vni $f: metrics say ${got:-nothing}, stats $want"
+	done <<'EOF'
+flood_tx_frames vxbpf_vni_flood_frames_total{direction="tx"}
+flood_rx_frames vxbpf_vni_flood_frames_total{direction="rx"}
+flood_tx_port_copies vxbpf_vni_flood_copies_total{direction="tx",to="port"}
+flood_tx_vtep_copies vxbpf_vni_flood_copies_total{direction="tx",to="vtep"}
+flood_rx_port_copies vxbpf_vni_flood_copies_total{direction="rx",to="port"}
+EOF
+	got=$(metric "$m" vxbpf_vni_flood_copies_total "{vni=\"$VNI\",direction=\"tx\",to=\"vtep\"}")
+	((got >= 3)) || check_err 1 "${got:-no} flood copies to a VTEP for 3 broadcasts"
 	got=$(metric "$m" vxbpf_vni_rx_packets_total "{vni=\"$VNI\"}")
 	((got >= 20)) || check_err 1 "only $got frames decapsulated: the fast path did not carry the pings"
 	got=$(metric "$m" vxbpf_map_entries '{map="fdb"}')
-	want=$(vxbpf_run "$A" -j fdb show | jq length)
+	# The all-zero MAC's remotes are the flood map's, not the fdb map's.
+	want=$(vxbpf_run "$A" -j fdb show | jq 'map(select(.mac != "00:00:00:00:00:00")) | length')
 	[[ $got == "$want" ]] || check_err 1 "fdb entries: metrics say ${got:-nothing}, fdb show $want"
+	log_test "$name"
+}
+
+# mirror_resyncs NS PID: the daemon's resyncs as metrics tells them (0 if none).
+mirror_resyncs()
+{
+	vxbpf_run "$1" metrics 2>/dev/null |
+		awk -v key="vxbpf_mirror_resyncs_total{pid=\"$2\"" 'index($1, key) == 1 { n = $2 } END { print n + 0 }'
+}
+
+# A mirror daemon's health: a resync counted, promtool still content.
+t_mirror_metrics()
+{
+	local name="metrics: a mirror daemon's resyncs, last success and sync state"
+	local ns dir pid out got labels
+
+	ns_add mm || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name mm)
+	ip -n "$ns" link add ul0 type veth peer name ulp &&
+		ip -n "$ns" addr add 192.0.2.1/24 dev ul0 && ip -n "$ns" link set ul0 up &&
+		ip -n "$ns" link add vxlan100 type vxlan id 100 local 192.0.2.1 dstport 4789 dev ul0 &&
+		ip -n "$ns" link set vxlan100 up &&
+		bridge -n "$ns" fdb append 00:00:00:00:00:00 dev vxlan100 dst 192.0.2.2 ||
+		{ check_err 1 "devices"; log_test "$name"; return; }
+	vxt_tmpdir dir
+	"$VXBPF" -n "$ns" mirror vxlan100 2>"$dir/err" &
+	pid=$!
+	bg_track "$pid"
+	wait_for 10 eval '(($(mirror_resyncs "$ns" "$pid") >= 1))' ||
+		check_err 1 "no resync counted: $(cat "$dir/err")"
+	vxbpf_run "$ns" metrics >"$dir/metrics" || check_err 1 "vxbpf metrics failed"
+	out=$(promtool check metrics <"$dir/metrics" 2>&1) || check_err 1 "promtool: $out"
+	labels="{pid=\"$pid\",devices=\"vxlan100\"}"
+	got=$(metric "$dir/metrics" vxbpf_mirror_in_sync "$labels")
+	[[ $got == 1 ]] || check_err 1 "in_sync ${got:-missing}: $(grep '^vxbpf_mirror' "$dir/metrics" | head -n 3)"
+	got=$(metric "$dir/metrics" vxbpf_mirror_last_success_timestamp_seconds "$labels")
+	awk -v t="${got:-0}" -v now="$(date +%s)" 'BEGIN { exit !(t > now - 60 && t <= now + 1) }' ||
+		check_err 1 "last success ${got:-missing}, not just now"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	vxbpf_run "$ns" metrics | grep -q "^vxbpf_mirror_resyncs_total{pid=\"$pid\"" &&
+		check_err 1 "a stopped daemon still reported"
 	log_test "$name"
 }
 
@@ -75,9 +139,9 @@ t_listen()
 	log_test "$name"
 }
 
-ALL_TESTS="t_metrics t_listen"
+ALL_TESTS="t_metrics t_mirror_metrics t_listen"
 
 require_root
-require_cmd ip jq curl promtool
+require_cmd ip bridge jq curl promtool
 tests_run
 tests_exit

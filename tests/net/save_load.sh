@@ -12,6 +12,7 @@ source "$(dirname "$0")/lib.sh"
 
 MAC1=02:00:00:00:5a:01
 MAC_VM=02:00:00:00:aa:01
+MAC_LEARNED=02:00:00:00:77:01
 
 # devices NS: the same names in every namespace: an underlay, a port, a
 # kernel vxlan device for the host's traffic (VNI 200) and one mirrored
@@ -55,8 +56,32 @@ EOF
 		vxbpf_run "$ns" mirror --once vxm >/dev/null
 }
 
+# mac NS DEV: the device's MAC address.
+mac()
+{
+	ip -n "$1" -j link show dev "$2" | jq -r '.[0].address'
+}
+
+# learned NS: VNI 100 holds MAC_LEARNED as a learned entry.
+learned()
+{
+	vxbpf_run "$1" -j fdb show vni 100 |
+		jq -e "any(.mac == \"$MAC_LEARNED\" and .state == \"learned\")" >/dev/null
+}
+
+# learn NS: VNI 100 learns MAC_LEARNED behind VTEP 192.0.2.9, from a frame
+# sent into ul0 by its veth peer.
+learn()
+{
+	local ns=$1
+
+	ip netns exec "$ns" /usr/bin/python3 "$(dirname "$0")/vxflood.py" ulp "$(mac "$ns" ulp)" \
+		"$(mac "$ns" ul0)" 192.0.2.9 192.0.2.1 100 $MAC_VM $MAC_LEARNED 1 >/dev/null &&
+		wait_for 5 learned "$ns"
+}
+
 # view NS: what a user sees, without what differs between namespaces
-# (ifindexes, slots, device MACs).
+# (ifindexes, slots, device MACs) and what is learned (not saved).
 view()
 {
 	local ns=$1
@@ -64,7 +89,8 @@ view()
 	vxbpf_run "$ns" -j vni show | jq -S -c 'map(del(.slot)) | sort_by(.vni)'
 	# The host's entry is the vxlan device's own MAC: random per device.
 	vxbpf_run "$ns" -j fdb show |
-		jq -S -c 'map(select(.flags | index("host") | not) | del(.ifindex)) | sort_by(.vni, .mac, .dst)'
+		jq -S -c 'map(select((.flags | index("host") | not) and .state != "learned") | del(.ifindex)) |
+			sort_by(.vni, .mac, .dst)'
 	vxbpf_run "$ns" -j neigh show | jq -S -c 'sort_by(.vni, .dst)'
 	vxbpf_run "$ns" -j port show | jq -S -c 'map(del(.ifindex))'
 	vxbpf_run "$ns" -j status | jq -S -c '[.attached[] | {ifname, mode}], [.vxlan_devices[] | .ifname]'
@@ -79,10 +105,12 @@ t_save_load()
 	a=$(ns_name sa) b=$(ns_name sb)
 	devices "$a" && devices "$b" || { check_err 1 "devices"; log_test "$name"; return; }
 	out=$(configure "$a" 2>&1) || { check_err 1 "configure: $out"; log_test "$name"; return; }
+	learn "$a" || check_err 1 "VNI 100 did not learn $MAC_LEARNED"
 	vxt_tmpdir dir
 	out=$(vxbpf_run "$a" save "$dir/conf" 2>&1) || check_err 1 "save: $out"
 	log_verbose "$(cat "$dir/conf")"
 	grep -q 'vni[^0-9]*400\|192.0.2.40' "$dir/conf" && check_err 1 "mirrored VNI 400 saved"
+	grep -qi "$MAC_LEARNED\|192.0.2.9\b" "$dir/conf" && check_err 1 "the learned entry saved"
 
 	out=$(vxbpf_run "$b" load "$dir/conf" 2>&1) || check_err 1 "load: $out"
 	# What mirror copies on b is b's own: compare everything but VNI 400.
@@ -117,6 +145,11 @@ t_load_partial()
 	out=$(vxbpf_run "$ns" load "$dir/g" 2>&1) && check_err 1 "mirror in a load file was taken"
 	vxbpf_run "$ns" -j vni show | jq -e 'map(.vni) == [100]' >/dev/null ||
 		check_err 1 "a file refused by the parser changed something"
+	# -v under -j: the note is a JSON object too.
+	printf 'vni add 500 local 192.0.2.1\n' >"$dir/h"
+	out=$(vxbpf_run "$ns" -j -v load "$dir/h" 2>&1 >/dev/null) || check_err 1 "load: $out"
+	jq -es 'any(.info | test("1 commands applied"))' <<<"$out" >/dev/null ||
+		check_err 1 "load -j -v: stderr not JSON: $out"
 	log_test "$name"
 }
 

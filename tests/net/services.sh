@@ -53,6 +53,10 @@ t_completion()
 	complete_words vxbpf -n x vni add 100 max | grep -qx maxaddress || check_err 1 "vni add ... max<TAB>"
 	complete_words vxbpf port add lo | grep -qx lo || check_err 1 "port add <TAB> lacks the devices"
 	complete_words vxbpf metrics "" | grep -qx -- --listen || check_err 1 "metrics <TAB>"
+	[[ $(complete_words vxbpf expl) == explain ]] || check_err 1 "vxbpf expl<TAB>: $(complete_words vxbpf expl)"
+	complete_words vxbpf explain l | grep -qx lo || check_err 1 "explain <TAB> lacks the devices"
+	[[ $(complete_words vxbpf -j explain lo /etc/hostnam) == /etc/hostname ]] ||
+		check_err 1 "explain DEV <TAB> does not complete a file"
 	log_test "$name"
 }
 

@@ -14,7 +14,8 @@
 source "$(dirname "$0")/lib.sh"
 
 SEQ="$(dirname "$0")/udpseq.py"
-RATE=${UPGRADE_RATE:-5000}
+# The rate issue 12 measured the link update at (20,000/s each way).
+RATE=${UPGRADE_RATE:-20000}
 ROUNDS=${UPGRADE_ROUNDS:-50}
 
 # build_b DIR: the same sources built again as another version, in DIR.
