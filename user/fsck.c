@@ -13,7 +13,9 @@
  *   - the reference counts: vtep (the allow-list), dstports;
  *   - the derived lists: remotes, vni_ports, and the copies of a VNI's
  *     configuration in its ports' and its allow-list entries;
- *   - the learned counts against the learned entries.
+ *   - the learned counts against the learned entries;
+ *   - the mark of a writer killed half way (meta.writer), which would
+ *     otherwise make the next writer recount and warn again after fsck.
  * Every problem is one line (one JSON object); the repair is one commit,
  * under the pin directory's lock as every writer's.
  */
@@ -23,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
 
 #include "cfg.h"
 #include "cmd.h"
@@ -434,6 +437,25 @@ static int load_all(struct vx_cfg *c)
 	return 0;
 }
 
+/*
+ * A writer's pid in meta.writer, read under the pin directory's lock
+ * (cfg_init), is one that died between its first and last map write.
+ * What it left is whatever the checks below find, possibly nothing (it
+ * died before its first change or after its last); the mark itself is
+ * reported so that a dry run says a writer died there, and the repair's
+ * commit clears it.
+ */
+static int check_writer(struct fsck *f)
+{
+	struct vxbpf_meta meta;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(f->c->maps->fd[M_META], &key, &meta) || !meta.writer)
+		return 0;
+	return report(f, "meta", "writer", "pid %u was killed in the middle of its writes",
+		      meta.writer);
+}
+
 static int fsck_run(struct fsck *f, bool repair)
 {
 	struct vx_cfg *c = f->c;
@@ -448,6 +470,8 @@ static int fsck_run(struct fsck *f, bool repair)
 	learned_read(c, lc->b0);
 	err = load_all(c);
 	learned_read(c, lc->b1);
+	if (!err)
+		err = check_writer(f);
 	if (!err)
 		err = check_learned(f, lc);
 	if (!err)
