@@ -861,9 +861,31 @@ static void sniffers_open(void)
 	}
 }
 
+/*
+ * The receiving device took the outer VLAN tag off (skb_vlan_untag, before
+ * the packet taps): the socket has it aside, put it back where it was.
+ */
+static void vlan_restore(struct msghdr *msg, struct pkt *f)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		struct tpacket_auxdata a;
+		uint8_t tag[4];
+
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&a, CMSG_DATA(c), sizeof(a));
+		if (!(a.tp_status & TP_STATUS_VLAN_VALID) || f->len < 12)
+			continue;
+		put16(tag, a.tp_status & TP_STATUS_VLAN_TPID_VALID ? a.tp_vlan_tpid : 0x8100);
+		put16(tag + 2, a.tp_vlan_tci);
+		memmove(f->b + 16, f->b + 12, f->len - 12);
+		memcpy(f->b + 12, tag, 4);
+		f->len += 4;
+	}
+}
+
 /* The next frame that arrived on sniffer k, not counting what its
  * device sent itself; false when there is none (yet). */
-static void vlan_restore(struct msghdr *msg, struct pkt *f);
 static bool sniff_one(int k, struct pkt *f)
 {
 	for (;;) {
@@ -895,29 +917,6 @@ static void sniffers_wait(int ms)
 	for (int k = 0; k < N_SN; k++)
 		p[k] = (struct pollfd){ .fd = sn[k].fd, .events = POLLIN };
 	poll(p, N_SN, ms);
-}
-
-/*
- * The receiving device took the outer VLAN tag off (skb_vlan_untag, before
- * the packet taps): the socket has it aside, put it back where it was.
- */
-static void vlan_restore(struct msghdr *msg, struct pkt *f)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		struct tpacket_auxdata a;
-		uint8_t tag[4];
-
-		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA)
-			continue;
-		memcpy(&a, CMSG_DATA(c), sizeof(a));
-		if (!(a.tp_status & TP_STATUS_VLAN_VALID) || f->len < 12)
-			continue;
-		put16(tag, a.tp_status & TP_STATUS_VLAN_TPID_VALID ? a.tp_vlan_tpid : 0x8100);
-		put16(tag + 2, a.tp_vlan_tci);
-		memmove(f->b + 16, f->b + 12, f->len - 12);
-		memcpy(f->b + 12, tag, 4);
-		f->len += 4;
-	}
 }
 
 /*
