@@ -59,11 +59,12 @@ static int silent(enum libbpf_print_level level, const char *fmt, va_list ap)
 }
 
 /*
- * Verify only the programs a suite runs: each load is a verification of
- * ~250,000 instructions, seconds under emulation (make vmtest). A suite
- * not listed gets them all; a program left out has fd -1.
+ * Verify only the programs a suite (or one test, as "suite/test") runs:
+ * each load is a verification of ~250,000 instructions, seconds under
+ * emulation (make vmtest). A suite not listed gets them all; a program
+ * left out has fd -1.
  */
-static void progs_select(const char *suite)
+static void progs_select(const char *suite, const char *test)
 {
 	static const struct {
 		const char *suite, *progs;
@@ -76,12 +77,22 @@ static void progs_select(const char *suite)
 		{ "events", "xdp_vxlan_rx xdp_port_rx" },
 		{ "flood", "xdp_vxlan_rx tc_port_rx" },
 		{ "jumbo", "xdp_vxlan_rx xdp_port_rx" },
+		{ "props/vxlan_rx_mutated", "xdp_vxlan_rx" },
+		{ "props/port_rx_mutated", "xdp_port_rx" },
+		{ "props/host_tx_mutated", "tc_host_tx" },
+		{ "props/port_tc_mutated", "tc_port_rx" },
+		{ "props/host_rx_mutated", "xdp_vxlan_rx tc_host_rx" },
 	};
+	char full[256];
 	struct bpf_program *prog;
 	const char *want = NULL;
 	size_t i;
 
-	for (i = 0; suite && i < sizeof(table) / sizeof(table[0]); i++)
+	snprintf(full, sizeof(full), "%s/%s", suite ? suite : "", test ? test : "");
+	for (i = 0; suite && !want && i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].suite, full))
+			want = table[i].progs;
+	for (i = 0; suite && !want && i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].suite, suite))
 			want = table[i].progs;
 	if (!want)
@@ -117,7 +128,7 @@ void h_setup(void)
 	libbpf_set_print(silent);
 	H.skel = vxbpf__open();
 	cr_assert(H.skel, "vxbpf__open: %s", strerror(errno));
-	progs_select(criterion_current_test->category);
+	progs_select(criterion_current_test->category, criterion_current_test->name);
 	/* As the loader does (user/pins.c): multi-buffer from 5.18 on. */
 	if (xdp_frags_supported()) {
 		bpf_program__set_flags(H.skel->progs.xdp_vxlan_rx, BPF_F_XDP_HAS_FRAGS);
