@@ -236,6 +236,21 @@ ns_add()
 		net.ipv6.conf.all.router_solicitations=0
 }
 
+# mirror_ns_add NAME: a namespace with what a mirror daemon needs and no
+# more: ul0 (192.0.2.1), vxlan100 on it, one flood entry to 192.0.2.2.
+mirror_ns_add()
+{
+	local ns
+
+	ns_add "$1" || return 1
+	ns=$(ns_name "$1")
+	ip -n "$ns" link add ul0 type veth peer name ulp &&
+		ip -n "$ns" addr add 192.0.2.1/24 dev ul0 && ip -n "$ns" link set ul0 up &&
+		ip -n "$ns" link add vxlan100 type vxlan id 100 local 192.0.2.1 dstport 4789 dev ul0 &&
+		ip -n "$ns" link set vxlan100 up &&
+		bridge -n "$ns" fdb append 00:00:00:00:00:00 dev vxlan100 dst 192.0.2.2
+}
+
 # veth_add NS1 IF1 NS2 IF2: a veth pair with one end in each namespace.
 veth_add()
 {

@@ -66,14 +66,8 @@ t_notify()
 	local ns dir pid lpid out
 
 	require_cmd socat || { log_test "$name"; return; }
-	ns_add sn || { check_err 1 "namespace"; log_test "$name"; return; }
+	mirror_ns_add sn || { check_err 1 "namespace and devices"; log_test "$name"; return; }
 	ns=$(ns_name sn)
-	ip -n "$ns" link add ul0 type veth peer name ulp &&
-		ip -n "$ns" addr add 192.0.2.1/24 dev ul0 && ip -n "$ns" link set ul0 up &&
-		ip -n "$ns" link add vxlan100 type vxlan id 100 local 192.0.2.1 dstport 4789 dev ul0 &&
-		ip -n "$ns" link set vxlan100 up &&
-		bridge -n "$ns" fdb append 00:00:00:00:00:00 dev vxlan100 dst 192.0.2.2 ||
-		{ check_err 1 "devices"; log_test "$name"; return; }
 	vxt_tmpdir dir
 	: >"$dir/got"
 	socat -u UNIX-RECVFROM:"$dir/notify",fork OPEN:"$dir/got",append &
