@@ -241,9 +241,13 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	/* The kernel's to finish: a first fragment to reassemble, options
 	 * to act on. Unless no kernel device would take the datagram: then
 	 * vxbpf reassembles (reasm.h). */
-	if (o->defer == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !explain && !o->v6 &&
-	    !(cfg->flags & VXBPF_VNI_KERNEL_BUM))
+	if (o->defer == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !o->v6 &&
+	    !(cfg->flags & VXBPF_VNI_KERNEL_BUM)) {
+		/* explain keeps nothing, but says this piece would be kept. */
+		if (explain)
+			return verdict(ctx, VXBPF_R_RX_FRAG_HELD, XDP_DROP);
 		return RX_REASM_FIRST;
+	}
 	if (o->defer)
 		return verdict(ctx, o->defer, XDP_PASS);
 

@@ -19,7 +19,7 @@ captures()
 	/usr/bin/python3 - "$1" "$UL_MAC_A" "$UL_MAC_B" "$LA" "$LB" "$VM1_MAC" "$VM2_MAC" \
 		"$VM1_V4" "$VM2_V4" "$VNI" <<'EOF'
 import sys
-from scapy.all import Ether, IP, UDP, ICMP, ARP, Raw, wrpcap
+from scapy.all import Ether, IP, UDP, ICMP, ARP, Raw, wrpcap, fragment
 from scapy.layers.vxlan import VXLAN
 d, ula, ulb, la, lb, m1, m2, v1, v2, vni = sys.argv[1:11]
 vni = int(vni)
@@ -28,7 +28,10 @@ def vx(src=lb, vni=vni, flags=0x08, frame=inner):
     return Ether(src=ulb, dst=ula) / IP(src=src, dst=la) / UDP(sport=50000, dport=4789) / \
         VXLAN(flags=flags, vni=vni) / frame
 newmac = Ether(src="02:00:00:00:77:01", dst=m1) / IP(src=v2, dst=v1) / ICMP()
-wrpcap(d + "/rx.pcap", [vx(), vx(src="192.0.2.99"), vx(flags=0x00), vx(vni=999), vx(frame=newmac)])
+big = vx(frame=Ether(src=m2, dst=m1) / IP(src=v2, dst=v1) / UDP(dport=9) / Raw(b"f" * 1600))
+frags = [Ether(src=ulb, dst=ula) / f for f in fragment(big[IP], fragsize=1000)]
+wrpcap(d + "/rx.pcap", [vx(), vx(src="192.0.2.99"), vx(flags=0x00), vx(vni=999), vx(frame=newmac),
+                        frags[0], frags[1]])
 wrpcap(d + "/tx.pcap", [
     Ether(src=m1, dst="ff:ff:ff:ff:ff:ff") / ARP(op=1, hwsrc=m1, psrc=v1, pdst=v2),
     Ether(src=m1, dst=m2) / IP(src=v1, dst=v2) / ICMP() / Raw(b"y" * 32),
@@ -58,7 +61,7 @@ state()
 
 t_explain()
 {
-	local name="explain: decap, unknown VTEP, bad flags, unknown VNI, proxied ARP, encap, broadcast, MTU; nothing changed"
+	local name="explain: decap, unknown VTEP, bad flags, unknown VNI, fragments, proxied ARP, encap, broadcast, MTU; nothing changed"
 	local dir rx tx before after out
 
 	UL_STATIC_NEIGH=1 topo_build linux 4 || { log_test "$name"; return; }
@@ -79,6 +82,8 @@ t_explain()
 	expect "$rx" 3 drop rx_bad_flags
 	expect "$rx" 4 pass rx_unknown_vni
 	expect "$rx" 5 redirect rx_decap vm0
+	expect "$rx" 6 drop rx_frag_held # no kernel device: vxbpf reassembles
+	expect "$rx" 7 pass rx_fragment  # a later piece alone: the kernel's
 	jq -e '.[3].slow_path == "kernel"' <<<"$rx" >/dev/null || check_err 1 "an unknown VNI not said to go to the kernel"
 	expect "$tx" 1 redirect tx_arp_reply vm0
 	expect "$tx" 2 redirect tx_encap ul0
