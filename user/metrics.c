@@ -3,8 +3,9 @@
  * vxbpf metrics: the counters in the Prometheus text exposition format
  * (version 0.0.4, what Prometheus scrapes): counter families named
  * vxbpf_..._total with samples of the same name, gauges for what goes up
- * and down (map fill, learned entries, mirror health). The numbers are
- * those of `vxbpf -j stats` and `vxbpf -j status`, read in one pass.
+ * and down (map fill, learned entries, mirror health, monitor --exec
+ * runs). The numbers are those of `vxbpf -j stats` and `vxbpf -j status`
+ * (and of a running monitor's state file), read in one pass.
  *
  * `metrics --listen ADDR:PORT` serves the same at /metrics with
  * libmicrohttpd, one page per scrape, until SIGINT or SIGTERM.
@@ -204,6 +205,70 @@ static void write_mirrors(FILE *f)
 	}
 }
 
+/* Monitors (`vxbpf monitor --exec`): what became of the events given to
+ * PROG, one pass over their state files per family. */
+enum { MO_EVENTS, MO_RUNS, MO_SKIPPED, MO_FAILED, MO_RUNNING, MO_MAX, MO__NR };
+
+static const struct {
+	const char *name, *type, *help;
+} monitor_families[MO__NR] = {
+	{ "vxbpf_monitor_events_total", "counter",
+	  "Events the monitor received for --exec (runs + skipped + failed)." },
+	{ "vxbpf_monitor_exec_runs_total", "counter", "Runs of the --exec program started." },
+	{ "vxbpf_monitor_exec_skipped_total", "counter",
+	  "Events not passed to the --exec program: --max-children runs were going." },
+	{ "vxbpf_monitor_exec_failed_total", "counter", "Runs that could not start (fork failed)." },
+	{ "vxbpf_monitor_exec_running", "gauge", "Runs of the --exec program going now." },
+	{ "vxbpf_monitor_exec_max_children", "gauge", "The monitor's --max-children." },
+};
+
+struct monitor_pass {
+	FILE *f;
+	int which;
+};
+
+static int monitor_cb(int pid, const struct monitor_state *s, void *ctx)
+{
+	struct monitor_pass *p = ctx;
+	unsigned long v;
+
+	switch (p->which) {
+	case MO_EVENTS:
+		v = s->events;
+		break;
+	case MO_RUNS:
+		v = s->runs;
+		break;
+	case MO_SKIPPED:
+		v = s->skipped;
+		break;
+	case MO_FAILED:
+		v = s->failed;
+		break;
+	case MO_RUNNING:
+		v = s->running;
+		break;
+	default:
+		v = s->max_children;
+		break;
+	}
+	fprintf(p->f, "%s{pid=\"%d\",exec=\"", monitor_families[p->which].name, pid);
+	label(p->f, s->exec);
+	fprintf(p->f, "\"} %lu\n", v);
+	return 0;
+}
+
+static void write_monitors(FILE *f)
+{
+	struct monitor_pass p = { .f = f };
+
+	for (p.which = 0; p.which < MO__NR; p.which++) {
+		family(f, monitor_families[p.which].name, monitor_families[p.which].type,
+		       monitor_families[p.which].help);
+		monitor_state_walk(monitor_cb, &p);
+	}
+}
+
 /* The whole page into f; 0 or -errno (printed). */
 static int metrics_write(FILE *f)
 {
@@ -221,8 +286,10 @@ static int metrics_write(FILE *f)
 		err = write_maps(f, &m);
 		counters_free(&c);
 	}
-	if (!err)
+	if (!err) {
 		write_mirrors(f);
+		write_monitors(f);
+	}
 	maps_close(&m);
 	return err;
 }

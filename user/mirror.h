@@ -278,6 +278,24 @@ int mirror_state_show(void);
 int mirror_state_walk(int (*cb)(int pid, const struct mirror_state *s, double retry_at, void *ctx),
 		      void *ctx);
 
+/*
+ * What a running `vxbpf monitor` publishes for `vxbpf metrics`, the same
+ * way (monitor.c): what became of the events given to --exec PROG.
+ */
+struct monitor_state {
+	const char *exec;	/* PROG, "" without --exec */
+	unsigned max_children;
+	unsigned long events;	/* events = runs + skipped + failed */
+	unsigned long runs;	/* PROG started */
+	unsigned long skipped;	/* not passed: max_children runs going */
+	unsigned long failed;	/* fork() failed */
+	unsigned running, peak;	/* runs going now, and the most at once */
+};
+int monitor_state_publish(const struct monitor_state *s);
+void monitor_state_remove(void);
+/* Every live monitor of this netns's maps, to cb (nonzero stops). */
+int monitor_state_walk(int (*cb)(int pid, const struct monitor_state *s, void *ctx), void *ctx);
+
 /* "vxbpf mirror: ..." on stderr, only with -v. */
 void mirror_log(bool verbose, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

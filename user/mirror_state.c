@@ -9,6 +9,9 @@
  * Each daemon holds an flock on its mirror-PID.lock for as long as it
  * runs: a lock that can be taken is a daemon gone (killed without its
  * cleanup), whose files status removes; a PID alone could be reused.
+ *
+ * A running `vxbpf monitor` publishes its counts the same way, in
+ * monitor-PID (with monitor-PID.lock), for `vxbpf metrics`.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +56,7 @@ static double wall_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* The lock of this process, a mirror or a monitor (never both). */
 static int lock_fd = -1;
 
 /*
@@ -61,7 +65,7 @@ static int lock_fd = -1;
  * it: a lock on a removed file tells nobody anything, so take a new one.
  * Checked at every publish, so a lock file removed by hand comes back too.
  */
-static int state_lock(const char *dir)
+static int state_lock(const char *dir, const char *kind)
 {
 	char path[700];
 	struct stat st;
@@ -72,7 +76,7 @@ static int state_lock(const char *dir)
 	if (lock_fd >= 0)
 		close(lock_fd);
 	lock_fd = -1;
-	snprintf(path, sizeof(path), "%s/mirror-%d.lock", dir, (int)getpid());
+	snprintf(path, sizeof(path), "%s/%s-%d.lock", dir, kind, (int)getpid());
 	for (tries = 0; tries < 3; tries++) {
 		lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (lock_fd < 0)
@@ -85,55 +89,93 @@ static int state_lock(const char *dir)
 	return -EAGAIN;
 }
 
-int mirror_state_publish(const struct mirror_state *s)
+/* path.tmp, where a state file is written before its rename. */
+static const char *tmp_of(const char *path)
 {
-	char dir[600], path[700], tmp[720];
-	FILE *f;
+	static char tmp[720];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	return tmp;
+}
+
+/* Open the state file of this process (kind-PID) for writing, under its
+ * lock; *f is a temporary, state_commit() puts it in place. */
+static int state_begin(const char *kind, FILE **f, char *path, size_t len)
+{
+	char dir[600];
 	int err;
 
 	if (state_dir(dir, sizeof(dir)))
 		return -EINVAL;
 	if ((mkdir(RUN_ROOT, 0755) && errno != EEXIST) || (mkdir(dir, 0755) && errno != EEXIST))
 		return -errno;
-	err = state_lock(dir);
+	err = state_lock(dir, kind);
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "%s/mirror-%d", dir, (int)getpid());
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "devices %s\nresyncs %u\nfailures %u\nlast_ok %.3f\nlast_error %d\nretry_at %.3f\n"
-		"left_out %lu\noverruns %u\n",
-		s->devices, s->resyncs, s->failures, s->last_ok, s->last_err,
-		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0, s->left_out, s->overruns);
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
+	snprintf(path, len, "%s/%s-%d", dir, kind, (int)getpid());
+	*f = fopen(tmp_of(path), "w");
+	return *f ? 0 : -errno;
+}
+
+static int state_commit(FILE *f, const char *path)
+{
+	if (fclose(f) || rename(tmp_of(path), path)) {
+		unlink(tmp_of(path));
 		return -errno;
 	}
 	return 0;
 }
 
-/* Every file of daemon pid in dir. */
-static void state_unlink(const char *dir, int pid)
+int mirror_state_publish(const struct mirror_state *s)
+{
+	char path[700];
+	FILE *f;
+	int err = state_begin("mirror", &f, path, sizeof(path));
+
+	if (err)
+		return err;
+	fprintf(f, "devices %s\nresyncs %u\nfailures %u\nlast_ok %.3f\nlast_error %d\nretry_at %.3f\n"
+		"left_out %lu\noverruns %u\n",
+		s->devices, s->resyncs, s->failures, s->last_ok, s->last_err,
+		s->retry_in > 0 ? wall_s() + s->retry_in : 0.0, s->left_out, s->overruns);
+	return state_commit(f, path);
+}
+
+int monitor_state_publish(const struct monitor_state *s)
+{
+	char path[700];
+	FILE *f;
+	int err = state_begin("monitor", &f, path, sizeof(path));
+
+	if (err)
+		return err;
+	fprintf(f, "exec %s\nmax_children %u\nevents %lu\nruns %lu\nskipped %lu\nfailed %lu\n"
+		"running %u\npeak %u\n",
+		s->exec ? s->exec : "", s->max_children, s->events, s->runs, s->skipped, s->failed,
+		s->running, s->peak);
+	return state_commit(f, path);
+}
+
+/* Every file of daemon kind-pid in dir. */
+static void state_unlink(const char *dir, const char *kind, int pid)
 {
 	static const char *const sfx[] = { "", ".tmp", ".lock" };
 	char path[720];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(sfx); i++) {
-		snprintf(path, sizeof(path), "%s/mirror-%d%s", dir, pid, sfx[i]);
+		snprintf(path, sizeof(path), "%s/%s-%d%s", dir, kind, pid, sfx[i]);
 		unlink(path);
 	}
 }
 
-void mirror_state_remove(void)
+static void state_remove(const char *kind)
 {
 	char dir[600];
 
 	if (state_dir(dir, sizeof(dir)))
 		return;
-	state_unlink(dir, (int)getpid());
+	state_unlink(dir, kind, (int)getpid());
 	if (lock_fd >= 0) {
 		close(lock_fd);
 		lock_fd = -1;
@@ -141,15 +183,25 @@ void mirror_state_remove(void)
 	rmdir(dir); /* the last daemon of these maps: nothing left behind */
 }
 
-/* Is daemon pid gone? Its lock can be taken (or, with no lock file, no
- * such process). */
-static bool state_dead(const char *dir, int pid)
+void mirror_state_remove(void)
+{
+	state_remove("mirror");
+}
+
+void monitor_state_remove(void)
+{
+	state_remove("monitor");
+}
+
+/* Is daemon kind-pid gone? Its lock can be taken (or, with no lock file,
+ * no such process). */
+static bool state_dead(const char *dir, const char *kind, int pid)
 {
 	char path[720];
 	bool dead;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/mirror-%d.lock", dir, pid);
+	snprintf(path, sizeof(path), "%s/%s-%d.lock", dir, kind, pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kill(pid, 0) && errno == ESRCH;
@@ -212,34 +264,100 @@ static void show_one(int pid, const struct mirror_state *s, double retry_at)
 	out_nl();
 }
 
-int mirror_state_walk(int (*cb)(int pid, const struct mirror_state *s, double retry_at, void *ctx),
-		      void *ctx)
+/* Each live daemon of kind: its state file's path to fn (a nonzero
+ * return stops the walk). A dead one's files are removed. */
+static int state_walk(const char *kind, int (*fn)(int pid, const char *path, void *ctx), void *ctx)
 {
-	char dir[600], path[1000], devs[512];
-	struct mirror_state s;
+	char dir[600], path[1000];
+	size_t n = strlen(kind);
 	struct dirent *de;
-	double retry_at;
 	int pid, err = 0;
+	char *end;
 	DIR *d;
 
 	if (state_dir(dir, sizeof(dir)) || !(d = opendir(dir)))
 		return 0;
 	while (!err && (de = readdir(d))) {
-		if (sscanf(de->d_name, "mirror-%d", &pid) != 1)
+		if (strncmp(de->d_name, kind, n) || de->d_name[n] != '-')
+			continue;
+		pid = (int)strtol(de->d_name + n + 1, &end, 10);
+		if (end == de->d_name + n + 1 || pid <= 0)
 			continue;
 		/* Killed without its cleanup: gone, with its files. */
-		if (state_dead(dir, pid)) {
-			state_unlink(dir, pid);
+		if (state_dead(dir, kind, pid)) {
+			state_unlink(dir, kind, pid);
 			continue;
 		}
-		if (strchr(de->d_name, '.'))
+		if (*end)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (!state_read(path, &s, devs, sizeof(devs), &retry_at))
-			err = cb(pid, &s, retry_at, ctx);
+		err = fn(pid, path, ctx);
 	}
 	closedir(d);
 	return err;
+}
+
+struct mirror_walk {
+	int (*cb)(int pid, const struct mirror_state *s, double retry_at, void *ctx);
+	void *ctx;
+};
+
+static int mirror_one(int pid, const char *path, void *ctx)
+{
+	struct mirror_walk *w = ctx;
+	struct mirror_state s;
+	char devs[512];
+	double retry_at;
+
+	if (state_read(path, &s, devs, sizeof(devs), &retry_at))
+		return 0;
+	return w->cb(pid, &s, retry_at, w->ctx);
+}
+
+int mirror_state_walk(int (*cb)(int pid, const struct mirror_state *s, double retry_at, void *ctx),
+		      void *ctx)
+{
+	struct mirror_walk w = { cb, ctx };
+
+	return state_walk("mirror", mirror_one, &w);
+}
+
+struct monitor_walk {
+	int (*cb)(int pid, const struct monitor_state *s, void *ctx);
+	void *ctx;
+};
+
+static int monitor_one(int pid, const char *path, void *ctx)
+{
+	struct monitor_walk *w = ctx;
+	struct monitor_state s = {};
+	char line[512], exec[512] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (!strncmp(line, "exec ", 5))
+			snprintf(exec, sizeof(exec), "%s", line + 5);
+		else if (sscanf(line, "max_children %u", &s.max_children) != 1 &&
+			 sscanf(line, "events %lu", &s.events) != 1 &&
+			 sscanf(line, "runs %lu", &s.runs) != 1 &&
+			 sscanf(line, "skipped %lu", &s.skipped) != 1 &&
+			 sscanf(line, "failed %lu", &s.failed) != 1 &&
+			 sscanf(line, "running %u", &s.running) != 1)
+			sscanf(line, "peak %u", &s.peak);
+	}
+	fclose(f);
+	s.exec = exec;
+	return w->cb(pid, &s, w->ctx);
+}
+
+int monitor_state_walk(int (*cb)(int pid, const struct monitor_state *s, void *ctx), void *ctx)
+{
+	struct monitor_walk w = { cb, ctx };
+
+	return state_walk("monitor", monitor_one, &w);
 }
 
 static int show_cb(int pid, const struct mirror_state *s, double retry_at, void *ctx)

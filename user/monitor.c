@@ -13,6 +13,11 @@
  * second later if it still matters). Children are reaped here, so that
  * PROG starts with SIGCHLD at its default: an ignored SIGCHLD is inherited
  * across exec and breaks the waits of a shell script.
+ *
+ * What became of the events is counted (events = runs + skipped +
+ * failed): told in the once-a-second warning, in a last record at exit,
+ * and published while the monitor runs for `vxbpf metrics`
+ * (mirror_state.c: a file per daemon under /run/vxbpf, as the mirror's).
  */
 #include <errno.h>
 #include <net/if.h>
@@ -30,6 +35,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "json.h"
+#include "mirror.h"
 #include "pins.h"
 #include "resolve.h"
 
@@ -47,8 +53,11 @@ struct mon {
 	__u32 seen;
 	int vni_fd; /* the VTEP's source address for `resolve` */
 	unsigned running, max_running;
-	unsigned long skipped, skipped_told;
+	unsigned long skipped_told;
 	time_t told_at;
+	struct monitor_state st; /* the counts, published for `vxbpf metrics` */
+	time_t published_at;
+	bool publish;		 /* a count changed since the last publish */
 };
 
 /* Collect the PROG runs that ended. */
@@ -64,6 +73,23 @@ static void reap(struct mon *mon)
 		}
 		mon->running--;
 	}
+	if (mon->st.running != mon->running) {
+		mon->st.running = mon->running;
+		mon->publish = true;
+	}
+}
+
+/* The counts for `vxbpf metrics`: at most once a second, and at start. */
+static void publish(struct mon *mon, bool now)
+{
+	time_t t = time(NULL);
+
+	if (!now && (!mon->publish || t == mon->published_at))
+		return;
+	if (monitor_state_publish(&mon->st) && vx_verbose)
+		vx_info("monitor: cannot write its counts for vxbpf metrics under /run/vxbpf");
+	mon->published_at = t;
+	mon->publish = false;
 }
 
 /* Events skipped at the cap: said at most once a second. */
@@ -71,12 +97,30 @@ static void tell_skipped(struct mon *mon)
 {
 	time_t now = time(NULL);
 
-	if (mon->skipped == mon->skipped_told || now == mon->told_at)
+	if (mon->st.skipped == mon->skipped_told || now == mon->told_at)
 		return;
 	vx_warn("monitor: %lu events not passed to the program: %u runs of it still going "
-		"(--max-children)", mon->skipped - mon->skipped_told, mon->running);
-	mon->skipped_told = mon->skipped;
+		"(--max-children); %lu skipped of %lu events so far",
+		mon->st.skipped - mon->skipped_told, mon->running, mon->st.skipped, mon->st.events);
+	mon->skipped_told = mon->st.skipped;
 	mon->told_at = now;
+}
+
+/* The last record, at exit: what became of the events given to PROG. */
+static void summary_print(const struct mon *mon)
+{
+	out_open_obj(NULL);
+	out_open_obj("summary");
+	out_u64("events", "summary: %llu events", mon->st.events);
+	out_u64("runs", ", %llu runs", mon->st.runs);
+	out_u64("skipped", ", %llu skipped", mon->st.skipped);
+	out_u64("failed", ", %llu failed to start", mon->st.failed);
+	out_u64("max_children", " (--max-children %llu", mon->max_running);
+	out_u64("peak_running", ", at most %llu at once", mon->st.peak);
+	out_u64("running", ", %llu still running)", mon->running);
+	out_close_obj();
+	out_close_obj();
+	out_record_end();
 }
 
 static const char *event_name(__u32 type)
@@ -130,8 +174,10 @@ static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_eve
 	pid_t pid;
 
 	reap(mon);
+	mon->st.events++;
+	mon->publish = true;
 	if (mon->running >= mon->max_running) {
-		mon->skipped++;
+		mon->st.skipped++;
 		tell_skipped(mon);
 		return;
 	}
@@ -140,11 +186,15 @@ static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_eve
 	snprintf(vni, sizeof(vni), "%u", ev->vni);
 	pid = fork();
 	if (pid < 0) {
+		mon->st.failed++;
 		vx_warn("cannot run %s: %s", prog, strerror(errno));
 		return;
 	}
 	if (pid > 0) {
-		mon->running++;
+		mon->st.runs++;
+		mon->st.running = ++mon->running;
+		if (mon->running > mon->st.peak)
+			mon->st.peak = mon->running;
 		return;
 	}
 	signal(SIGCHLD, SIG_DFL);
@@ -229,9 +279,13 @@ int run_monitor(const struct vx_cmd *c)
 	/* Inherited ignored, the kernel would reap the runs behind our back
 	 * and the count of running ones would never go down. */
 	signal(SIGCHLD, SIG_DFL);
+	mon.st.max_children = mon.max_running;
+	mon.st.exec = c->exec;
+	publish(&mon, true);
 	while (!stop) {
 		reap(&mon);
 		tell_skipped(&mon);
+		publish(&mon, false);
 		err = ring_buffer__poll(rb, 500);
 		if (err == -EINTR || err == -ECANCELED) {
 			err = 0;
@@ -244,8 +298,13 @@ int run_monitor(const struct vx_cmd *c)
 		err = 0;
 	}
 out:
-	mon.told_at = 0;
-	tell_skipped(&mon);
+	if (c->exec && rb) {
+		reap(&mon);
+		mon.told_at = 0;
+		tell_skipped(&mon);
+		summary_print(&mon);
+	}
+	monitor_state_remove();
 	ring_buffer__free(rb);
 	maps_close(&m);
 	return err;

@@ -143,7 +143,10 @@ monitor_json()
 	line=$(head -n 1 "$tmp/mon.json")
 	out=$(jq -r '"\(.event) \(.dst) \(.vni) \(.dev)"' <<<"$line" 2>/dev/null)
 	[[ $out == "l3miss 10.0.0.77 $VNI vm0" ]] || check_err 1 "got '$line'"
-	(($(wc -l <"$tmp/mon.json") == 1)) || check_err 1 "--count 1 printed: $(cat "$tmp/mon.json")"
+	# One event, then (--exec) the summary of what became of it.
+	(($(wc -l <"$tmp/mon.json") == 2)) || check_err 1 "--count 1 printed: $(cat "$tmp/mon.json")"
+	out=$(tail -n 1 "$tmp/mon.json" | jq -r '.summary | "\(.events) \(.runs) \(.skipped)"' 2>/dev/null)
+	[[ $out == "1 1 0" ]] || check_err 1 "summary: $(tail -n 1 "$tmp/mon.json")"
 	wait_for 5 test -s "$tmp/mon.err" || check_err 1 "the failed --exec said nothing"
 	jq -es 'length >= 1 and all(.warning | test("cannot run .*no-such-program"))' "$tmp/mon.err" >/dev/null ||
 		check_err 1 "stderr is not JSON warnings: $(cat "$tmp/mon.err")"
@@ -190,6 +193,11 @@ monitor_children_bounded()
 	((max <= 4)) || check_err 1 "$max resolvers at once, --max-children 4"
 	((n >= 4 && n < 60)) || check_err 1 "$n resolver runs for 60 misses with at most 4 at once"
 	grep -q "events not passed to the program" "$tmp/mon.log" || check_err 1 "skipped events not told"
+	# The last line: what became of the events, in numbers that add up.
+	out=$(tail -n 1 "$tmp/mon.log")
+	[[ $out =~ ^summary:\ ([0-9]+)\ events,\ ([0-9]+)\ runs,\ ([0-9]+)\ skipped,\ 0\ failed\ to\ start\ \(--max-children\ 4, ]] &&
+		((BASH_REMATCH[1] == BASH_REMATCH[2] + BASH_REMATCH[3] && BASH_REMATCH[2] == n)) ||
+		check_err 1 "summary: '$out', $n runs recorded"
 	# SIGCHLD is bit 17 (0x10000) of SigIgn.
 	sigign=$(awk '{ print $2 }' "$tmp/sigign" | sort -u)
 	for i in $sigign; do
