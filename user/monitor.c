@@ -171,6 +171,7 @@ static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_eve
 		       const char *ifname)
 {
 	char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN], vni[16];
+	sigset_t none;
 	pid_t pid;
 
 	reap(mon);
@@ -197,9 +198,13 @@ static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_eve
 			mon->st.peak = mon->running;
 		return;
 	}
+	/* As a service starts: SIGCHLD at its default, nothing blocked (a
+	 * mask survives exec as an ignored signal does). */
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setenv("VXBPF_EVENT", event_name(ev->type), 1);
 	setenv("VXBPF_VNI", vni, 1);
 	setenv("VXBPF_DEV", ifname, 1);
@@ -261,6 +266,7 @@ int run_monitor(const struct vx_cmd *c)
 			   .max_running = c->max_children ? c->max_children : MONITOR_CHILDREN };
 	struct ring_buffer *rb = NULL;
 	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t set;
 	struct vx_maps m;
 	int err;
 
@@ -279,6 +285,13 @@ int run_monitor(const struct vx_cmd *c)
 	/* Inherited ignored, the kernel would reap the runs behind our back
 	 * and the count of running ones would never go down. */
 	signal(SIGCHLD, SIG_DFL);
+	/* Inherited blocked, SIGTERM would never stop us (and PROG would
+	 * start with them blocked). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	mon.st.max_children = mon.max_running;
 	mon.st.exec = c->exec;
 	publish(&mon, true);
