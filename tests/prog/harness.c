@@ -170,12 +170,23 @@ bool kernel_redirects_frags(void)
 	return yes;
 }
 
+/* The device map, as `port add` and `attach` fill it: the XDP programs
+ * redirect only to devices there (bpf/maps.h, vxbpf_devs). */
+void map_dev(int ifindex)
+{
+	__u32 ifi = ifindex;
+
+	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_devs), &ifi, &ifi, BPF_ANY),
+		     0, "device map, ifindex %d: %s", ifindex, strerror(errno));
+}
+
 void map_underlay(int ifindex, uint32_t flags)
 {
 	__u32 ifi = ifindex;
 
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &flags,
 					 BPF_ANY), 0, "underlay map");
+	map_dev(ifindex);
 }
 
 void h_teardown(void)
@@ -306,6 +317,7 @@ void map_port_flags(int ifindex, uint32_t vni, uint32_t flags)
 	 * it for the ports that exist when it runs). */
 	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.ports_fd, &k, &v);
+	map_dev(ifindex);
 }
 
 void map_port(int ifindex, uint32_t vni)
