@@ -23,7 +23,8 @@
 # drop behind the veth, all on AB_CPU) and the kernel's ns per frame is
 # the program plus its redirect; the harness column is bench_null
 # redirecting the same frame to the same device (the redirect alone), and
-# the table's numbers are the whole (prog) time, not prog - harness.
+# the table's numbers are the whole (prog) time, not prog - harness. A
+# repetition counts only if the sink also got every frame of both runs.
 #
 # Output: one table of medians (ns per packet), B - A and B / A, and the
 # raw rows in $AB_RAW (default /tmp/ab-cost.raw.tsv).
@@ -66,7 +67,7 @@ log "topologies up: A=$REV_A B=$REV_B, $AB_REPS rounds, sizes $AB_SIZES, mode $A
 # cost V DIR FAM SIZE: one measurement, a raw row.
 cost()
 {
-	local v=$1 dir=$2 fam=$3 size=$4 d dev reason delta id before after out live=
+	local v=$1 dir=$2 fam=$3 size=$4 d dev reason delta id before after out live= ok s0 s1
 
 	d=$(ns_name "$v-$dir$fam-d")
 	VXBPF=$WT/$v/vxbpf
@@ -79,15 +80,22 @@ cost()
 	fi
 	id=$(prog_id "$d" $dev)
 	before=$(stat_reason "$d" $reason)
+	[[ $AB_MODE == live ]] && read -r s0 _ < <("$VXBENCH" count "$BPIN/$v-$dir$fam-sink")
 	# shellcheck disable=SC2046
 	out=$("$VXBENCH" cost "$d" $dev --prog-id "$id" --delta $delta --size "$size" \
 		--cpu "$AB_CPU" $live $(gen_args "$v-$dir$fam" $dir $fam)) || die "cost $v $dir $fam $size"
 	after=$(stat_reason "$d" $reason)
+	ok=$((after - before == 1000000))
+	# Live: every frame of both runs (program, harness) reached the sink.
+	if [[ $AB_MODE == live ]]; then
+		read -r s1 _ < <("$VXBENCH" count "$BPIN/$v-$dir$fam-sink")
+		((s1 - s0 == 2000000)) || ok=0
+	fi
 	set -- $out
 	# Columns: the number the table uses (cost: net; live: the whole
 	# run), valid, prog, harness.
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' $v $dir $fam $size \
-		"$([[ $AB_MODE == live ]] && echo "$1" || echo "$3")" $((after - before == 1000000)) "$1" "$2" >>"$AB_RAW"
+		"$([[ $AB_MODE == live ]] && echo "$1" || echo "$3")" $ok "$1" "$2" >>"$AB_RAW"
 }
 
 for ((r = 1; r <= AB_REPS; r++)); do
