@@ -155,6 +155,11 @@ void h_setup(void)
 
 		cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &one,
 						 BPF_ANY), 0, "underlay map");
+		/* And the device map: ul0 as `attach` fills it, vm0 as
+		 * `port add` would (tests name it in fdb entries without
+		 * making it a port). */
+		map_dev(H.if_ul0);
+		map_dev(H.if_vm0);
 	}
 }
 
@@ -281,9 +286,12 @@ void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
 {
 	struct vxbpf_fdb_key k = {.vni = vni};
 	struct vxbpf_fdb_val v = {.flags = VXBPF_FDB_LOCAL, .ifindex = ifindex};
+	__u32 ifi = ifindex;
 
 	memcpy(k.mac, mac, 6);
 	UPDATE(H.fdb_fd, &k, &v);
+	/* A port, as `fdb add ... dev` requires; a made-up ifindex stays out. */
+	bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_devs), &ifi, &ifi, BPF_ANY);
 }
 
 void map_vtep(uint32_t vni, const char *ip)
