@@ -358,17 +358,13 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		return xdp_handover(ctx, cfg, VXBPF_PORT_META_MAGIC, fdb->ifindex, VXBPF_R_RX_DECAP,
 				    outer_len, ulen, total, &ii);
 
-	/* The target first (it only records it): a port no longer in the
-	 * device map is counted, not lost unseen. */
-	if (redirect(fdb->ifindex) != XDP_REDIRECT)
-		return verdict(ctx, VXBPF_R_NO_DEV, XDP_DROP);
 	/* Decided: from here on the packet is ours to rewrite. */
 	vni_count(cfg->slot, true, ulen - sizeof(*udph) - VXLAN_HLEN);
 	reason_count(VXBPF_R_RX_DECAP, total);
 	if (bpf_xdp_adjust_head(ctx, outer_len))
 		return XDP_DROP;
 	inner_fix(ctx, &ii);
-	return XDP_REDIRECT;
+	return redirect(fdb->ifindex, 0);
 }
 
 static __always_inline int vxlan_rx(struct xdp_md *ctx)

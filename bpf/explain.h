@@ -15,17 +15,12 @@
 const volatile __u32 explain = 0;
 __u32 explain_ifindex; /* the last redirect's target, with explain */
 
-/*
- * The XDP programs' redirect: through vxbpf_devs (maps.h), so it reaches
- * only a port or an underlay device vxbpf put there; XDP_REDIRECT, or
- * XDP_ABORTED where the device is not there (the caller counts that and
- * says what becomes of the frame). With explain the target noted.
- */
-static __always_inline long redirect(__u32 ifindex)
+/* bpf_redirect(), and with explain the target noted. */
+static __always_inline long redirect(__u32 ifindex, __u64 flags)
 {
 	if (explain)
 		explain_ifindex = ifindex;
-	return bpf_redirect_map(&vxbpf_devs, ifindex, 0);
+	return bpf_redirect(ifindex, flags);
 }
 
 #endif /* VXBPF_EXPLAIN_H */

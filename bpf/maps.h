@@ -260,23 +260,6 @@ struct {
 	__type(value, __u32);
 } vxbpf_underlay SEC(".maps");
 
-/*
- * The devices the XDP programs redirect to (ifindex -> ifindex): every
- * port (`port add`) and every underlay device (`attach`), put there by
- * user space before the program that sends to it can, removed with them.
- * bpf_redirect_map() reaches only these: a device vxbpf did not put here,
- * or one deleted under it (the kernel removes its entry), is a miss the
- * program counts (explain.h) instead of a frame the kernel drops unseen.
- * No program in the value (4 bytes): no owner type or xdp.frags flag to
- * agree on, unlike the CPU map.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
-	__uint(max_entries, VXBPF_MAX_PORTS + 256);
-	__type(key, __u32);
-	__type(value, __u32);
-} vxbpf_devs SEC(".maps");
-
 /* Kernel vxlan devices whose host traffic the TC program carries. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

@@ -99,9 +99,8 @@ static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni
 	 * redirect also reaches a peer that merely has GRO
 	 * (veth_xdp_flush()). */
 	if (r == VXBPF_R_TX_ARP_REPLY || r == VXBPF_R_TX_NA_REPLY) {
-		if (redirect(ifindex) != XDP_REDIRECT)
-			return verdict(ctx, VXBPF_R_NO_DEV, XDP_DROP);
-		return verdict(ctx, r, XDP_REDIRECT);
+		verdict(ctx, r, 0);
+		return redirect(ifindex, 0);
 	}
 	/* The NS could not be grown into the NA (no tailroom): still as it
 	 * came, so the kernel's proxy answers it. */
@@ -200,11 +199,9 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		 * 6.3, or a driver without it): tc_port_rx switches it. */
 		if (total != xdp_len(ctx) && !port_takes_frags(fdb->ifindex))
 			return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
-		if (redirect(fdb->ifindex) != XDP_REDIRECT)
-			return verdict(ctx, VXBPF_R_NO_DEV, XDP_DROP);
 		inner_fix(ctx, &ii);
 		reason_count(VXBPF_R_TX_LOCAL, total);
-		return XDP_REDIRECT;
+		return redirect(fdb->ifindex, 0);
 	}
 
 	r = encap_plan(ctx, cfg, fdb, vni, &ii, total, &plan);
@@ -214,9 +211,8 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 		int v = pmtu_reply(ctx, ifindex, plan.fib.mtu_result, plan.v6);
 
 		if (v == XDP_TX) {
-			if (redirect(ifindex) != XDP_REDIRECT)
-				return verdict(ctx, VXBPF_R_NO_DEV, XDP_DROP);
-			return verdict(ctx, VXBPF_R_TX_PMTU_REPLY, XDP_REDIRECT);
+			verdict(ctx, VXBPF_R_TX_PMTU_REPLY, 0);
+			return redirect(ifindex, 0);
 		}
 		if (v >= 0)
 			return verdict(ctx, r, v);
@@ -232,19 +228,13 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	/* Likewise: tc_port_rx encapsulates what XDP cannot redirect. */
 	if (total != xdp_len(ctx) && !plan.xmit_sg)
 		return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
-	/* The target first, the frame still as it came: an underlay device
-	 * detached while the next-hop cache still said "underlay" (up to
-	 * NH_CACHE_JIFFIES) is not in the device map, and the kernel sends
-	 * the frame as it would for any route not via an attached device. */
-	if (redirect(plan.fib.ifindex) != XDP_REDIRECT)
-		return verdict(ctx, VXBPF_R_TX_NOT_UNDERLAY, XDP_PASS);
 	slot = cfg->slot;
 	inner_fix(ctx, &ii);
 	if (encap_push(ctx, cfg, &ii, &plan))
 		return verdict(ctx, VXBPF_R_TX_NO_ROOM, XDP_DROP);
 	vni_count(slot, false, total);
 	reason_count(VXBPF_R_TX_ENCAP, total + plan.hdr_len); /* as sent */
-	return XDP_REDIRECT;
+	return redirect(plan.fib.ifindex, 0);
 }
 
 #endif /* VXBPF_PORT_H */

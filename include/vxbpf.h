@@ -315,7 +315,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 6
+#define VXBPF_LAYOUT 5
 
 /* cpumap: CPUs it has an entry for at most (bpf/frag.h). */
 #define VXBPF_CPUMAP_MAX 256
@@ -499,8 +499,7 @@ _Static_assert(sizeof(struct vxbpf_miss_key) == 32, "miss_key layout");
 	X(TX_COPY_FRAGS, "tx_copy_frags", "copy too big for the underlay, no DF: sent as outer IPv4 fragments (TC)") \
 	X(RX_FRAG_HELD, "rx_frag_held", "outer fragment kept for reassembly (VNI without a kernel device)") \
 	X(RX_REASM, "rx_reasm", "outer fragment completing a datagram: to TC, to decapsulate it") \
-	X(RX_REASM_BAD, "rx_reasm_bad", "reassembled datagram: bad UDP length or checksum, or gone: drop (TC)") \
-	X(NO_DEV, "no_dev", "redirect to a port not in vxbpf's device map (deleted under it): drop")
+	X(RX_REASM_BAD, "rx_reasm_bad", "reassembled datagram: bad UDP length or checksum, or gone: drop (TC)")
 
 enum vxbpf_reason {
 #define VXBPF_X_ENUM(e, name, help) VXBPF_R_##e,

@@ -52,28 +52,6 @@ static int underlay_set(struct vx_maps *m, int ifindex, __u32 bits)
 	return 0;
 }
 
-/*
- * The device map (bpf/maps.h, vxbpf_devs): the XDP programs redirect only
- * to the ports and underlay devices recorded there. Put there before the
- * entry that lets a program send to the device, removed after it. on 0:
- * remove the entry (gone already is fine: the kernel removes a deleted
- * device's entry itself).
- */
-static int devs_set(struct vx_maps *m, int ifindex, bool on)
-{
-	__u32 key = ifindex, val = ifindex;
-	int err;
-
-	err = on ? bpf_map_update_elem(m->fd[M_DEVS], &key, &val, BPF_ANY)
-		 : bpf_map_delete_elem(m->fd[M_DEVS], &key);
-	if (err && !(errno == ENOENT && !on)) {
-		err = -errno;
-		vx_err("cannot update the device map: %s", vx_strerror(err));
-		return err;
-	}
-	return 0;
-}
-
 /* The hostdevs entry of ifindex: 1 found, 0 none, -errno. */
 static int hostdev_get(struct vx_maps *m, int ifindex, struct vxbpf_hostdev *v)
 {
@@ -230,17 +208,11 @@ static int underlay_attach(struct vx_maps *m, const struct vx_cmd *c, int ifinde
 	if (err)
 		return err;
 	err = xdp_attach(m, c->dev, ifindex, P_VXLAN_RX, c->mode);
-	/* The device map before the underlay entry: encapsulation sends
-	 * there once the entry says "underlay". */
-	if (!err)
-		err = devs_set(m, ifindex, true);
 	if (!err)
 		err = underlay_set(m, ifindex, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
 	if (err) {
-		if (!had_xdp) {
-			devs_set(m, ifindex, false);
+		if (!had_xdp)
 			xdp_detach(m, c->dev, ifindex, true);
-		}
 		if (!had_tc)
 			tc_detach(m, c->dev, ifindex, false, true);
 		return err;
@@ -293,13 +265,9 @@ int run_attach(const struct vx_cmd *c)
 
 static int underlay_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
 {
-	/* The entry first: XDP must not mark frames nobody will move. The
-	 * device map after it (a next-hop cache entry that still says
-	 * "underlay" then misses it: tx_not_underlay, to the kernel). */
+	/* The entry first: XDP must not mark frames nobody will move. */
 	int err = underlay_set(m, ifindex, 0);
 
-	if (!err)
-		err = devs_set(m, ifindex, false);
 	if (!err)
 		err = xdp_detach(m, dev, ifindex, quiet);
 	if (!err)
@@ -433,19 +401,11 @@ int run_port_add(const struct vx_cmd *c)
 		goto out;
 	}
 	pv.vni = c->vni;
-	/* The device map first: the port is a redirect target (decap, other
-	 * ports) as soon as fdb entries name it. */
-	err = devs_set(&m, ifindex, true);
-	if (err)
-		goto out;
 	err = tbl_put(&cfg.ports, &key, &pv);
 	if (!err)
 		err = cfg_commit(&cfg);
-	if (err) {
-		if (!have)
-			devs_set(&m, ifindex, false);
+	if (err)
 		goto out;
-	}
 	/* TC first: what XDP passes, TC replicates (flood.h). */
 	had_tc = tc_attached(&m, ifindex, false, false);
 	err = tc_attach(&m, c->dev, ifindex, P_PORT_TC, false);
@@ -457,8 +417,6 @@ int run_port_add(const struct vx_cmd *c)
 	if (err) {
 		if (tbl_rollback(&cfg.ports) + tbl_rollback(&cfg.vni_ports))
 			vx_err("could not remove %s from the ports map", c->dev);
-		else if (!have)
-			devs_set(&m, ifindex, false);
 		goto out;
 	}
 	veth_ensure_delivery(ifindex, c->dev);
@@ -511,9 +469,6 @@ int run_port_del(const struct vx_cmd *c)
 	err = cfg_drop_port(&cfg, ifindex);
 	if (!err)
 		err = cfg_commit(&cfg);
-	/* Last: no fdb entry names the port any more. */
-	if (!err)
-		err = devs_set(&m, ifindex, false);
 	cfg_free(&cfg);
 out:
 	maps_close(&m);

@@ -38,7 +38,6 @@ const char *const vx_map_names[M__NR] = {
 	[M_REMOTES] = "remotes", [M_VNI_PORTS] = "vni_ports", [M_VNI_FLOOD] = "vni_flood",
 	[M_ACTIVE] = "active", [M_EV_BUDGET] = "ev_budget",
 	[M_SWEEP] = "sweep", [M_LEARNED] = "learned", [M_CPUMAP] = "cpumap",
-	[M_DEVS] = "devs",
 };
 
 static const char *const prog_names[P__NR] = {
@@ -166,17 +165,12 @@ static int pin_check(const char *path, const struct bpf_map *map, int *fdp)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd, err;
+	int fd;
 
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	err = bpf_obj_get_info_by_fd(fd, &info, &len);
-	/* A device map says BPF_F_RDONLY_PROG, which the kernel adds
-	 * itself (and refuses from us). */
-	if (info.type == BPF_MAP_TYPE_DEVMAP_HASH)
-		info.map_flags &= ~BPF_F_RDONLY_PROG;
-	if (err ||
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) ||
 	    info.type != bpf_map__type(map) ||
 	    info.key_size != bpf_map__key_size(map) ||
 	    info.value_size != bpf_map__value_size(map) ||
@@ -231,11 +225,6 @@ static int skel_open(const char *dir, struct vxbpf **out)
 			goto fail;
 		}
 		missing += !err;
-		/* The kernel gives a device map BPF_F_RDONLY_PROG (and
-		 * refuses it at creation); libbpf before 1.2 compares the
-		 * flags before it reuses a pin. */
-		if (err && bpf_map__type(map) == BPF_MAP_TYPE_DEVMAP_HASH)
-			bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_RDONLY_PROG);
 		err = bpf_map__set_pin_path(map, path);
 		if (err) {
 			vx_err("cannot set pin path %s: %s", path,

@@ -33,7 +33,6 @@ enum vx_map_id {
 	M_SWEEP,
 	M_LEARNED,
 	M_CPUMAP,
-	M_DEVS,
 	M__NR
 };
 

@@ -155,11 +155,6 @@ void h_setup(void)
 
 		cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &one,
 						 BPF_ANY), 0, "underlay map");
-		/* And the device map: ul0 as `attach` fills it, vm0 as
-		 * `port add` would (tests name it in fdb entries without
-		 * making it a port). */
-		map_dev(H.if_ul0);
-		map_dev(H.if_vm0);
 	}
 }
 
@@ -175,23 +170,12 @@ bool kernel_redirects_frags(void)
 	return yes;
 }
 
-/* The device map, as `port add` and `attach` fill it: the XDP programs
- * redirect only to devices there (bpf/maps.h, vxbpf_devs). */
-void map_dev(int ifindex)
-{
-	__u32 ifi = ifindex;
-
-	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_devs), &ifi, &ifi, BPF_ANY),
-		     0, "device map, ifindex %d: %s", ifindex, strerror(errno));
-}
-
 void map_underlay(int ifindex, uint32_t flags)
 {
 	__u32 ifi = ifindex;
 
 	cr_assert_eq(bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_underlay), &ifi, &flags,
 					 BPF_ANY), 0, "underlay map");
-	map_dev(ifindex);
 }
 
 void h_teardown(void)
@@ -286,12 +270,9 @@ void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
 {
 	struct vxbpf_fdb_key k = {.vni = vni};
 	struct vxbpf_fdb_val v = {.flags = VXBPF_FDB_LOCAL, .ifindex = ifindex};
-	__u32 ifi = ifindex;
 
 	memcpy(k.mac, mac, 6);
 	UPDATE(H.fdb_fd, &k, &v);
-	/* A port, as `fdb add ... dev` requires; a made-up ifindex stays out. */
-	bpf_map_update_elem(bpf_map__fd(H.skel->maps.vxbpf_devs), &ifi, &ifi, BPF_ANY);
 }
 
 void map_vtep(uint32_t vni, const char *ip)
@@ -325,7 +306,6 @@ void map_port_flags(int ifindex, uint32_t vni, uint32_t flags)
 	 * it for the ports that exist when it runs). */
 	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.ports_fd, &k, &v);
-	map_dev(ifindex);
 }
 
 void map_port(int ifindex, uint32_t vni)

@@ -56,7 +56,6 @@ void map_dstport(uint16_t port, uint32_t users);
 struct vxbpf_vni_stats vni_stats(uint32_t slot);
 /* The underlay map's flags for a device (VXBPF_UNDERLAY_*). */
 void map_underlay(int ifindex, uint32_t flags);
-void map_dev(int ifindex);
 /* Whether bpf_redirect() carries multi-buffer frames here (Linux 6.3+). */
 bool kernel_redirects_frags(void);
 
