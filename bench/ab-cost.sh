@@ -67,7 +67,7 @@ log "topologies up: A=$REV_A B=$REV_B, $AB_REPS rounds, sizes $AB_SIZES, mode $A
 # cost V DIR FAM SIZE: one measurement, a raw row.
 cost()
 {
-	local v=$1 dir=$2 fam=$3 size=$4 d dev reason delta id before after out live= ok s0 s1
+	local v=$1 dir=$2 fam=$3 size=$4 d dev reason delta id before after out live='' ok s0 s1
 
 	d=$(ns_name "$v-$dir$fam-d")
 	VXBPF=$WT/$v/vxbpf
