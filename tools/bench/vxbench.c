@@ -26,6 +26,13 @@
  *       per-packet cost of program ID with BPF_PROG_RUN repeat (not live),
  *       on the frame bench_gen writes; see bench_cost in bench_null.bpf.c.
  *       Prints "prog_ns harness_ns net_ns final_len".
+ *       With --live: program ID itself run with BPF_F_TEST_XDP_LIVE_FRAMES
+ *       (repeat 1,000,000, --batch frames a batch), so that what it
+ *       returns is carried out: an XDP_REDIRECT goes through
+ *       xdp_do_redirect() to its device (the sink behind it drops it), and
+ *       the kernel's time per frame includes the redirect and the flush.
+ *       The harness is then bench_null redirecting the same frame to
+ *       --target DEV (0 without --target); final_len is 0.
  *
  * Frame options (gen and cost): --mode decap|encap --v6 --size N (inner
  * frame bytes) --flows N --macs N --vnis N --vni V --omac-dst MAC
@@ -63,11 +70,11 @@ struct sink_count {
 };
 
 struct opts {
-	int encap, v6, size, flows, macs, vnis, vni, batch, cpu, prog_id, delta;
+	int encap, v6, size, flows, macs, vnis, vni, batch, cpu, prog_id, delta, live;
 	double seconds;
 	__u8 omac_dst[6], omac_src[6], imac_dst[6], imac_src[6];
 	__u8 osrc[16], odst[16];
-	const char *sink, *pids;
+	const char *sink, *pids, *target;
 };
 
 static void die(const char *fmt, const char *arg)
@@ -134,7 +141,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		{"cpu", 1, 0, 'c'},	 {"sink", 1, 0, 'k'},	  {"prog-id", 1, 0, 'p'},
 		{"delta", 1, 0, 'd'},	 {"omac-dst", 1, 0, 1},	  {"omac-src", 1, 0, 2},
 		{"imac-dst", 1, 0, 3},	 {"imac-src", 1, 0, 4},	  {"osrc", 1, 0, 5},
-		{"odst", 1, 0, 6},	 {"pids", 1, 0, 7},	  {0, 0, 0, 0},
+		{"odst", 1, 0, 6},	 {"pids", 1, 0, 7},	  {"live", 0, 0, 8},
+		{"target", 1, 0, 9},	 {0, 0, 0, 0},
 	};
 	int c, d6 = 0;
 
@@ -162,6 +170,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 5: parse_ip(optarg, o->osrc, &d6); break;
 		case 6: parse_ip(optarg, o->odst, &d6); break;
 		case 7: o->pids = optarg; break;
+		case 8: o->live = 1; break;
+		case 9: o->target = optarg; break;
 		default: die("bad option%s", "");
 		}
 	}
@@ -474,6 +484,45 @@ static struct bench_null *bench_null_open(bool frags)
 	return n;
 }
 
+/* One live run of prog_fd (repeat 1,000,000): the kernel's ns per frame. */
+static double live_run(int prog_fd, unsigned char *frame, int len, struct xdp_md *ctx, int batch)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, ro);
+
+	ro.data_in = frame;
+	ro.data_size_in = len;
+	ro.ctx_in = ctx;
+	ro.ctx_size_in = sizeof(*ctx);
+	ro.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
+	ro.batch_size = batch;
+	ro.repeat = 1000000;
+	if (bpf_prog_test_run_opts(prog_fd, &ro))
+		die("BPF_PROG_RUN live failed: %s", strerror(errno));
+	return ro.duration;
+}
+
+/* cost --live: the program with its redirect carried out (see the top). */
+static int cost_live(const struct opts *o, int prog_fd, unsigned char *frame, int len,
+		     struct xdp_md *ctx)
+{
+	double p, h = 0;
+
+	p = live_run(prog_fd, frame, len, ctx, o->batch);
+	if (o->target) {
+		struct bench_null *n = bench_null__open();
+
+		if (!n)
+			die("cannot open bench_null%s", "");
+		n->rodata->target_ifindex = ifindex_of(o->target);
+		if (bench_null__load(n))
+			die("cannot load bench_null%s", "");
+		h = live_run(bpf_program__fd(n->progs.bench_null), frame, len, ctx, o->batch);
+		bench_null__destroy(n);
+	}
+	printf("%.1f %.1f %.1f 0\n", p, h, p - h);
+	return 0;
+}
+
 static int cmd_cost(int argc, char **argv)
 {
 	struct xdp_md ctx = {};
@@ -510,6 +559,9 @@ static int cmd_cost(int argc, char **argv)
 		die("bench_gen failed%s", "");
 	memcpy(frame, out, len);
 	ctx.data_end = len;
+
+	if (o.live)
+		return cost_live(&o, prog_fd, frame, len, &ctx);
 
 	/* A program array takes programs of its first user's kind: the
 	 * harness is multi-buffer (xdp.frags) when the measured program is. */
