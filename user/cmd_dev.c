@@ -185,7 +185,7 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
  * this is asked after veth_ensure_delivery(). Else the fast path sends
  * such frames through TC (bpf/stats.h).
  */
-static bool dev_xmit_sg(int ifindex)
+bool dev_xmit_sg(int ifindex)
 {
 	__u64 f;
 

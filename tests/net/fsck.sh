@@ -14,6 +14,12 @@
 #   each, exits 1 and changes nothing; `fsck` repairs them all; the spoofed
 #   VXLAN is then dropped (rx_unknown_vtep), vm1 and vm2 still talk, and
 #   the next fsck finds the maps consistent.
+# - The devices' maps, changed behind vxbpf's back: a kernel vxlan device
+#   deleted, another's hostdevs entry removed, underlay entries of a device
+#   without XDP and of an ifindex that does not exist, an underlay's entry
+#   removed, then its tc_host_rx: `fsck --dry-run` lists each (and what
+#   follows: the host's fdb entries, the VNIs' hostdev flags), fsck
+#   repairs, and attached again all is consistent.
 # - kill -9 at random moments, 100 times each, of `vxbpf load` of 200,000
 #   entries, of `vxbpf mirror` resyncing 20,000, and of `attach`/`port
 #   add`: after each kill the next writer, fsck or the restarted mirror
@@ -204,6 +210,112 @@ t_kill9()
 	log_test "$name"
 }
 
+# u32_hex N: bpftool's hex bytes of a 32-bit key or value.
+u32_hex() { printf '%02x %02x %02x %02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
+
+ifindex_of() { ip -n "$1" -j link show "$2" | jq '.[0].ifindex'; }
+
+# devs_ns SHORT: a namespace with an underlay ul0 (a veth, 192.0.2.1), a
+# port vm0 (a veth) and a kernel vxlan device vx0 of VNI $VNI on ul0, and
+# vni $VNI configured; nothing attached.
+devs_ns()
+{
+	local ns out
+
+	ns_add "$1" || return 1
+	ns=$(ns_name "$1")
+	ip -n "$ns" link add ul0 type veth peer name ulp && ip -n "$ns" link add vm0 type veth peer name vm0p &&
+		ip -n "$ns" addr add 192.0.2.1/24 dev ul0 && ip -n "$ns" link set ul0 up &&
+		ip -n "$ns" link set ulp up && ip -n "$ns" link set vm0 up && ip -n "$ns" link set vm0p up &&
+		ip -n "$ns" link add vx0 type vxlan id $VNI local 192.0.2.1 dstport 4789 dev ul0 nolearning &&
+		ip -n "$ns" link set vx0 up || return 1
+	out=$(vxbpf_run "$ns" vni add $VNI local 192.0.2.1 2>&1) || { echo "vni add: $out" >&2; return 1; }
+}
+
+# fsck_found JSON MAP: how many problems of MAP fsck -j listed.
+fsck_found() { jq --arg m "$2" '[.problems[] | select(.map == $m)] | length' <<<"$1"; }
+
+t_devs()
+{
+	local name="fsck: hostdevs and underlay entries of devices gone, detached or half attached, reported and repaired"
+	local ns dir out rc n cmd m want vx0 vx1 vmp ul flags
+
+	devs_ns fd || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name fd)
+	ip -n "$ns" link add vx1 type vxlan id 200 local 192.0.2.1 dstport 4789 dev ul0 nolearning &&
+		ip -n "$ns" link set vx1 up || { check_err 1 "vx1"; log_test "$name"; return; }
+	for cmd in "vni add 200 local 192.0.2.1" "attach ul0" "port add vm0 vni $VNI" "attach vx0" "attach vx1"; do
+		# shellcheck disable=SC2086
+		out=$(vxbpf_run "$ns" $cmd 2>&1) || { check_err 1 "$cmd: $out"; log_test "$name"; return; }
+	done
+	out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || check_err 1 "all attached, but not consistent: $out"
+	dir=$(vxbpf_run "$ns" -j status | jq -r .pin_dir)
+	vx0=$(ifindex_of "$ns" vx0) vx1=$(ifindex_of "$ns" vx1) vmp=$(ifindex_of "$ns" vm0p) ul=$(ifindex_of "$ns" ul0)
+	# Behind vxbpf's back: vx0 deleted (its hostdevs entry, the host's
+	# fdb entry for its MAC and vni 100's hostdev flag stay: what comes
+	# for that MAC is handed to an ifindex that is gone, and vm0 gets no
+	# broadcast of vni 100); vx1's hostdevs entry removed, as a detach
+	# killed before its commit leaves it (its fdb entry and vni 200's flag
+	# stay: what comes for its MAC is lost); an underlay entry for vm0p,
+	# which has no XDP, and one for an ifindex that does not exist; ul0's
+	# removed, as an attach killed before writing it leaves it.
+	ip -n "$ns" link del vx0
+	# shellcheck disable=SC2046
+	bpftool map delete pinned "$dir/hostdevs" key hex $(u32_hex "$vx1") &&
+		bpftool map update pinned "$dir/underlay" key hex $(u32_hex "$vmp") value hex 03 00 00 00 &&
+		bpftool map update pinned "$dir/underlay" key hex $(u32_hex 99999) value hex 01 00 00 00 &&
+		bpftool map delete pinned "$dir/underlay" key hex $(u32_hex "$ul") ||
+		{ check_err 1 "bpftool could not write the maps"; log_test "$name"; return; }
+
+	out=$(vxbpf_run "$ns" -j fsck --dry-run) && rc=0 || rc=$?
+	((rc == 1)) || check_err 1 "fsck --dry-run exit $rc, not 1"
+	# hostdevs: vx0; fdb: the host's entries of vx0 and vx1; vni: 100
+	# and 200's flags; underlay: vm0p, 99999, ul0 (and vm0's copy of vni
+	# 100's configuration, which has the flag).
+	for m in hostdevs:1 fdb:2 vni:2 underlay:3 ports:1; do
+		n=$(fsck_found "$out" "${m%:*}")
+		((n == ${m#*:})) || check_err 1 "$n ${m%:*} problems, not ${m#*:}: $(jq -c .problems <<<"$out")"
+	done
+	for want in "ifindex $vx0" "ifindex $vmp (vm0p)" "ifindex 99999" "ifindex $ul (ul0)"; do
+		jq -e --arg e "$want" '.problems | any(.entry == $e)' <<<"$out" >/dev/null ||
+			check_err 1 "no problem of $want: $(jq -c .problems <<<"$out")"
+	done
+	n=$(jq .found <<<"$out")
+	out=$(vxbpf_run "$ns" -j fsck --dry-run) && rc=0 || rc=$?
+	((rc == 1 && $(jq .found <<<"$out") == n)) || check_err 1 "--dry-run changed something: $(jq .found <<<"$out") problems the second time"
+	out=$(vxbpf_run "$ns" fsck 2>&1) || check_err 1 "fsck failed: $out"
+	out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || check_err 1 "not consistent after the repair: $out"
+	# The repair: ul0 alone in the underlay map, with tc_host_rx behind
+	# XDP; nothing in hostdevs; no hostdev flag on either VNI.
+	out=$(bpftool -j map dump pinned "$dir/underlay" | jq -c 'map(.formatted // .)')
+	jq -e --argjson ul "$ul" 'length == 1 and .[0].key == $ul and (.[0].value | . % 4 == 3)' <<<"$out" >/dev/null ||
+		check_err 1 "underlay after the repair: $out"
+	[[ $(bpftool -j map dump pinned "$dir/hostdevs") == "[]" ]] || check_err 1 "hostdevs not empty after the repair"
+	flags=$(bpftool -j map dump pinned "$dir/vni" | jq '[.[] | (.formatted // .).value.flags / 1024 | floor % 2] | add')
+	((flags == 0)) || check_err 1 "a hostdev flag left after the repair"
+
+	# ul0's tc_host_rx gone behind vxbpf's back: the TC_RX bit goes.
+	if [[ -e $dir/links/tc_in_$ul ]]; then
+		bpftool link detach pinned "$dir/links/tc_in_$ul"
+	else
+		tc -n "$ns" filter del dev ul0 ingress
+	fi
+	out=$(vxbpf_run "$ns" -j fsck --dry-run) && rc=0 || rc=$?
+	((rc == 1 && $(fsck_found "$out" underlay) == 1)) &&
+		jq -e '.problems[0].problem | test("tc_host_rx")' <<<"$out" >/dev/null ||
+		check_err 1 "tc_host_rx detached: $out"
+	out=$(vxbpf_run "$ns" fsck 2>&1) || check_err 1 "fsck failed: $out"
+	out=$(bpftool -j map dump pinned "$dir/underlay" | jq '.[0] | (.formatted // .).value')
+	((out % 4 == 1)) || check_err 1 "underlay bits $out after the repair, TC_RX not cleared"
+	# Attached again, all is as it was.
+	for cmd in "attach ul0" "attach vx1"; do
+		# shellcheck disable=SC2086
+		out=$(vxbpf_run "$ns" $cmd 2>&1) || check_err 1 "$cmd after the repair: $out"
+	done
+	out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || check_err 1 "attached again, but not consistent: $out"
+	log_test "$name"
+}
+
 # A device whose attach (or port add) is killed at a random moment, 50
 # times each: the command run again works, the device is attached, and the
 # maps are consistent. Their map writes are a few entries in one commit,
@@ -308,7 +420,7 @@ t_kill9_mirror()
 	log_test "$name"
 }
 
-ALL_TESTS="t_repair t_kill9 t_kill9_attach t_kill9_mirror"
+ALL_TESTS="t_repair t_devs t_kill9 t_kill9_attach t_kill9_mirror"
 
 require_root
 require_cmd ip bpftool /usr/bin/python3 jq
