@@ -21,12 +21,15 @@
 #   follows: the host's fdb entries, the VNIs' hostdev flags), fsck
 #   repairs, and attached again all is consistent.
 # - kill -9 at random moments, 100 times each, of `vxbpf load` of 200,000
-#   entries, of `vxbpf mirror` resyncing 20,000, and of `attach`/`port
-#   add`: after each kill the next writer, fsck or the restarted mirror
-#   repairs, and `fsck --dry-run` then finds nothing. A kill mid-write is
-#   known by the mark the dead writer left (meta.writer): the next writer
-#   warns of it, fsck lists it. The load and mirror loops fail if fewer
-#   than 10 of their 100 kills landed mid-write.
+#   entries and of `vxbpf mirror` resyncing 20,000: after each kill the
+#   next writer, fsck or the restarted mirror repairs, and `fsck --dry-run`
+#   then finds nothing. A kill mid-write is known by the mark the dead
+#   writer left (meta.writer): the next writer warns of it, fsck lists it.
+#   The loops fail if fewer than 10 of their 100 kills landed mid-write.
+# - The same for attach (an underlay, a kernel vxlan device) and port add,
+#   100 kills in turn, each of a command run under strace with the bpf(2)
+#   calls of its commit held 40 ms (their writes are microseconds long),
+#   and then all of them attached.
 #
 # Run: tests/net/fsck.sh  (TESTS=... to select, VERBOSE=1)
 # net-timeout: 480
@@ -316,37 +319,135 @@ t_devs()
 	log_test "$name"
 }
 
-# A device whose attach (or port add) is killed at a random moment, 50
-# times each: the command run again works, the device is attached, and the
-# maps are consistent. Their map writes are a few entries in one commit,
-# microseconds against the milliseconds of attaching: a kill seldom lands
-# between them (none of 100 in the runs so far), so the count of those
-# that did is logged, not asserted.
+# kill_traced MS RANGE CMD...: CMD under strace, each of its bpf(2) calls
+# numbered RANGE (FIRST..LAST, counted from 1) held KILL_DELAY_US on its
+# way out, and killed with -9 after 0..MS-1 ms (the traced process, then
+# strace). CMD's exit status (137 if the kill came first).
+KILL_DELAY_US=40000
+kill_traced()
+{
+	local ms=$1 range=$2 spid pid t
+	shift 2
+	t=$(((RANDOM * 32768 + RANDOM) % ms))
+	strace -f --seccomp-bpf -o /dev/null -e trace=bpf \
+		-e inject=bpf:delay_exit=$KILL_DELAY_US:when="$range" "$@" >/dev/null 2>&1 &
+	spid=$!
+	sleep "$(printf '%d.%03d' $((t / 1000)) $((t % 1000)))"
+	pid=$(cat "/proc/$spid/task/$spid/children" 2>/dev/null)
+	# shellcheck disable=SC2086
+	[[ -n $pid ]] && kill -9 $pid 2>/dev/null
+	kill -9 "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+}
+
+# mark_range CMD...: the bpf(2) calls of CMD, numbered from 1 as strace
+# counts them, from the one that writes the writer's mark (meta.writer)
+# to the one that clears it: the first and the second update of the meta
+# map. "FIRST..LAST", or nothing.
+mark_range()
+{
+	strace -f -o "$VXT_TMP/bpf.trace" -e trace=bpf "$@" >/dev/null 2>&1 || return 1
+	awk '/ bpf\(/ {
+		n++
+		if ($0 ~ /BPF_(OBJ_GET|MAP_CREATE|PROG_LOAD|BTF_LOAD|LINK_CREATE|[A-Z_]*GET_FD_BY_ID)/ && $NF ~ /^[0-9]+$/)
+			meta[$NF] = $0 ~ /\/meta"/
+		if ($0 ~ /BPF_MAP_UPDATE_ELEM/) {
+			fd = $0
+			sub(/.*map_fd=/, "", fd)
+			sub(/,.*/, "", fd)
+			if (meta[fd] && !first)
+				first = n
+			else if (meta[fd] && !last)
+				last = n
+		}
+	}
+	END { if (first && last) print first ".." last }' "$VXT_TMP/bpf.trace"
+}
+
+# attach of an underlay (ul0), port add (vm0) and attach of a kernel vxlan
+# device (vx0), each undone first (detach, port del), then killed with -9
+# at a random moment, 100 times in turn. Their map writes are a few
+# entries in one commit, microseconds long, so each runs under strace with
+# every bpf(2) call from its writer's mark to the call that clears it held
+# 40 ms (the calls numbered from a traced run of the command), and each
+# kill lands at a random moment of the command's measured duration so
+# held. After each kill, in turn, the command is run again, or fsck
+# repairs and then the command is run again: it works, and fsck --dry-run
+# finds nothing. A kill mid-write is known by the mark the dead writer
+# left; the loop fails if fewer than 10 of 100 landed there.
 t_kill9_attach()
 {
-	local name="kill -9 of attach and port add at random moments (50 times each): the next run works, maps consistent"
-	local ns i out cmd mid=0
+	local name="kill -9 of attach and port add mid-commit (100 times): fsck or the next run repairs, both devices attached, maps consistent"
+	local ns i out n t0 c cmd cmds undo durs mid=0 found=0 late=0 st kinds=""
+	local -a ranges held_ms hits
 
-	ns_add ka || { check_err 1 "namespace"; log_test "$name"; return; }
+	devs_ns ka || { check_err 1 "namespace"; log_test "$name"; return; }
 	ns=$(ns_name ka)
-	ip -n "$ns" link add ul0 type veth peer name ulp && ip -n "$ns" link add vm0 type veth peer name vm0p &&
-		ip -n "$ns" link set ul0 up && ip -n "$ns" link set vm0 up ||
-		{ check_err 1 "devices"; log_test "$name"; return; }
-	out=$(vxbpf_run "$ns" vni add $VNI local 192.0.2.1 2>&1) || check_err 1 "vni add: $out"
-	for ((i = 0; i < 100; i++)); do
-		((i % 2)) && cmd="port add vm0 vni $VNI" || cmd="attach ul0"
+	cmds=("attach ul0" "port add vm0 vni $VNI" "attach vx0")
+	undo=("detach ul0" "port del vm0" "detach vx0")
+	for c in 0 1 2; do
 		# shellcheck disable=SC2086
-		kill_at_random 60 "$VXBPF" -n "$ns" $cmd
+		out=$(vxbpf_run "$ns" ${cmds[c]} 2>&1) || { check_err 1 "${cmds[c]}: $out"; log_test "$name"; return; }
+	done
+	# Each command's range, and its duration so held (the median of
+	# three), from the state every kill starts from: the others attached,
+	# this one undone.
+	for c in 0 1 2; do
+		# shellcheck disable=SC2086
+		vxbpf_run "$ns" ${undo[c]} >/dev/null 2>&1 || { check_err 1 "${undo[c]}"; log_test "$name"; return; }
+		# shellcheck disable=SC2086
+		ranges[c]=$(mark_range "$VXBPF" -n "$ns" ${cmds[c]})
+		[[ ${ranges[c]} == *..* ]] || { check_err 1 "${cmds[c]}: no writer's mark in its bpf(2) calls"; log_test "$name"; return; }
+		durs=()
+		for _ in 0 1 2; do
+			# shellcheck disable=SC2086
+			vxbpf_run "$ns" ${undo[c]} >/dev/null 2>&1 || { check_err 1 "${undo[c]}"; log_test "$name"; return; }
+			t0=$(now_ms)
+			# shellcheck disable=SC2086
+			strace -f --seccomp-bpf -o /dev/null -e trace=bpf \
+				-e inject=bpf:delay_exit=$KILL_DELAY_US:when="${ranges[c]}" \
+				"$VXBPF" -n "$ns" ${cmds[c]} >/dev/null 2>&1 ||
+				{ check_err 1 "${cmds[c]} under strace failed"; log_test "$name"; return; }
+			durs+=($(($(now_ms) - t0)))
+		done
+		held_ms[c]=$(printf '%s\n' "${durs[@]}" | sort -n | sed -n 2p)
+		hits[c]=0
+	done
+	for ((i = 0; i < 100; i++)); do
+		c=$((i % 3)) cmd=${cmds[i % 3]}
+		# shellcheck disable=SC2086
+		out=$(vxbpf_run "$ns" ${undo[c]} 2>&1) || { check_err 1 "${undo[c]} before kill $i: $out"; break; }
+		# shellcheck disable=SC2086
+		kill_traced "${held_ms[c]}" "${ranges[c]}" "$VXBPF" -n "$ns" $cmd && late=$((late + 1))
+		# Odd kills: fsck first, which lists the mark and whatever the
+		# kill left half done (the devices' entries too), and repairs.
+		if ((i % 2)); then
+			out=$(vxbpf_run "$ns" -j fsck 2>"$VXT_TMP/err") ||
+				{ check_err 1 "fsck after kill $i ($cmd): $out $(cat "$VXT_TMP/err")"; break; }
+			n=$(jq -r '[.problems[] | select(.map != "meta")] | length' <<<"$out") ||
+				{ check_err 1 "fsck -j after kill $i: $out"; break; }
+			found=$((found + n))
+			((n)) && kinds+=$(jq -r '.problems[] | select(.map != "meta") | "\(.map): \(.problem)"' <<<"$out")$'\n'
+			jq -e '.problems | any(.map == "meta")' <<<"$out" >/dev/null && mid=$((mid + 1)) hits[c]=$((hits[c] + 1))
+		fi
 		# shellcheck disable=SC2086
 		out=$(vxbpf_run "$ns" $cmd 2>&1) || { check_err 1 "$cmd after kill $i: $out"; break; }
-		[[ $out == *"$KILLED_WARN"* ]] && mid=$((mid + 1))
+		((i % 2 == 0)) && [[ $out == *"$KILLED_WARN"* ]] && mid=$((mid + 1)) hits[c]=$((hits[c] + 1))
 		out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || { check_err 1 "after kill $i of $cmd: $out"; break; }
 	done
-	log_info "attach and port add: kills mid-write, repaired by the next run: $mid of $i"
+	st=""
+	for c in 0 1 2; do
+		st+="${st:+; }${cmds[c]}: bpf calls ${ranges[c]} held, ${held_ms[c]} ms, ${hits[c]} mid-write"
+	done
+	log_info "attach and port add: kills mid-write: $mid of $i, $late too late; $st; problems fsck repaired besides the mark: $found"
+	[[ -n $kinds ]] && log_info "of which: $(sort <<<"${kinds%$'\n'}" | uniq -c | sed 's/^ *//' | paste -sd ';' -)"
+	((i < 100 || mid >= 10)) || check_err 1 "only $mid of 100 kills landed mid-write ($st)"
 	out=$(vxbpf_run "$ns" -j status)
 	jq -e '[.attached[].ifname] | sort == ["ul0", "vm0"]' <<<"$out" >/dev/null ||
 		check_err 1 "not both attached: $(jq -c '.attached' <<<"$out")"
 	jq -e '[.ports[].ifname] == ["vm0"]' <<<"$out" >/dev/null || check_err 1 "ports: $(jq -c .ports <<<"$out")"
+	jq -e '[.vxlan_devices[] | select(.tc != "missing") | .ifname] == ["vx0"]' <<<"$out" >/dev/null ||
+		check_err 1 "vxlan devices: $(jq -c .vxlan_devices <<<"$out")"
 	log_test "$name"
 }
 
@@ -423,6 +524,6 @@ t_kill9_mirror()
 ALL_TESTS="t_repair t_devs t_kill9 t_kill9_attach t_kill9_mirror"
 
 require_root
-require_cmd ip bpftool /usr/bin/python3 jq
+require_cmd ip bpftool /usr/bin/python3 jq strace
 tests_run
 tests_exit
