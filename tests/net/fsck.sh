@@ -451,6 +451,63 @@ t_kill9_attach()
 	log_test "$name"
 }
 
+# write_calls CMD...: the numbers (from 1, as strace counts them) of CMD's
+# bpf(2) calls that write a map, one a line.
+write_calls()
+{
+	strace -f -o "$VXT_TMP/bpf.trace" -e trace=bpf "$@" >/dev/null 2>&1 || return 1
+	awk '/ bpf\(/ { n++; if ($0 ~ /BPF_MAP_(UPDATE|DELETE)_(ELEM|BATCH)/) print n }' "$VXT_TMP/bpf.trace"
+}
+
+# attach and detach of a kernel vxlan device (vx0) and of an underlay
+# (ul0), each killed by strace (SIGKILL injected) on entering each of its
+# map writes in turn, so every prefix of its writes is left once. What the
+# fast path would misuse is never there: the host's fdb entry without the
+# hostdevs entry tc_host_rx needs to hand its frames over (they would be
+# decapsulated and lost), a hostdevs or underlay entry of a device vxbpf
+# is not on. fsck --dry-run may list what is only half done (the writer's
+# mark, a VNI's hostdev flag, an underlay without its entry); the command
+# run again works, and the maps are then consistent.
+t_kill_devs()
+{
+	local name="kill -9 of attach and detach before each of their map writes: no entry the fast path misuses"
+	local ns out bad cmd undo c n calls kills=0
+	local -a cmds=("attach vx0" "detach vx0" "attach ul0" "detach ul0")
+	local -a undos=("detach vx0" "attach vx0" "detach ul0" "attach ul0")
+
+	devs_ns kd || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name kd)
+	for cmd in "port add vm0 vni $VNI" "attach ul0" "attach vx0"; do
+		# shellcheck disable=SC2086
+		out=$(vxbpf_run "$ns" $cmd 2>&1) || { check_err 1 "$cmd: $out"; log_test "$name"; return; }
+	done
+	for c in 0 1 2 3; do
+		cmd=${cmds[c]} undo=${undos[c]}
+		# From the state it changes: the undo run first.
+		# shellcheck disable=SC2086
+		vxbpf_run "$ns" $undo >/dev/null 2>&1 && calls=$(write_calls "$VXBPF" -n "$ns" $cmd) &&
+			vxbpf_run "$ns" $undo >/dev/null 2>&1 || { check_err 1 "$cmd: no trace"; break; }
+		for n in $calls; do
+			# shellcheck disable=SC2086
+			{ strace -f -o /dev/null -e trace=bpf -e inject=bpf:signal=SIGKILL:when="$n" \
+				"$VXBPF" -n "$ns" $cmd >/dev/null; } 2>/dev/null && { check_err 1 "$cmd: not killed at bpf call $n"; break 2; }
+			kills=$((kills + 1))
+			out=$(vxbpf_run "$ns" -j fsck --dry-run 2>&1)
+			bad=$(jq -c '[.problems[] | select(.map == "fdb" or .map == "hostdevs" or
+				(.map == "underlay" and (.problem | test("but no entry") | not)))]' <<<"$out") ||
+				{ check_err 1 "fsck after $cmd killed at bpf call $n: $out"; break 2; }
+			[[ $bad == "[]" ]] || { check_err 1 "$cmd killed at bpf call $n left $bad"; break 2; }
+			# shellcheck disable=SC2086
+			out=$(vxbpf_run "$ns" $cmd 2>&1) || { check_err 1 "$cmd after a kill at bpf call $n: $out"; break 2; }
+			out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || { check_err 1 "$cmd killed at bpf call $n, run again: $out"; break 2; }
+			# shellcheck disable=SC2086
+			out=$(vxbpf_run "$ns" $undo 2>&1) || { check_err 1 "$undo after $cmd: $out"; break 2; }
+		done
+	done
+	log_info "attach and detach of vx0 and ul0 killed before each of their map writes: $kills kills"
+	log_test "$name"
+}
+
 # The mirror daemon killed in the middle of its first resync of 20,000
 # kernel entries, 100 times: restarted, it copies the kernel exactly, and
 # the maps are consistent each time.
@@ -521,7 +578,7 @@ t_kill9_mirror()
 	log_test "$name"
 }
 
-ALL_TESTS="t_repair t_devs t_kill9 t_kill9_attach t_kill9_mirror"
+ALL_TESTS="t_repair t_devs t_kill9 t_kill9_attach t_kill_devs t_kill9_mirror"
 
 require_root
 require_cmd ip bpftool /usr/bin/python3 jq strace
