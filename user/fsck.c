@@ -22,8 +22,9 @@
  *     an xdp_vxlan_rx attachment without its entry;
  *   - the mark of a writer killed half way (meta.writer), which would
  *     otherwise make the next writer recount and warn again after fsck.
- * Every problem is one line (one JSON object); the repair is one commit,
- * under the pin directory's lock as every writer's.
+ * Every problem is one line (one JSON object); the repair is one commit
+ * (the device maps' changes just before it), under the pin directory's
+ * lock as every writer's.
  */
 #include <errno.h>
 #include <stdarg.h>

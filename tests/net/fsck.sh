@@ -32,7 +32,7 @@
 #   and then all of them attached.
 #
 # Run: tests/net/fsck.sh  (TESTS=... to select, VERBOSE=1)
-# net-timeout: 480
+# net-timeout: 720
 
 source "$(dirname "$0")/lib.sh"
 
