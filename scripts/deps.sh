@@ -11,7 +11,7 @@ PKGS=(
 	libcriterion-dev libmnl-dev libmicrohttpd-dev libsystemd-dev linux-libc-dev go-md2man
 	iproute2 iputils-ping tcpdump ethtool socat procps kmod coreutils
 	python3-scapy gnuplot-nox jq tshark frr prometheus curl xdp-tools
-	iperf3
+	iperf3 strace
 )
 
 missing=()

@@ -20,6 +20,9 @@ int run_metrics(const struct vx_cmd *c);
 int run_save(const struct vx_cmd *c);
 int run_explain(const struct vx_cmd *c);
 int run_attach(const struct vx_cmd *c);
+/* Whether XDP may redirect multi-buffer frames to the device (its driver's
+ * XDP features; the underlay map's XMIT_SG bit). */
+bool dev_xmit_sg(int ifindex);
 int run_detach(const struct vx_cmd *c);
 int run_port_add(const struct vx_cmd *c);
 int run_port_del(const struct vx_cmd *c);

@@ -63,11 +63,28 @@ static int hostdev_get(struct vx_maps *m, int ifindex, struct vxbpf_hostdev *v)
 	return err ? err : 1;
 }
 
+/* Put hostdevs back as it was: had, the old entry; else none. */
+static void hostdev_restore(struct vx_maps *m, int ifindex, int had, const struct vxbpf_hostdev *old)
+{
+	__u32 key = ifindex;
+
+	if (had)
+		bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, old, BPF_ANY);
+	else
+		bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key);
+}
+
 /*
  * A kernel vxlan device: the host's traffic routed into it is sent by
  * tc_host_tx, and what arrives for its MAC is handed to it by the
  * underlay's programs (an fdb entry marked HOST). Attaching again
  * replaces the program; a failure leaves what was there.
+ *
+ * The hostdevs entry goes in before the fdb entry that sends frames to
+ * it: tc_host_rx hands a frame over only to a device in hostdevs, so an
+ * fdb entry without one (a kill between the two) would have every frame
+ * for the device's MAC decapsulated and lost. The entry alone is no harm:
+ * nothing points at it yet, and tc_host_tx is not there.
  */
 static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, int ifindex,
 		       const struct nl_link *nl)
@@ -103,6 +120,12 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 	had_hd = hostdev_get(m, ifindex, &old_hd);
 	if (had_hd < 0)
 		return had_hd;
+	hd.vni = nl->vxlan_id;
+	if (bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &hd, BPF_ANY)) {
+		err = -errno;
+		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
+		return err;
+	}
 	fval.flags = VXBPF_FDB_LOCAL | VXBPF_FDB_HOST;
 	fval.ifindex = ifindex;
 	err = tbl_put(&cfg->fdb, &fkey, &fval);
@@ -113,22 +136,17 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 		err = tbl_put(&cfg->vni, &nl->vxlan_id, &vc);
 	if (!err)
 		err = cfg_commit(cfg);
-	if (err)
-		return err;
-	hd.vni = nl->vxlan_id;
-	if (bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &hd, BPF_ANY)) {
-		err = -errno;
-		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
-	}
-	if (!err)
-		err = tc_attach(m, dev, ifindex, P_HOST_TX, true);
 	if (err) {
-		if (had_hd)
-			bpf_map_update_elem(m->fd[M_HOSTDEVS], &key, &old_hd, BPF_ANY);
-		else
-			bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key);
+		hostdev_restore(m, ifindex, had_hd, &old_hd);
+		return err;
+	}
+	err = tc_attach(m, dev, ifindex, P_HOST_TX, true);
+	if (err) {
+		/* The fdb entry before the hostdevs entry it needs. */
 		if (tbl_rollback(&cfg->fdb) + tbl_rollback(&cfg->vni))
 			vx_err("could not restore %s's fdb entry", dev);
+		else
+			hostdev_restore(m, ifindex, had_hd, &old_hd);
 		return err;
 	}
 	fib_lookup_enable();
@@ -151,6 +169,11 @@ static bool vni_has_hostdev(struct vx_maps *m, __u32 vni, int except)
 	return false;
 }
 
+/*
+ * The reverse of host_attach: the program, then the fdb entry and the
+ * VNI's flag, then the hostdevs entry, which the fdb entry needs as long
+ * as it is there.
+ */
 static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, int ifindex)
 {
 	struct vxbpf_hostdev hd = {};
@@ -163,11 +186,6 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 	err = tc_detach(m, dev, ifindex, true, true);
 	if (err)
 		return err;
-	if (bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key) && errno != ENOENT) {
-		err = -errno;
-		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
-		return err;
-	}
 	err = cfg_drop_port(cfg, ifindex);
 	/* The last such device of the VNI: vxbpf replicates again. */
 	if (!err && had > 0 && !vni_has_hostdev(m, hd.vni, ifindex) &&
@@ -175,7 +193,15 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 		vc.flags &= ~VXBPF_VNI_HOSTDEV;
 		err = tbl_put(&cfg->vni, &hd.vni, &vc);
 	}
-	return err ? err : cfg_commit(cfg);
+	if (!err)
+		err = cfg_commit(cfg);
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(m->fd[M_HOSTDEVS], &key) && errno != ENOENT) {
+		err = -errno;
+		vx_err("cannot update the hostdevs map: %s", vx_strerror(err));
+	}
+	return err;
 }
 
 /*
@@ -185,7 +211,7 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
  * this is asked after veth_ensure_delivery(). Else the fast path sends
  * such frames through TC (bpf/stats.h).
  */
-static bool dev_xmit_sg(int ifindex)
+bool dev_xmit_sg(int ifindex)
 {
 	__u64 f;
 

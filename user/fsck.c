@@ -14,10 +14,17 @@
  *   - the derived lists: remotes, vni_ports, and the copies of a VNI's
  *     configuration in its ports' and its allow-list entries;
  *   - the learned counts against the learned entries;
+ *   - the devices: hostdevs entries of kernel vxlan devices that are gone
+ *     or not of that VNI, the host's fdb entries of devices not in
+ *     hostdevs, each VNI's hostdev flag against hostdevs; underlay entries
+ *     of devices that are gone, are ports or have no xdp_vxlan_rx of
+ *     vxbpf, that say tc_host_rx stands behind XDP where it does not, and
+ *     an xdp_vxlan_rx attachment without its entry;
  *   - the mark of a writer killed half way (meta.writer), which would
  *     otherwise make the next writer recount and warn again after fsck.
- * Every problem is one line (one JSON object); the repair is one commit,
- * under the pin directory's lock as every writer's.
+ * Every problem is one line (one JSON object); the repair is one commit
+ * (the device maps' changes just before it), under the pin directory's
+ * lock as every writer's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -25,20 +32,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 
+#include "attach.h"
 #include "cfg.h"
 #include "cmd.h"
 #include "json.h"
+#include "nl.h"
+#include "tc.h"
 
 struct problem {
 	const char *map;
 	char entry[96];
-	char what[96];
+	char what[160];
 };
 
 struct fsck {
 	struct vx_cfg *c;
+	/* Written by cmd_dev.c outside cfg_commit: checked and repaired here. */
+	struct tbl hostdevs, underlay;
 	struct problem *p;
 	size_t n, cap;
 };
@@ -236,6 +249,267 @@ static int check_multi(struct fsck *f)
 	return err;
 }
 
+/* The device of ifindex in this namespace: 1 (l filled), 0 gone, -errno. */
+static int dev_get(int ifindex, struct nl_link *l)
+{
+	int err = nl_link_get(ifindex, l);
+
+	if (err == -ENODEV)
+		return 0;
+	if (err)
+		vx_err("cannot query ifindex %d: %s", ifindex, vx_strerror(err));
+	return err ? err : 1;
+}
+
+static const char *if_entry(char *buf, size_t len, __u32 ifindex, const struct nl_link *l)
+{
+	if (l && l->name[0])
+		snprintf(buf, len, "ifindex %u (%s)", ifindex, l->name);
+	else
+		snprintf(buf, len, "ifindex %u", ifindex);
+	return buf;
+}
+
+/*
+ * hostdevs: the kernel vxlan devices `attach` gave vxbpf (cmd_dev.c), by
+ * ifindex, with their VNI. An entry must name a vxlan device of this
+ * namespace whose VNI it is, of a VNI that exists. Else tc_host_rx hands
+ * the frames XDP decapsulated for the host to an ifindex that is gone (or
+ * that another device has taken), and tc_host_tx sends a device's traffic
+ * in a VNI that is not its own. (An entry whose tc_host_tx is missing is
+ * an attach or detach cut short, which the fast path takes as it should:
+ * the kernel sends the host's traffic; `status` shows it.)
+ */
+static int check_hostdevs(struct fsck *f)
+{
+	struct tbl *t = &f->hostdevs;
+	char buf[96], what[160];
+	struct nl_link l;
+	size_t i;
+	int have, err = 0;
+
+	for (i = 0; !err && i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+		__u32 ifindex = *(const __u32 *)tbl_key(t, e);
+		const struct vxbpf_hostdev *hd = tbl_cur(t, e);
+
+		if (!e->cur_present)
+			continue;
+		have = dev_get(ifindex, &l);
+		if (have < 0)
+			return have;
+		if (!have)
+			snprintf(what, sizeof(what), "vni %u, but no such device", hd->vni);
+		else if (strcmp(l.kind, "vxlan") || !l.has_vxlan_id)
+			snprintf(what, sizeof(what), "vni %u, but not a vxlan device", hd->vni);
+		else if (l.vxlan_id != hd->vni)
+			snprintf(what, sizeof(what), "vni %u, but the device is vni %u's", hd->vni,
+				 l.vxlan_id);
+		else if (!vni_exists(f->c, hd->vni))
+			snprintf(what, sizeof(what), "vni %u, which does not exist", hd->vni);
+		else
+			continue;
+		err = drop(f, t, e, if_entry(buf, sizeof(buf), ifindex, have ? &l : NULL), what);
+	}
+	return err;
+}
+
+/*
+ * The host's fdb entry (LOCAL|HOST: a vxlan device's own MAC) sends what
+ * arrives for it to tc_host_rx, which hands it over only to a device in
+ * hostdevs: without one of its VNI there, every such frame would be
+ * decapsulated and then lost. What an attach killed after its commit, or
+ * a detach killed before its own, leaves; the repair finishes the detach
+ * (attach again to have the device back).
+ */
+static int check_host_fdb(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	struct vxbpf_hostdev hd;
+	char buf[96], what[160];
+	size_t i;
+	int have, err = 0;
+
+	for (i = 0; !err && i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
+
+		if (!e->cur_present || (v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) !=
+					       (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST))
+			continue;
+		have = tbl_get(&f->hostdevs, &v->ifindex, &hd);
+		if (have < 0)
+			return have;
+		if (have && hd.vni == k->vni)
+			continue;
+		snprintf(what, sizeof(what),
+			 "the host's, on ifindex %u, which is no attached vxlan device of vni %u",
+			 v->ifindex, k->vni);
+		err = drop(f, &c->fdb, e, mac_entry(buf, sizeof(buf), k->vni, k->mac), what);
+	}
+	return err;
+}
+
+/*
+ * A VNI's hostdev flag says a kernel vxlan device of it is attached, and
+ * so carries its broadcast: the fast path passes such frames to the
+ * kernel instead of replicating them to the VNI's ports. Set with no such
+ * device, the ports get no broadcast (no ARP) from the fast path; clear
+ * with one, the device gets none.
+ */
+static int check_hostdev_flag(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	struct tbl *hd = &f->hostdevs;
+	char buf[32];
+	size_t i, j;
+	int err = 0;
+
+	for (i = 0; !err && i < c->vni.n; i++) {
+		struct tbl_ent *e = c->vni.list[i];
+		__u32 vni = *(const __u32 *)tbl_key(&c->vni, e);
+		struct vxbpf_vni_cfg v;
+		bool want = false;
+
+		if (!e->cur_present)
+			continue;
+		v = *(const struct vxbpf_vni_cfg *)tbl_cur(&c->vni, e);
+		for (j = 0; !want && j < hd->n; j++)
+			want = hd->list[j]->cur_present &&
+			       ((const struct vxbpf_hostdev *)tbl_cur(hd, hd->list[j]))->vni == vni;
+		if (want == !!(v.flags & VXBPF_VNI_HOSTDEV))
+			continue;
+		snprintf(buf, sizeof(buf), "%u", vni);
+		err = report(f, "vni", buf, "%s",
+			     want ? "a vxlan device of it is attached, but no hostdev flag: its broadcast is not passed to it"
+				  : "hostdev flag, but no vxlan device of it attached: its broadcast is passed to none");
+		v.flags ^= VXBPF_VNI_HOSTDEV;
+		if (!err)
+			err = tbl_put(&c->vni, &vni, &v);
+	}
+	return err;
+}
+
+/* An attachment in the walk below that is an underlay without its entry. */
+static int underlay_missing(const struct xdp_att *a, void *ctx)
+{
+	struct fsck *f = ctx;
+	struct vx_cfg *c = f->c;
+	__u32 ifindex = a->ifindex, bits;
+	char buf[96], name[IF_NAMESIZE];
+	int have, err;
+
+	/* Stale links (the device went) and ports are not underlays. */
+	if (!a->link_id && !a->dispatcher)
+		return 0;
+	if (strcmp(a->prog, prog_name(P_VXLAN_RX)))
+		return 0;
+	have = tbl_get(&c->ports, &ifindex, NULL);
+	if (have)
+		return have < 0 ? have : 0;
+	have = tbl_get(&f->underlay, &ifindex, NULL);
+	if (have)
+		return have < 0 ? have : 0;
+	if (!if_indextoname(ifindex, name))
+		snprintf(name, sizeof(name), "?");
+	snprintf(buf, sizeof(buf), "ifindex %u (%s)", ifindex, name);
+	err = report(f, "underlay", buf, "%s",
+		     "xdp_vxlan_rx attached, but no entry: no frame is encapsulated to it");
+	bits = VXBPF_UNDERLAY_XDP;
+	if (tc_attached(c->maps, ifindex, false, false))
+		bits |= VXBPF_UNDERLAY_TC_RX;
+	if (dev_xmit_sg(ifindex))
+		bits |= VXBPF_UNDERLAY_XMIT_SG;
+	return err ?: tbl_put(&f->underlay, &ifindex, &bits);
+}
+
+/*
+ * underlay: the devices `attach` put xdp_vxlan_rx (and tc_host_rx behind
+ * it) on, where the fast path redirects what it encapsulates. An entry of
+ * a device that is gone, of a port, or of a device without vxbpf's
+ * xdp_vxlan_rx (detached behind vxbpf's back, or taken off a libxdp
+ * dispatcher) sends encapsulated frames where vxbpf does not run, which
+ * drivers that need an XDP program of their own to transmit drop; one
+ * whose TC_RX bit says tc_host_rx is behind XDP where it is not makes XDP
+ * hand over frames (to the host's vxlan devices, floods, reassembled
+ * datagrams) that no one moves on, and they are lost. The reverse, an
+ * xdp_vxlan_rx of vxbpf without its entry (an attach killed between the
+ * two), only sends to the kernel what vxbpf would encapsulate; the entry
+ * is written as attach would.
+ */
+static int check_underlay(struct fsck *f)
+{
+	struct vx_cfg *c = f->c;
+	struct tbl *t = &f->underlay;
+	struct vxbpf_port_val pv;
+	char buf[96], what[160];
+	struct xdp_att a;
+	struct nl_link l;
+	size_t i;
+	int have, att, err = 0;
+
+	for (i = 0; !err && i < t->n; i++) {
+		struct tbl_ent *e = t->list[i];
+		__u32 ifindex = *(const __u32 *)tbl_key(t, e);
+		__u32 bits = *(const __u32 *)tbl_cur(t, e);
+
+		if (!e->cur_present)
+			continue;
+		have = dev_get(ifindex, &l);
+		if (have < 0)
+			return have;
+		if_entry(buf, sizeof(buf), ifindex, have ? &l : NULL);
+		if (!have) {
+			err = drop(f, t, e, buf, "no such device");
+			continue;
+		}
+		have = tbl_get(&c->ports, &ifindex, &pv);
+		if (have < 0)
+			return have;
+		if (have) {
+			snprintf(what, sizeof(what), "a port of vni %u, not an underlay", pv.vni);
+			err = drop(f, t, e, buf, what);
+			continue;
+		}
+		att = xdp_attached(c->maps, ifindex, &a);
+		if (att < 0)
+			return att;
+		if (!att || (a.prog[0] && strcmp(a.prog, prog_name(P_VXLAN_RX)))) {
+			snprintf(what, sizeof(what),
+				 "no xdp_vxlan_rx of vxbpf on it%s%s: encapsulated frames would be sent where vxbpf does not run",
+				 att ? ", but " : "", att ? a.prog : "");
+			err = drop(f, t, e, buf, what);
+			continue;
+		}
+		if ((bits & VXBPF_UNDERLAY_TC_RX) && !tc_attached(c->maps, ifindex, false, false)) {
+			err = report(f, "underlay", buf, "%s",
+				     "no tc_host_rx on it: frames XDP hands over to it would be lost");
+			bits &= ~VXBPF_UNDERLAY_TC_RX;
+			if (!err)
+				err = tbl_put(t, &ifindex, &bits);
+		}
+	}
+	return err ?: xdp_walk(c->maps, underlay_missing, f);
+}
+
+/* The repair of hostdevs and underlay, before cfg_commit. */
+static int commit_devs(struct fsck *f)
+{
+	struct tbl *t[] = { &f->hostdevs, &f->underlay };
+	size_t i;
+	int err = 0;
+
+	for (i = 0; !err && i < ARRAY_SIZE(t); i++) {
+		err = tbl_commit_deletes(t[i]);
+		if (!err)
+			err = tbl_commit_updates(t[i]);
+		if (err)
+			vx_err("cannot write the %s map: %s", t[i]->name, vx_strerror(err));
+	}
+	return err;
+}
+
 /* What cfg_recount and cfg_derive changed, one line each. */
 static int report_counts(struct fsck *f)
 {
@@ -420,10 +694,12 @@ static void print_problems(const struct fsck *f)
 	out_close_array();
 }
 
-static int load_all(struct vx_cfg *c)
+static int load_all(struct fsck *f)
 {
-	struct tbl *t[] = { &c->vni, &c->fdb, &c->flood, &c->neigh, &c->vtep,
-			    &c->ports, &c->dstports, &c->remotes, &c->vni_ports };
+	struct vx_cfg *c = f->c;
+	struct tbl *t[] = { &c->vni,	&c->fdb,       &c->flood,     &c->neigh,
+			    &c->vtep,	&c->ports,     &c->dstports,  &c->remotes,
+			    &c->vni_ports, &f->hostdevs, &f->underlay };
 	size_t i;
 	int err;
 
@@ -468,7 +744,7 @@ static int fsck_run(struct fsck *f, bool repair)
 	if (!lc)
 		return -ENOMEM;
 	learned_read(c, lc->b0);
-	err = load_all(c);
+	err = load_all(f);
 	learned_read(c, lc->b1);
 	if (!err)
 		err = check_writer(f);
@@ -477,7 +753,15 @@ static int fsck_run(struct fsck *f, bool repair)
 	if (!err)
 		err = check_orphans(f);
 	if (!err)
+		err = check_hostdevs(f);
+	if (!err)
 		err = check_local(f);
+	if (!err)
+		err = check_host_fdb(f);
+	if (!err)
+		err = check_hostdev_flag(f);
+	if (!err)
+		err = check_underlay(f);
 	if (!err)
 		err = check_multi(f);
 	if (!err) {
@@ -488,7 +772,11 @@ static int fsck_run(struct fsck *f, bool repair)
 		err = cfg_derive(c, true);
 	if (!err)
 		err = report_counts(f);
-	/* The tables first: the counts then follow what the repair left. */
+	/* The tables first: the counts then follow what the repair left.
+	 * A vxlan device's hostdevs entry goes before its fdb entry and flag,
+	 * as in detach; the underlay entries on their own. */
+	if (!err && repair && f->n)
+		err = commit_devs(f);
 	if (!err && repair && f->n)
 		err = cfg_commit(c);
 	if (!err && repair)
@@ -509,6 +797,10 @@ int run_fsck(const struct vx_cmd *cmd)
 	if (err)
 		return err;
 	cfg_init(&cfg, &m);
+	tbl_init(&f.hostdevs, "hostdevs", m.fd[M_HOSTDEVS], sizeof(__u32),
+		 sizeof(struct vxbpf_hostdev), m.max_entries[M_HOSTDEVS] ?: 256);
+	tbl_init(&f.underlay, "underlay", m.fd[M_UNDERLAY], sizeof(__u32), sizeof(__u32),
+		 m.max_entries[M_UNDERLAY] ?: 256);
 	err = fsck_run(&f, repair);
 	if (!err) {
 		out_open_obj(NULL);
@@ -529,6 +821,8 @@ int run_fsck(const struct vx_cmd *cmd)
 			err = -EUCLEAN;
 	}
 	free(f.p);
+	tbl_free(&f.hostdevs);
+	tbl_free(&f.underlay);
 	cfg_free(&cfg);
 	maps_close(&m);
 	return err;
