@@ -43,6 +43,7 @@
  *        bpf_xdp_get_buff_len(), the VNI's counter
  *   e_j  + the outer UDP checksum from the headers and the inner frame's
  *        sum (vxbpf's default, udpcsum), summed as vxbpf does
+ *   e_j_wide  the same sum in a 64-bit accumulator, folded once
  * The *_spread variants (d_e_spread, e_d_spread) take the fdb key's MAC
  * from a counter instead of the frame: run n looks up entry
  * (n * fdb_stride) mod fdb_n, so consecutive runs hit different entries
@@ -472,6 +473,7 @@ ENCAP(g, RUNG_G, 0, 0)
 ENCAP(h, RUNG_H, 0, 0)
 ENCAP(i, RUNG_I, 0, 0)
 ENCAP(j, RUNG_J, 0, 0)
+ENCAP(j_wide, RUNG_J, 0, 1)
 ENCAP(d_spread, RUNG_D, 1, 0)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -36,7 +36,7 @@ FLOOR_RAW=${FLOOR_RAW:-/tmp/floor.raw.tsv}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 DECAP_RUNGS=d_a,d_b,d_c,d_d,d_e,d_f,d_g,d_h,d_i,d_i_wide
-ENCAP_RUNGS=e_a,e_b,e_c,e_d,e_e,e_f,e_g,e_h,e_i,e_j
+ENCAP_RUNGS=e_a,e_b,e_c,e_d,e_e,e_f,e_g,e_h,e_i,e_j,e_j_wide
 
 # Sourced as a library: the topologies and helpers of `make bench`, no
 # runs; at nice 0 (a shared machine; BPF_PROG_RUN's timer stops while the

@@ -867,7 +867,7 @@ static int cmd_floor(int argc, char **argv)
 			/* What the rung moves data by: the harness restores it. */
 			if (rn[0] == 'd' && rn[2] >= 'c')
 				delta = o.v6 ? 70 : 50;
-			if (rn[0] == 'e' && rn[2] >= 'f' && rn[3] != '_')
+			if (rn[0] == 'e' && rn[2] >= 'f')
 				delta = -50;
 			if (rn[0] == 'e' && o.v6)
 				die("encap floor: IPv4 outer only%s", "");
