@@ -7,7 +7,7 @@
 # through the bench_cost harness, minus the harness alone, on the frames
 # `make bench` sends.
 #
-#   bench/floor.sh [ladder|fdb|all] [REPS]      (as root; default all, 9)
+#   bench/floor.sh [ladder|fdb|live|all] [REPS]  (as root; default all, 9)
 #
 # ladder: the `make bench` topologies of vxbpf (decap IPv4/IPv6, encap
 #   IPv4/IPv6; scripts/bench.sh sourced), then REPS rounds; each round
@@ -20,9 +20,13 @@
 #   entries (and working sets between, preallocated or not, a small
 #   max_entries), all instances interleaved in one process per order
 #   (scatter: a stride of ~0.618 N; seq: one entry after the other).
+# live (not in all): the table-size rows of `make bench` (live traffic,
+#   method split, to all of 10 or 1,000,000 MACs) interleaved with the
+#   isolated d_e_spread / e_d_spread on 10 and 1,000,000 entries: the
+#   isolated miss next to what a live packet loses, in one run.
 #
 # Output: tables of medians on stdout; raw rows in $FLOOR_RAW (default
-# /tmp/floor.raw.tsv): "phase round path fam size what rung prog harness
+# /tmp/floor.raw.tsv; live's rows of `vxbench gen` in /tmp/floor.raw.live.tsv): "phase round path fam size what rung prog harness
 # net final_len fails [prog_cpu harness_cpu net_cpu]" (the floor's rows also
 # from the thread's CPU time; vxbpf's rows have no such columns). Environment: FLOOR_CPU (default 1), FLOOR_SIZES
 # (default "64 1400").
@@ -92,7 +96,7 @@ fl_cost()
 	local phase=$1 dir=$2 fam=$3 size=$4 r=$5 rungs=$6 d dev
 	shift 6
 
-	d=$(ns_name "$dir$fam-d")
+	d=$(ns_name "${FL_TAG:-$dir$fam}-d") # FL_TAG: another topology's DUT
 	[[ $dir == decap ]] && dev=ul0 || dev=vm0
 	# shellcheck disable=SC2046
 	"$VXBENCH" floor "$d" $dev --rungs "$rungs" --size "$size" --cpu "$FLOOR_CPU" \
@@ -210,9 +214,53 @@ fdb()
 	echo
 }
 
+# live: the isolated miss against what a live packet loses, in one run:
+# the table-size rows of `make bench` (vxbpf, method split, IPv4 64 B,
+# traffic to all of 10 or 1,000,000 MACs) interleaved with d_e_spread /
+# e_d_spread on 10 and 1,000,000 entries.
+live()
+{
+	local r dir k l10 l1m c10 c1m i10 i1m rung
+	SECS=${FLOOR_SECS:-1}
+	for dir in decap encap; do
+		topo "ls-$dir" $dir 4 vxbpf 10
+		topo "ll-$dir" $dir 4 vxbpf 1000000
+	done
+	log "live: $FLOOR_REPS rounds"
+	for ((r = 1; r <= FLOOR_REPS; r++)); do
+		for dir in decap encap; do
+			[[ $dir == decap ]] && rung=d_e_spread || rung=e_d_spread
+			measure "live/$dir/10" "ls-$dir" $dir 4 64 --macs 10
+			measure "live/$dir/1000000" "ll-$dir" $dir 4 64 --macs 1000000
+			FL_TAG=ls-$dir fl_cost live $dir 4 64 $r $rung --fdb 10,1000000
+		done
+		log "round $r/$FLOOR_REPS"
+	done
+	echo "## Live against isolated, one run: medians of $FLOOR_REPS interleaved rounds (IPv4, 64 B)"
+	echo
+	echo "| path | live Mpps 10 / 1,000,000 | live DUT ns/pkt 10 / 1,000,000 | live: 1M - 10 | isolated lookup ns 10 / 1,000,000 | isolated: 1M - 10 | live ratio (CPU) | t10 / (t10 + isolated miss) |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for dir in decap encap; do
+		[[ $dir == decap ]] && rung=d_e_spread || rung=e_d_spread
+		l10=$(median "live/$dir/10") l1m=$(median "live/$dir/1000000")
+		c10=$(median "live/$dir/10" 4) c1m=$(median "live/$dir/1000000" 4)
+		i10=$(med "\$1 == \"live\" && \$3 == \"$dir\" && \$6 == \"10\" && \$7 == \"$rung\"")
+		i1m=$(med "\$1 == \"live\" && \$3 == \"$dir\" && \$6 == \"1000000\" && \$7 == \"$rung\"")
+		awk -v d=$dir -v l10="$l10" -v l1m="$l1m" -v c10="$c10" -v c1m="$c1m" -v i10="$i10" -v i1m="$i1m" 'BEGIN {
+			printf "| %s | %.2f / %.2f | %.1f / %.1f | %+.1f | %.1f / %.1f | %+.1f | %.1f%% | %.1f%% |\n",
+				d, l10, l1m, c10, c1m, c1m - c10, i10, i1m, i1m - i10, 100 * c10 / c1m,
+				100 * c10 / (c10 + i1m - i10)
+		}'
+	done
+	echo
+	# The live rows (bench.sh's raw format) next to the floor's.
+	cp "$RAW" "${FLOOR_RAW%.tsv}.live.tsv"
+}
+
 case $PHASE in
 ladder) ladder ;;
 fdb) fdb ;;
+live) live ;;
 all) ladder; fdb ;;
-*) die "usage: floor.sh [ladder|fdb|all] [REPS]" ;;
+*) die "usage: floor.sh [ladder|fdb|live|all] [REPS]" ;;
 esac
