@@ -38,7 +38,7 @@ FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 PROG_SRCS  := $(wildcard tests/prog/*.c)
 TEST_HDRS  := $(wildcard tests/*.h tests/*/*.h)
 
-.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn bench-app \
+.PHONY: all deps demo demo-evpn test test-unit test-prog test-net bench bench-quick bench-evpn bench-app bench-floor \
 	vmtest clean format vmlinux install fuzz fuzz-quick fuzz-build FORCE
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -168,8 +168,24 @@ bench-evpn: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 bench-quick: deps $(BUILD)/vxbpf $(BUILD)/vxbench
 	$(Q)scripts/bench.sh quick
 
+# The floor on this machine (bench/cost.md): the ladder of minimal programs
+# (bench/floor.bpf.c) against vxbpf's, and the fdb lookup at 10 and
+# 1,000,000 entries, by BPF_PROG_RUN as `vxbench cost`. Not part of
+# `make bench`; tables on stdout.
+bench-floor: deps $(BUILD)/vxbpf $(BUILD)/vxbench
+	$(Q)bench/floor.sh all $(or $(FLOOR_REPS),11)
+
 # Benchmark driver (tools/bench, scripts/bench.sh); not part of vxbpf.
 BENCH_SKELS := $(BUILD)/bench_gen.skel.h $(BUILD)/bench_null.skel.h $(BUILD)/bench_sink.skel.h
+
+# The floor ladder (bench/floor.bpf.c, `vxbench floor`): built only into the
+# bench tool, with vxbpf's headers and map declarations.
+$(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BPF_HDRS) | $(BUILD)
+	@echo "  BPF      $@"
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
+BENCH_SKELS += $(BUILD)/floor.skel.h
 
 $(BUILD)/vxbench: tools/bench/vxbench.c $(BENCH_SKELS) | $(BUILD)
 	@echo "  LD       $@"

@@ -33,6 +33,10 @@
  *       the kernel's time per frame includes the redirect and the flush.
  *       The harness is then bench_null redirecting the same frame to
  *       --target DEV (0 without --target); final_len is 0.
+ *   vxbench floor NS DEV --rungs R1,R2,... [--reps N] [--fdb SPEC,...]
+ *       [--order seq|scatter] [frame options]
+ *       the floor ladder (bench/floor.bpf.c) through the same harness as
+ *       cost, on the same frame; see cmd_floor and bench/cost.md.
  *
  * Frame options (gen and cost): --mode decap|encap --v6 --size N (inner
  * frame bytes) --flows N --macs N --vnis N --vni V --omac-dst MAC
@@ -60,6 +64,25 @@
 #include "bench_gen.skel.h"
 #include "bench_null.skel.h"
 #include "bench_sink.skel.h"
+#include "floor.skel.h"
+#include "vxbpf.h"
+
+/* The next-hop cache's key and value (bpf/maps.h, which only BPF
+ * includes). */
+struct nh_key {
+	struct vxbpf_addr src, dst;
+};
+
+struct nh_val {
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u32 ifindex;
+	__u32 max_len;
+	__u16 ul;
+	__u16 ip_id;
+	__u64 expires;
+};
+_Static_assert(sizeof(struct nh_key) == 32 && sizeof(struct nh_val) == 32, "as bpf/maps.h");
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
@@ -523,32 +546,15 @@ static int cost_live(const struct opts *o, int prog_fd, unsigned char *frame, in
 	return 0;
 }
 
-static int cmd_cost(int argc, char **argv)
+/* The frame bench_gen writes (flow 0), taken from a non-live run's output:
+ * what `make bench` sends, as the program under test sees it. */
+static unsigned char *cost_frame(const struct opts *o, int *lenp)
 {
-	struct xdp_md ctx = {};
-	struct bench_gen *g;
-	struct bench_null *n;
-	struct opts o;
-	unsigned char *frame, out[4096];
-	int prog_fd, len, map_fd, k = 0, vfd, i;
-	double t[2];
-	__u32 final_len = 0;
+	unsigned char out[4096], *frame;
+	struct bench_gen *g = gen_open(o);
+	int len = frame_len(o);
 	LIBBPF_OPTS(bpf_test_run_opts, ro);
 
-	if (argc < 3)
-		die("usage: cost NS DEV --prog-id ID --delta D [options]%s", "");
-	enter_ns(argv[1]);
-	ctx.ingress_ifindex = ifindex_of(argv[2]);
-	parse_opts(argc - 2, argv + 2, &o);
-	pin_cpu(o.cpu);
-	prog_fd = bpf_prog_get_fd_by_id(o.prog_id);
-	if (prog_fd < 0)
-		die("no program with id %s", "");
-
-	/* The frame: what bench_gen writes (flow 0), taken from a non-live
-	 * run's output. */
-	g = gen_open(&o);
-	len = frame_len(&o);
 	frame = calloc(1, len);
 	ro.data_in = frame;
 	ro.data_size_in = len;
@@ -558,21 +564,54 @@ static int cmd_cost(int argc, char **argv)
 	if (bpf_prog_test_run_opts(bpf_program__fd(g->progs.bench_gen), &ro) || ro.retval != XDP_TX)
 		die("bench_gen failed%s", "");
 	memcpy(frame, out, len);
-	ctx.data_end = len;
+	bench_gen__destroy(g);
+	*lenp = len;
+	return frame;
+}
 
-	if (o.live)
-		return cost_live(&o, prog_fd, frame, len, &ctx);
+/* The cost harness (bench_cost in bench_null.bpf.c) for programs like
+ * prog_fd. A program array takes programs of its first user's kind: the
+ * harness is multi-buffer (xdp.frags) when the measured program is. */
+static struct bench_null *harness_open(int prog_fd)
+{
+	struct bench_null *n = bench_null_open(false);
+	int map_fd = bpf_map__fd(n->maps.progs), k = 0;
 
-	/* A program array takes programs of its first user's kind: the
-	 * harness is multi-buffer (xdp.frags) when the measured program is. */
-	n = bench_null_open(false);
-	map_fd = bpf_map__fd(n->maps.progs);
 	if (bpf_map_update_elem(map_fd, &k, &prog_fd, 0) && errno == EINVAL) {
 		bench_null__destroy(n);
 		n = bench_null_open(true);
-		map_fd = bpf_map__fd(n->maps.progs);
 	}
-	n->bss->delta = o.delta;
+	return n;
+}
+
+/*
+ * One measurement: prog_fd run by the harness with BPF_PROG_RUN repeat
+ * 1,000,000 on frame, then the harness alone (bench_move, which moves
+ * data by delta as the program does); t[0], t[1] in ns per run. Returns
+ * the last run's XDP verdict of the program.
+ */
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* cpu (may be NULL): the same as t, from this thread's CPU time around each
+ * BPF_PROG_RUN call (the syscall included) instead of the kernel's timer,
+ * which runs on while the task is preempted. */
+static __u32 harness_run(struct bench_null *n, int prog_fd, int delta, unsigned char *frame, int len,
+			 struct xdp_md *ctx, double t[2], __u32 *final_len, double *cpu)
+{
+	double c0;
+	int map_fd = bpf_map__fd(n->maps.progs), k = 0, vfd, i;
+	unsigned char out[4096];
+	__u32 retval = 0;
+	LIBBPF_OPTS(bpf_test_run_opts, ro);
+
+	n->bss->delta = delta;
+	ctx->data_end = len;
 	/* 0: the measured program, 1: bench_move (the harness alone). */
 	for (i = 0; i < 2; i++) {
 		vfd = i ? bpf_program__fd(n->progs.bench_move) : prog_fd;
@@ -585,27 +624,325 @@ static int cmd_cost(int argc, char **argv)
 		ro.data_size_in = len;
 		ro.data_out = out;
 		ro.data_size_out = sizeof(out);
-		ro.ctx_in = &ctx;
-		ro.ctx_size_in = sizeof(ctx);
+		ro.ctx_in = ctx;
+		ro.ctx_size_in = sizeof(*ctx);
 		ro.repeat = 1000000;
+		c0 = thread_cpu_ns();
 		if (bpf_prog_test_run_opts(bpf_program__fd(n->progs.bench_cost), &ro))
 			die("BPF_PROG_RUN failed: %s", strerror(errno));
-		if (ro.retval != XDP_REDIRECT) {
-			fprintf(stderr, "vxbench: cost: retval %u, not XDP_REDIRECT\n", ro.retval);
-			return 1;
+		if (cpu)
+			cpu[i] = (thread_cpu_ns() - c0) / ro.repeat;
+		if (!i) {
+			retval = ro.retval;
+			*final_len = ro.data_size_out;
+		} else if (ro.retval != XDP_REDIRECT) {
+			die("harness alone failed%s", "");
 		}
 		t[i] = ro.duration;
-		if (!i)
-			final_len = ro.data_size_out;
+	}
+	return retval;
+}
+
+static int cmd_cost(int argc, char **argv)
+{
+	struct xdp_md ctx = {};
+	struct bench_null *n;
+	struct opts o;
+	unsigned char *frame;
+	int prog_fd, len;
+	double t[2];
+	__u32 final_len = 0, retval;
+
+	if (argc < 3)
+		die("usage: cost NS DEV --prog-id ID --delta D [options]%s", "");
+	enter_ns(argv[1]);
+	ctx.ingress_ifindex = ifindex_of(argv[2]);
+	parse_opts(argc - 2, argv + 2, &o);
+	pin_cpu(o.cpu);
+	prog_fd = bpf_prog_get_fd_by_id(o.prog_id);
+	if (prog_fd < 0)
+		die("no program with id %s", "");
+
+	frame = cost_frame(&o, &len);
+	if (o.live) {
+		ctx.data_end = len;
+		return cost_live(&o, prog_fd, frame, len, &ctx);
+	}
+	n = harness_open(prog_fd);
+	retval = harness_run(n, prog_fd, o.delta, frame, len, &ctx, t, &final_len, NULL);
+	if (retval != XDP_REDIRECT) {
+		fprintf(stderr, "vxbench: cost: retval %u, not XDP_REDIRECT\n", retval);
+		return 1;
 	}
 	printf("%.1f %.1f %.1f %u\n", t[0], t[1], t[0] - t[1], final_len);
+	return 0;
+}
+
+/*
+ * vxbench floor: the ladder of bench/floor.bpf.c through the cost harness
+ * (see there and bench/cost.md). Each --fdb SPEC is one instance of the
+ * floor object with its own maps: N[@W][p][/M] = N fdb entries, the
+ * *_spread rungs cycling over the first W of them (default N), p = the
+ * fdb map preallocated (vxbpf's is BPF_F_NO_PREALLOC), /M = its
+ * max_entries (default vxbpf's). --order seq|scatter: the spread rungs
+ * step through the entries one by one or by a stride near 0.618 W
+ * coprime with W (default). Every round measures every rung of every
+ * instance once, the order reversed every other round. Rows:
+ * "round spec rung prog_ns harness_ns net_ns final_len fails prog_cpu
+ * harness_cpu net_cpu": the *_cpu the same from the thread's CPU time.
+ */
+struct floor_inst {
+	struct floor *f;
+	const char *spec;
+	__u32 n, w, max, prealloc;
+};
+
+static __u32 gcd(__u32 a, __u32 b)
+{
+	while (b) {
+		__u32 t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static void addr_set(struct vxbpf_addr *a, const __u8 *ip, int v6)
+{
+	memset(a, 0, sizeof(*a));
+	if (v6) {
+		memcpy(a->b, ip, 16);
+	} else {
+		a->b[10] = a->b[11] = 0xff;
+		memcpy(a->b + 12, ip, 4);
+	}
+}
+
+static void floor_fill(struct floor_inst *in, const struct opts *o, int ifindex, int encap)
+{
+	int ncpu = libbpf_num_possible_cpus(), fd, i;
+	struct vxbpf_vni_cfg cfg = {};
+	struct vxbpf_port_val pv = {};
+	struct vxbpf_vtep_key vk = {};
+	struct vxbpf_vtep_val vv = {};
+	struct nh_key nk = {};
+	struct nh_val nv[ncpu];
+	struct vxbpf_fdb_key *fk;
+	struct vxbpf_fdb_val *fv;
+	__u32 chunk = 65536, done, cnt;
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+
+	addr_set(&cfg.local, o->odst, o->v6);
+	cfg.be_dstport = htons(4789);
+	cfg.ttl = 64;
+	cfg.slot = 0;
+
+	/* ports: the ingress device -> VNI (encap) */
+	pv.vni = o->vni;
+	pv.cfg = cfg;
+	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_ports), &ifindex, &pv, 0))
+		die("ports update%s", "");
+	/* dstports: 4789 is in use (decap, rung h) */
+	i = 4789;
+	cnt = 1;
+	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_dstports), &i, &cnt, 0))
+		die("dstports update%s", "");
+	/* vtep: (VNI, sender) -> the VNI's configuration (decap) */
+	vk.vni = o->vni;
+	addr_set(&vk.ip, o->osrc, o->v6);
+	vv.refs = 1;
+	vv.cfg = cfg;
+	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_vtep), &vk, &vv, 0))
+		die("vtep update%s", "");
+	/* nh_cache: (local, remote) -> next hop, on every CPU (encap) */
+	nk.src = cfg.local;
+	addr_set(&nk.dst, o->osrc, o->v6);
+	memset(nv, 0, sizeof(nv));
+	for (i = 0; i < ncpu; i++) {
+		memcpy(nv[i].dmac, o->omac_src, 6);
+		memcpy(nv[i].smac, o->omac_dst, 6);
+		nv[i].ifindex = ifindex;
+		nv[i].max_len = 65535;
+		nv[i].expires = ~0ULL;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_nh_cache), &nk, nv, 0))
+		die("nh_cache update%s", "");
+	/* fdb: N MACs VM_BASE + i (the inner destination's base) in the VNI:
+	 * decap a local port, encap the remote VTEP (the frame's sender) */
+	fd = bpf_map__fd(in->f->maps.vxbpf_fdb);
+	fk = calloc(chunk, sizeof(*fk));
+	fv = calloc(chunk, sizeof(*fv));
+	for (done = 0; done < in->n; done += cnt) {
+		cnt = in->n - done < chunk ? in->n - done : chunk;
+		for (i = 0; i < (int)cnt; i++) {
+			__u32 x = done + i;
+
+			fk[i].vni = o->vni;
+			memcpy(fk[i].mac, o->imac_dst, 6);
+			fk[i].mac[3] = x >> 16;
+			fk[i].mac[4] = x >> 8;
+			fk[i].mac[5] = x;
+			if (encap) {
+				addr_set(&fv[i].dst, o->osrc, o->v6);
+			} else {
+				fv[i].flags = VXBPF_FDB_LOCAL;
+				fv[i].ifindex = ifindex;
+			}
+		}
+		if (bpf_map_update_batch(fd, fk, fv, &cnt, &bo))
+			die("fdb batch update: %s", strerror(errno));
+	}
+	free(fk);
+	free(fv);
+}
+
+static struct floor_inst floor_load(const char *spec, const struct opts *o, int ifindex, int encap,
+				    int scatter)
+{
+	struct floor_inst in = {.spec = spec, .max = VXBPF_MAX_FDB};
+	const char *p = spec;
+	struct bpf_map *m;
+	char *e;
+	__u32 s;
+
+	in.n = strtoul(p, &e, 10);
+	in.w = in.n;
+	if (*e == '@')
+		in.w = strtoul(e + 1, &e, 10);
+	if (*e == 'p')
+		in.prealloc = 1, e++;
+	if (*e == '/')
+		in.max = strtoul(e + 1, &e, 10);
+	if (*e || !in.n || !in.w || in.w > in.n || in.n > in.max || in.n > 0xffffff)
+		die("bad --fdb spec %s", spec);
+	in.f = floor__open();
+	if (!in.f)
+		die("cannot open floor%s", "");
+	memcpy((void *)in.f->rodata->local_addr, &(struct vxbpf_addr){}, 16);
+	{
+		struct vxbpf_addr a;
+
+		addr_set(&a, o->odst, o->v6);
+		memcpy((void *)in.f->rodata->local_addr, a.b, 16);
+	}
+	in.f->rodata->fdb_n = in.w;
+	s = 1;
+	if (scatter && in.w > 2) {
+		for (s = (__u32)(in.w * 0.618) | 1; gcd(s, in.w) != 1; s += 2)
+			;
+	}
+	in.f->rodata->fdb_stride = s % in.w ? s % in.w : (in.w == 1 ? 1 : s);
+	bpf_map__set_max_entries(in.f->maps.vxbpf_fdb, in.max);
+	bpf_map__set_map_flags(in.f->maps.vxbpf_fdb, in.prealloc ? 0 : BPF_F_NO_PREALLOC);
+	/* Only the maps the ladder uses (maps.h declares them all). */
+	bpf_object__for_each_map(m, in.f->obj) {
+		const char *nm = bpf_map__name(m);
+
+		if (!bpf_map__is_internal(m) && strcmp(nm, "vxbpf_vtep") && strcmp(nm, "vxbpf_fdb") &&
+		    strcmp(nm, "vxbpf_ports") && strcmp(nm, "vxbpf_nh_cache") && strcmp(nm, "vxbpf_stats") &&
+		    strcmp(nm, "vxbpf_dstports") && strcmp(nm, "vxbpf_vni_stats"))
+			bpf_map__set_autocreate(m, false);
+	}
+	if (floor__load(in.f))
+		die("cannot load floor (%s)", spec);
+	floor_fill(&in, o, ifindex, encap);
+	return in;
+}
+
+static int cmd_floor(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"rungs", 1, 0, 'r'}, {"reps", 1, 0, 'n'}, {"fdb", 1, 0, 'F'}, {"order", 1, 0, 'o'},
+		{0, 0, 0, 0},
+	};
+	char *rungs = NULL, *fdb = strdup("10"), *tok, *save;
+	const char *rname[64], *spec[16];
+	struct floor_inst in[16];
+	struct bench_null *n = NULL;
+	struct xdp_md ctx = {};
+	int nr = 0, ns = 0, reps = 1, scatter = 1, ifindex, len, r, i, j, c, nargc = 1;
+	char *nargv[argc + 1];
+	unsigned char *frame;
+	struct opts o;
+
+	if (argc < 3)
+		die("usage: floor NS DEV --rungs R1,R2,... [--reps N] [--fdb SPEC,...] [--order "
+		    "seq|scatter] [frame options]%s", "");
+	enter_ns(argv[1]);
+	ifindex = ctx.ingress_ifindex = ifindex_of(argv[2]);
+	/* Our options first, the frame options to parse_opts. */
+	nargv[0] = argv[2];
+	for (i = 3; i < argc; i++) {
+		c = 0;
+		for (j = 0; lo[j].name; j++)
+			if (argv[i][0] == '-' && argv[i][1] == '-' && !strcmp(argv[i] + 2, lo[j].name))
+				c = lo[j].val;
+		if (!c) {
+			nargv[nargc++] = argv[i];
+			continue;
+		}
+		if (i + 1 >= argc)
+			die("%s needs a value", argv[i]);
+		switch (c) {
+		case 'r': rungs = argv[++i]; break;
+		case 'n': reps = atoi(argv[++i]); break;
+		case 'F': fdb = argv[++i]; break;
+		case 'o': scatter = strcmp(argv[++i], "seq") != 0; break;
+		}
+	}
+	nargv[nargc] = NULL;
+	parse_opts(nargc, nargv, &o);
+	if (!rungs || reps < 1)
+		die("floor needs --rungs%s", "");
+	for (tok = strtok_r(rungs, ",", &save); tok && nr < 64; tok = strtok_r(NULL, ",", &save))
+		rname[nr++] = tok;
+	for (tok = strtok_r(fdb, ",", &save); tok && ns < 16; tok = strtok_r(NULL, ",", &save))
+		spec[ns++] = tok;
+	pin_cpu(o.cpu);
+	frame = cost_frame(&o, &len);
+	for (i = 0; i < ns; i++)
+		in[i] = floor_load(spec[i], &o, ifindex, o.encap, scatter);
+
+	for (r = 0; r < reps; r++) {
+		for (c = 0; c < ns * nr; c++) {
+			int k = r % 2 ? ns * nr - 1 - c : c, si = k / nr, ri = k % nr, delta = 0;
+			const char *rn = rname[ri];
+			struct bpf_program *p;
+			char full[64];
+			double t[2], cpu[2];
+			__u32 final_len = 0, rv;
+
+			snprintf(full, sizeof(full), "floor_%s", rn);
+			p = bpf_object__find_program_by_name(in[si].f->obj, full);
+			if (!p)
+				die("no rung %s", rn);
+			/* What the rung moves data by: the harness restores it. */
+			if (rn[0] == 'd' && rn[2] >= 'c')
+				delta = o.v6 ? 70 : 50;
+			if (rn[0] == 'e' && rn[2] >= 'f')
+				delta = -50;
+			if (rn[0] == 'e' && o.v6)
+				die("encap floor: IPv4 outer only%s", "");
+			if (!n)
+				n = harness_open(bpf_program__fd(p));
+			in[si].f->bss->floor_fail = 0;
+			in[si].f->bss->fdb_cur = 0;
+			rv = harness_run(n, bpf_program__fd(p), delta, frame, len, &ctx, t, &final_len, cpu);
+			printf("%d\t%s\t%s\t%.1f\t%.1f\t%.1f\t%u\t%llu\t%.1f\t%.1f\t%.1f\n", r + 1,
+			       in[si].spec, rn, t[0], t[1], t[0] - t[1], final_len,
+			       (unsigned long long)in[si].f->bss->floor_fail + (rv != XDP_REDIRECT), cpu[0],
+			       cpu[1], cpu[0] - cpu[1]);
+			fflush(stdout);
+		}
+	}
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: vxbench attach|count|gen|cost ...%s", "");
+		die("usage: vxbench attach|count|gen|cost|floor ...%s", "");
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	if (!strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 1, argv + 1);
@@ -615,6 +952,8 @@ int main(int argc, char **argv)
 		return cmd_gen(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "cost"))
 		return cmd_cost(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "floor"))
+		return cmd_floor(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);
 	return 1;
 }
