@@ -622,7 +622,49 @@ t_hostdev_cut()
 	log_test "$name"
 }
 
-ALL_TESTS="t_repair t_devs t_hostdev_cut t_kill9 t_kill9_attach t_kill_devs t_kill9_mirror"
+# link_create_calls CMD...: the numbers (from 1, as strace counts them) of
+# CMD's bpf(2) calls that attach a link (BPF_LINK_CREATE), one a line.
+link_create_calls()
+{
+	strace -f -o "$VXT_TMP/bpf.trace" -e trace=bpf "$@" >/dev/null 2>&1 || return 1
+	awk '/ bpf\(/ { n++; if ($0 ~ /BPF_LINK_CREATE/) print n }' "$VXT_TMP/bpf.trace"
+}
+
+# attach of a kernel vxlan device and port add whose last attachment
+# fails (its BPF_LINK_CREATE made to fail with EPERM by strace) after
+# their commit: they exit non-zero and leave the maps as they were, the
+# derived copies of the VNI's configuration in its ports included (the
+# vxlan device's attach rolled back only the fdb and vni maps, so vm0's
+# copy kept the hostdev flag: its VM's broadcast then went to the kernel).
+t_attach_fail()
+{
+	local name="attach of a vxlan device and port add failing after their commit change nothing"
+	local ns out rc n cmd undo c
+	local -a cmds=("attach vx0" "port add vm0 vni $VNI") undos=("detach vx0" "port del vm0")
+
+	devs_ns af || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name af)
+	for cmd in "attach ul0" "port add vm0 vni $VNI" "attach vx0"; do
+		# shellcheck disable=SC2086
+		out=$(vxbpf_run "$ns" $cmd 2>&1) || { check_err 1 "$cmd: $out"; log_test "$name"; return; }
+	done
+	for c in 0 1; do
+		cmd=${cmds[c]} undo=${undos[c]}
+		# shellcheck disable=SC2086
+		vxbpf_run "$ns" $undo >/dev/null 2>&1 && n=$(link_create_calls "$VXBPF" -n "$ns" $cmd | tail -n 1) &&
+			vxbpf_run "$ns" $undo >/dev/null 2>&1 && [[ -n $n ]] || { check_err 1 "$cmd: no trace"; break; }
+		# shellcheck disable=SC2086
+		out=$(strace -f -o /dev/null -e trace=bpf -e inject=bpf:error=EPERM:when="$n" \
+			"$VXBPF" -n "$ns" $cmd 2>&1) && rc=0 || rc=$?
+		((rc != 0)) || check_err 1 "$cmd with its bpf call $n failing: exit 0"
+		out=$(vxbpf_run "$ns" fsck --dry-run 2>&1) || check_err 1 "$cmd failed, the maps changed: $out"
+		# shellcheck disable=SC2086
+		out=$(vxbpf_run "$ns" $cmd 2>&1) || check_err 1 "$cmd after its failure: $out"
+	done
+	log_test "$name"
+}
+
+ALL_TESTS="t_repair t_devs t_hostdev_cut t_attach_fail t_kill9 t_kill9_attach t_kill_devs t_kill9_mirror"
 
 require_root
 require_cmd ip bpftool /usr/bin/python3 jq strace
