@@ -79,17 +79,22 @@ static void reap(struct mon *mon)
 	}
 }
 
-/* The counts for `vxbpf metrics`: at most once a second, and at start. */
+/* The counts for `vxbpf metrics`: at most once a second, and at start. A
+ * write that failed is tried again a second later, events or not: the
+ * monitor would else be missing from the metrics until its next event. */
 static void publish(struct mon *mon, bool now)
 {
 	time_t t = time(NULL);
+	int err;
 
 	if (!now && (!mon->publish || t == mon->published_at))
 		return;
-	if (monitor_state_publish(&mon->st) && vx_verbose)
-		vx_info("monitor: cannot write its counts for vxbpf metrics under /run/vxbpf");
+	err = monitor_state_publish(&mon->st);
+	if (err && vx_verbose)
+		vx_info("monitor: cannot write its counts for vxbpf metrics under /run/vxbpf: %s",
+			vx_strerror(err));
 	mon->published_at = t;
-	mon->publish = false;
+	mon->publish = err != 0;
 }
 
 /* Events skipped at the cap: said at most once a second. */
