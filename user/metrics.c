@@ -217,7 +217,7 @@ static const struct {
 	{ "vxbpf_monitor_exec_runs_total", "counter", "Runs of the --exec program started." },
 	{ "vxbpf_monitor_exec_skipped_total", "counter",
 	  "Events not passed to the --exec program: --max-children runs were going." },
-	{ "vxbpf_monitor_exec_failed_total", "counter", "Runs that could not start (fork failed)." },
+	{ "vxbpf_monitor_exec_failed_total", "counter", "Runs that could not start (PROG could not be executed, or no process)." },
 	{ "vxbpf_monitor_exec_running", "gauge", "Runs of the --exec program going now." },
 	{ "vxbpf_monitor_exec_max_children", "gauge", "The monitor's --max-children." },
 };
