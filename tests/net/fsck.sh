@@ -451,13 +451,18 @@ t_kill9_attach()
 	log_test "$name"
 }
 
-# write_calls CMD...: the numbers (from 1, as strace counts them) of CMD's
-# bpf(2) calls that write a map, one a line.
-write_calls()
+# bpf_calls RE CMD...: the numbers (from 1, as strace counts them) of
+# CMD's bpf(2) calls whose command matches RE, one a line.
+bpf_calls()
 {
+	local re=$1
+	shift
 	strace -f -o "$VXT_TMP/bpf.trace" -e trace=bpf "$@" >/dev/null 2>&1 || return 1
-	awk '/ bpf\(/ { n++; if ($0 ~ /BPF_MAP_(UPDATE|DELETE)_(ELEM|BATCH)/) print n }' "$VXT_TMP/bpf.trace"
+	awk -v re="$re" '/ bpf\(/ { n++; if ($0 ~ re) print n }' "$VXT_TMP/bpf.trace"
 }
+
+# write_calls CMD...: those of CMD's bpf(2) calls that write a map.
+write_calls() { bpf_calls 'BPF_MAP_(UPDATE|DELETE)_(ELEM|BATCH)' "$@"; }
 
 # attach and detach of a kernel vxlan device (vx0) and of an underlay
 # (ul0), each killed by strace (SIGKILL injected) on entering each of its
@@ -622,13 +627,6 @@ t_hostdev_cut()
 	log_test "$name"
 }
 
-# link_create_calls CMD...: the numbers (from 1, as strace counts them) of
-# CMD's bpf(2) calls that attach a link (BPF_LINK_CREATE), one a line.
-link_create_calls()
-{
-	strace -f -o "$VXT_TMP/bpf.trace" -e trace=bpf "$@" >/dev/null 2>&1 || return 1
-	awk '/ bpf\(/ { n++; if ($0 ~ /BPF_LINK_CREATE/) print n }' "$VXT_TMP/bpf.trace"
-}
 
 # attach of a kernel vxlan device and port add whose last attachment
 # fails (its BPF_LINK_CREATE made to fail with EPERM by strace) after
@@ -651,7 +649,7 @@ t_attach_fail()
 	for c in 0 1; do
 		cmd=${cmds[c]} undo=${undos[c]}
 		# shellcheck disable=SC2086
-		vxbpf_run "$ns" $undo >/dev/null 2>&1 && n=$(link_create_calls "$VXBPF" -n "$ns" $cmd | tail -n 1) &&
+		vxbpf_run "$ns" $undo >/dev/null 2>&1 && n=$(bpf_calls BPF_LINK_CREATE "$VXBPF" -n "$ns" $cmd | tail -n 1) &&
 			vxbpf_run "$ns" $undo >/dev/null 2>&1 && [[ -n $n ]] || { check_err 1 "$cmd: no trace"; break; }
 		# shellcheck disable=SC2086
 		out=$(strace -f -o /dev/null -e trace=bpf -e inject=bpf:error=EPERM:when="$n" \
