@@ -61,6 +61,7 @@ struct mon {
 	struct monitor_state st; /* the counts, published for `vxbpf metrics` */
 	time_t published_at;
 	bool publish;		 /* a count changed since the last publish */
+	int publish_err;	 /* of the last publish */
 };
 
 /* Collect the PROG runs that ended. */
@@ -93,9 +94,11 @@ static void publish(struct mon *mon, bool now)
 	if (!now && (!mon->publish || t == mon->published_at))
 		return;
 	err = monitor_state_publish(&mon->st);
-	if (err && vx_verbose)
+	/* Said once, not at every try. */
+	if (err && err != mon->publish_err && vx_verbose)
 		vx_info("monitor: cannot write its counts for vxbpf metrics under /run/vxbpf: %s",
 			vx_strerror(err));
+	mon->publish_err = err;
 	mon->published_at = t;
 	mon->publish = err != 0;
 }
