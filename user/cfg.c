@@ -1162,13 +1162,29 @@ static __u32 writer_mark(struct vx_cfg *c, __u32 pid)
 	return was;
 }
 
+/* Referenced before referencing: vni and vtep first, ports last; a MAC's
+ * list before the fdb entry that says it has one (deletes go in reverse:
+ * the entry first, then its list). */
+#define COMMIT_ORDER(c)                                                                        \
+	{ &(c)->vni, &(c)->dstports, &(c)->vtep,  &(c)->flood,	   &(c)->remotes,                  \
+	  &(c)->fdb, &(c)->neigh,    &(c)->ports, &(c)->vni_ports }
+
+int cfg_undo(struct vx_cfg *c)
+{
+	struct tbl *order[] = COMMIT_ORDER(c);
+	int i, failed = 0;
+
+	writer_mark(c, getpid());
+	for (i = ARRAY_SIZE(order) - 1; i >= 0; i--)
+		failed += tbl_rollback(order[i]);
+	if (!failed)
+		writer_mark(c, 0); /* else the next writer repairs */
+	return failed;
+}
+
 int cfg_commit(struct vx_cfg *c)
 {
-	/* Referenced before referencing: vni and vtep first, ports last;
-	 * a MAC's list before the fdb entry that says it has one (deletes
-	 * go in reverse: the entry first, then its list). */
-	struct tbl *order[] = { &c->vni,	 &c->dstports, &c->vtep,  &c->flood,	&c->remotes,
-				&c->fdb, &c->neigh,    &c->ports, &c->vni_ports };
+	struct tbl *order[] = COMMIT_ORDER(c);
 	struct tbl *bad = NULL;
 	int i, n = ARRAY_SIZE(order), err, failed = 0, fixed;
 	__u32 killed = writer_mark(c, getpid());

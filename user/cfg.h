@@ -43,6 +43,10 @@ int cfg_drop_port(struct vx_cfg *c, __u32 ifindex);
 
 /* Write everything; on failure restore what was written. Prints errors. */
 int cfg_commit(struct vx_cfg *c);
+/* Undo a commit that went through (what comes after it failed): every
+ * map it wrote, derived copies and lists too, back to what it was. The
+ * number of entries that could not be restored. */
+int cfg_undo(struct vx_cfg *c);
 
 /*
  * The derived maps for what the caches now say: the remotes list of every

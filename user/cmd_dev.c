@@ -143,7 +143,7 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 	err = tc_attach(m, dev, ifindex, P_HOST_TX, true);
 	if (err) {
 		/* The fdb entry before the hostdevs entry it needs. */
-		if (tbl_rollback(&cfg->fdb) + tbl_rollback(&cfg->vni))
+		if (cfg_undo(cfg))
 			vx_err("could not restore %s's fdb entry", dev);
 		else
 			hostdev_restore(m, ifindex, had_hd, &old_hd);
@@ -441,7 +441,7 @@ int run_port_add(const struct vx_cmd *c)
 			tc_detach(&m, c->dev, ifindex, false, true);
 	}
 	if (err) {
-		if (tbl_rollback(&cfg.ports) + tbl_rollback(&cfg.vni_ports))
+		if (cfg_undo(&cfg))
 			vx_err("could not remove %s from the ports map", c->dev);
 		goto out;
 	}

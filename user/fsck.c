@@ -270,6 +270,25 @@ static const char *if_entry(char *buf, size_t len, __u32 ifindex, const struct n
 	return buf;
 }
 
+/* Does the host's fdb entry of the device (LOCAL|HOST, of its VNI) point
+ * at ifindex? */
+static bool host_fdb_of(struct vx_cfg *c, __u32 ifindex, __u32 vni)
+{
+	size_t i;
+
+	for (i = 0; i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
+
+		if (e->cur_present && k->vni == vni && v->ifindex == ifindex &&
+		    (v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) ==
+			    (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST))
+			return true;
+	}
+	return false;
+}
+
 /*
  * hostdevs: the kernel vxlan devices `attach` gave vxbpf (cmd_dev.c), by
  * ifindex, with their VNI. An entry must name a vxlan device of this
@@ -279,6 +298,13 @@ static const char *if_entry(char *buf, size_t len, __u32 ifindex, const struct n
  * in a VNI that is not its own. (An entry whose tc_host_tx is missing is
  * an attach or detach cut short, which the fast path takes as it should:
  * the kernel sends the host's traffic; `status` shows it.)
+ *
+ * An entry with neither the host's fdb entry nor tc_host_tx is what an
+ * attach killed after its first write, or a detach killed before its
+ * last, leaves: the device is not attached, and nothing uses the entry
+ * but the VNI's hostdev flag (check_hostdev_flag), which would pass the
+ * VNI's broadcast to the kernel instead of its ports. The repair finishes
+ * the detach (attach again to have the device back).
  */
 static int check_hostdevs(struct fsck *f)
 {
@@ -307,6 +333,11 @@ static int check_hostdevs(struct fsck *f)
 				 l.vxlan_id);
 		else if (!vni_exists(f->c, hd->vni))
 			snprintf(what, sizeof(what), "vni %u, which does not exist", hd->vni);
+		else if (!host_fdb_of(f->c, ifindex, hd->vni) &&
+			 !tc_attached(f->c->maps, ifindex, true, false))
+			snprintf(what, sizeof(what),
+				 "vni %u, but neither the host's fdb entry nor tc_host_tx: an attach or detach cut short",
+				 hd->vni);
 		else
 			continue;
 		err = drop(f, t, e, if_entry(buf, sizeof(buf), ifindex, have ? &l : NULL), what);

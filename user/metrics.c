@@ -206,7 +206,11 @@ static void write_mirrors(FILE *f)
 }
 
 /* Monitors (`vxbpf monitor --exec`): what became of the events given to
- * PROG, one pass over their state files per family. */
+ * PROG. Their state files are read once, then printed family by family:
+ * a pass over the files per family could read a monitor's events from
+ * one of its writes and its runs and skips from the next (it publishes
+ * every second), and then events would not be runs + skipped + failed
+ * within one scrape, or a monitor would be in some families only. */
 enum { MO_EVENTS, MO_RUNS, MO_SKIPPED, MO_FAILED, MO_RUNNING, MO_MAX, MO__NR };
 
 static const struct {
@@ -217,56 +221,86 @@ static const struct {
 	{ "vxbpf_monitor_exec_runs_total", "counter", "Runs of the --exec program started." },
 	{ "vxbpf_monitor_exec_skipped_total", "counter",
 	  "Events not passed to the --exec program: --max-children runs were going." },
-	{ "vxbpf_monitor_exec_failed_total", "counter", "Runs that could not start (fork failed)." },
+	{ "vxbpf_monitor_exec_failed_total", "counter", "Runs that could not start (PROG could not be executed, or no process)." },
 	{ "vxbpf_monitor_exec_running", "gauge", "Runs of the --exec program going now." },
 	{ "vxbpf_monitor_exec_max_children", "gauge", "The monitor's --max-children." },
 };
 
-struct monitor_pass {
-	FILE *f;
-	int which;
+struct monitor_seen {
+	int pid;
+	struct monitor_state s;
+	char *exec; /* s.exec, ours */
 };
 
-static int monitor_cb(int pid, const struct monitor_state *s, void *ctx)
-{
-	struct monitor_pass *p = ctx;
-	unsigned long v;
+struct monitor_snap {
+	struct monitor_seen *m;
+	size_t n, cap;
+};
 
-	switch (p->which) {
-	case MO_EVENTS:
-		v = s->events;
-		break;
-	case MO_RUNS:
-		v = s->runs;
-		break;
-	case MO_SKIPPED:
-		v = s->skipped;
-		break;
-	case MO_FAILED:
-		v = s->failed;
-		break;
-	case MO_RUNNING:
-		v = s->running;
-		break;
-	default:
-		v = s->max_children;
-		break;
+static int monitor_keep(int pid, const struct monitor_state *s, void *ctx)
+{
+	struct monitor_snap *snap = ctx;
+	struct monitor_seen *m;
+
+	if (snap->n == snap->cap) {
+		size_t nc = snap->cap ? snap->cap * 2 : 8;
+
+		m = realloc(snap->m, nc * sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		snap->m = m;
+		snap->cap = nc;
 	}
-	fprintf(p->f, "%s{pid=\"%d\",exec=\"", monitor_families[p->which].name, pid);
-	label(p->f, s->exec);
-	fprintf(p->f, "\"} %lu\n", v);
+	m = &snap->m[snap->n];
+	m->exec = strdup(s->exec ? s->exec : "");
+	if (!m->exec)
+		return -ENOMEM;
+	m->pid = pid;
+	m->s = *s;
+	m->s.exec = m->exec;
+	snap->n++;
 	return 0;
+}
+
+static unsigned long monitor_value(const struct monitor_state *s, int which)
+{
+	switch (which) {
+	case MO_EVENTS:
+		return s->events;
+	case MO_RUNS:
+		return s->runs;
+	case MO_SKIPPED:
+		return s->skipped;
+	case MO_FAILED:
+		return s->failed;
+	case MO_RUNNING:
+		return s->running;
+	default:
+		return s->max_children;
+	}
 }
 
 static void write_monitors(FILE *f)
 {
-	struct monitor_pass p = { .f = f };
+	struct monitor_snap snap = {};
+	size_t i;
+	int which;
 
-	for (p.which = 0; p.which < MO__NR; p.which++) {
-		family(f, monitor_families[p.which].name, monitor_families[p.which].type,
-		       monitor_families[p.which].help);
-		monitor_state_walk(monitor_cb, &p);
+	/* Out of memory: those read so far. */
+	monitor_state_walk(monitor_keep, &snap);
+	for (which = 0; which < MO__NR; which++) {
+		family(f, monitor_families[which].name, monitor_families[which].type,
+		       monitor_families[which].help);
+		for (i = 0; i < snap.n; i++) {
+			fprintf(f, "%s{pid=\"%d\",exec=\"", monitor_families[which].name,
+				snap.m[i].pid);
+			label(f, snap.m[i].exec);
+			fprintf(f, "\"} %lu\n", monitor_value(&snap.m[i].s, which));
+		}
 	}
+	for (i = 0; i < snap.n; i++)
+		free(snap.m[i].exec);
+	free(snap.m);
 }
 
 /* The whole page into f; 0 or -errno (printed). */

@@ -288,7 +288,7 @@ struct monitor_state {
 	unsigned long events;	/* events = runs + skipped + failed */
 	unsigned long runs;	/* PROG started */
 	unsigned long skipped;	/* not passed: max_children runs going */
-	unsigned long failed;	/* fork() failed */
+	unsigned long failed;	/* could not start: posix_spawnp() failed */
 	unsigned running, peak;	/* runs going now, and the most at once */
 };
 int monitor_state_publish(const struct monitor_state *s);

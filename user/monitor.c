@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,8 @@
 
 #define MONITOR_CHILDREN 64
 
+extern char **environ;
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -58,6 +61,7 @@ struct mon {
 	struct monitor_state st; /* the counts, published for `vxbpf metrics` */
 	time_t published_at;
 	bool publish;		 /* a count changed since the last publish */
+	int publish_err;	 /* of the last publish */
 };
 
 /* Collect the PROG runs that ended. */
@@ -79,17 +83,24 @@ static void reap(struct mon *mon)
 	}
 }
 
-/* The counts for `vxbpf metrics`: at most once a second, and at start. */
+/* The counts for `vxbpf metrics`: at most once a second, and at start. A
+ * write that failed is tried again a second later, events or not: the
+ * monitor would else be missing from the metrics until its next event. */
 static void publish(struct mon *mon, bool now)
 {
 	time_t t = time(NULL);
+	int err;
 
 	if (!now && (!mon->publish || t == mon->published_at))
 		return;
-	if (monitor_state_publish(&mon->st) && vx_verbose)
-		vx_info("monitor: cannot write its counts for vxbpf metrics under /run/vxbpf");
+	err = monitor_state_publish(&mon->st);
+	/* Said once, not at every try. */
+	if (err && err != mon->publish_err && vx_verbose)
+		vx_info("monitor: cannot write its counts for vxbpf metrics under /run/vxbpf: %s",
+			vx_strerror(err));
+	mon->publish_err = err;
 	mon->published_at = t;
-	mon->publish = false;
+	mon->publish = err != 0;
 }
 
 /* Events skipped at the cap: said at most once a second. */
@@ -162,17 +173,40 @@ static void event_print(const struct vxbpf_event *ev, const char *ifname)
 	out_record_end();
 }
 
+/* NAME=VALUE into buf. */
+static char *env_one(char *buf, size_t len, const char *name, const char *val)
+{
+	snprintf(buf, len, "%s=%s", name, val);
+	return buf;
+}
+
 /*
  * PROG EVENT VNI ADDR, with the same in the environment: VXBPF_EVENT,
  * VXBPF_VNI, VXBPF_DST (l3miss, learn), VXBPF_LLADDR (l2miss, learn),
  * VXBPF_DEV. Not waited for: a slow resolver must not stall the ring.
+ *
+ * Started with posix_spawnp(), as a service starts: SIGCHLD, SIGINT and
+ * SIGTERM at their default and nothing blocked (an ignored signal and a
+ * mask survive exec), set in the child before any signal can reach it
+ * (after a fork(), a SIGTERM meant for the monitor would have run its
+ * handler in the child, and PROG would have started anyway). A PROG that
+ * cannot be executed is known here, and counted as failed to start, not
+ * as a run.
  */
 static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_event *ev,
 		       const char *ifname)
 {
+	static const char *const ours[] = { "VXBPF_EVENT=", "VXBPF_VNI=", "VXBPF_DEV=",
+					    "VXBPF_DST=", "VXBPF_LLADDR=" };
 	char a[VX_ADDRSTRLEN], m[VX_MACSTRLEN], vni[16];
-	sigset_t none;
+	char e_ev[32], e_vni[32], e_dev[IF_NAMESIZE + 16], e_dst[VX_ADDRSTRLEN + 16],
+		e_ll[VX_MACSTRLEN + 16];
+	char *argv[5], **envp;
+	posix_spawnattr_t at;
+	sigset_t set;
+	size_t n = 0, i, j;
 	pid_t pid;
+	int err;
 
 	reap(mon);
 	mon->st.events++;
@@ -185,40 +219,62 @@ static void event_exec(struct mon *mon, const char *prog, const struct vxbpf_eve
 	addr_fmt(&ev->ip, a);
 	mac_fmt(ev->mac, m);
 	snprintf(vni, sizeof(vni), "%u", ev->vni);
-	pid = fork();
-	if (pid < 0) {
+	while (environ && environ[n])
+		n++;
+	envp = calloc(n + ARRAY_SIZE(ours) + 1, sizeof(*envp));
+	if (!envp) {
 		mon->st.failed++;
-		vx_warn("cannot run %s: %s", prog, strerror(errno));
+		vx_warn("cannot run %s: %s", prog, strerror(ENOMEM));
 		return;
 	}
-	if (pid > 0) {
-		mon->st.runs++;
-		mon->st.running = ++mon->running;
-		if (mon->running > mon->st.peak)
-			mon->st.peak = mon->running;
-		return;
+	/* The monitor's environment, but for what is set here. */
+	for (i = 0, n = 0; environ && environ[i]; i++) {
+		for (j = 0; j < ARRAY_SIZE(ours); j++)
+			if (!strncmp(environ[i], ours[j], strlen(ours[j])))
+				break;
+		if (j == ARRAY_SIZE(ours))
+			envp[n++] = environ[i];
 	}
-	/* As a service starts: SIGCHLD at its default, nothing blocked (a
-	 * mask survives exec as an ignored signal does). */
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	setenv("VXBPF_EVENT", event_name(ev->type), 1);
-	setenv("VXBPF_VNI", vni, 1);
-	setenv("VXBPF_DEV", ifname, 1);
+	envp[n++] = env_one(e_ev, sizeof(e_ev), "VXBPF_EVENT", event_name(ev->type));
+	envp[n++] = env_one(e_vni, sizeof(e_vni), "VXBPF_VNI", vni);
+	envp[n++] = env_one(e_dev, sizeof(e_dev), "VXBPF_DEV", ifname);
 	if (ev->type != VXBPF_EV_L2MISS)
-		setenv("VXBPF_DST", a, 1);
+		envp[n++] = env_one(e_dst, sizeof(e_dst), "VXBPF_DST", a);
 	if (ev->type != VXBPF_EV_L3MISS)
-		setenv("VXBPF_LLADDR", m, 1);
-	execlp(prog, prog, event_name(ev->type), vni, ev->type == VXBPF_EV_L2MISS ? m : a,
-	       (char *)NULL);
-	/* The child shares the monitor's stderr, so it speaks as the monitor
-	 * does (one JSON object a line under -j); a warning, as the monitor
-	 * goes on. Single-threaded, so stdio is safe after fork(). */
-	vx_warn("cannot run %s: %s", prog, strerror(errno));
-	_exit(127);
+		envp[n++] = env_one(e_ll, sizeof(e_ll), "VXBPF_LLADDR", m);
+	envp[n] = NULL;
+	argv[0] = (char *)prog;
+	argv[1] = (char *)event_name(ev->type);
+	argv[2] = vni;
+	argv[3] = ev->type == VXBPF_EV_L2MISS ? m : a;
+	argv[4] = NULL;
+
+	err = posix_spawnattr_init(&at);
+	if (!err) {
+		sigemptyset(&set);
+		sigaddset(&set, SIGCHLD);
+		sigaddset(&set, SIGINT);
+		sigaddset(&set, SIGTERM);
+		err = posix_spawnattr_setsigdefault(&at, &set);
+		sigemptyset(&set);
+		if (!err)
+			err = posix_spawnattr_setsigmask(&at, &set);
+		if (!err)
+			err = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+		if (!err)
+			err = posix_spawnp(&pid, prog, NULL, &at, argv, envp);
+		posix_spawnattr_destroy(&at);
+	}
+	free(envp);
+	if (err) {
+		mon->st.failed++;
+		vx_warn("cannot run %s: %s", prog, strerror(err));
+		return;
+	}
+	mon->st.runs++;
+	mon->st.running = ++mon->running;
+	if (mon->running > mon->st.peak)
+		mon->st.peak = mon->running;
 }
 
 static int on_event(void *ctx, void *data, size_t len)

@@ -145,8 +145,9 @@ monitor_json()
 	[[ $out == "l3miss 10.0.0.77 $VNI vm0" ]] || check_err 1 "got '$line'"
 	# One event, then (--exec) the summary of what became of it.
 	(($(wc -l <"$tmp/mon.json") == 2)) || check_err 1 "--count 1 printed: $(cat "$tmp/mon.json")"
-	out=$(tail -n 1 "$tmp/mon.json" | jq -r '.summary | "\(.events) \(.runs) \(.skipped)"' 2>/dev/null)
-	[[ $out == "1 1 0" ]] || check_err 1 "summary: $(tail -n 1 "$tmp/mon.json")"
+	# A PROG that cannot be executed failed to start: not a run.
+	out=$(tail -n 1 "$tmp/mon.json" | jq -r '.summary | "\(.events) \(.runs) \(.skipped) \(.failed)"' 2>/dev/null)
+	[[ $out == "1 0 0 1" ]] || check_err 1 "summary: $(tail -n 1 "$tmp/mon.json")"
 	wait_for 5 test -s "$tmp/mon.err" || check_err 1 "the failed --exec said nothing"
 	jq -es 'length >= 1 and all(.warning | test("cannot run .*no-such-program"))' "$tmp/mon.err" >/dev/null ||
 		check_err 1 "stderr is not JSON warnings: $(cat "$tmp/mon.err")"

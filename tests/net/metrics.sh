@@ -133,7 +133,39 @@ t_listen()
 	log_test "$name"
 }
 
-ALL_TESTS="t_metrics t_mirror_metrics t_listen"
+# A monitor whose first write of its counts failed (its state directory
+# under /run/vxbpf could not be made: a file stood there) is in the
+# metrics a second after the way is clear, with no event: the write is
+# tried again, not only at the next change of a count.
+t_monitor_retry()
+{
+	local name="metrics: a monitor whose first publish failed appears once it can write, without an event"
+	local ns pins sdir pid dir
+
+	ns_add mr || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name mr)
+	vxbpf_run "$ns" vni add $VNI local 192.0.2.1 >/dev/null 2>&1 || check_err 1 "vni add"
+	pins=$(vxbpf_run "$ns" -j status | jq -r .pin_dir)
+	sdir=/run/vxbpf/${pins//\//_}
+	[[ -e $sdir ]] && { check_err 1 "$sdir exists already"; log_test "$name"; return; }
+	mkdir -p /run/vxbpf && touch "$sdir" || { check_err 1 "cannot block $sdir"; log_test "$name"; return; }
+	vxt_tmpdir dir
+	"$VXBPF" -n "$ns" monitor >/dev/null 2>"$dir/err" &
+	pid=$!
+	bg_track "$pid"
+	sleep 1.5
+	vxbpf_run "$ns" metrics 2>/dev/null | grep -q "^vxbpf_monitor_exec_running{pid=\"$pid\"" &&
+		check_err 1 "the monitor published with its state directory blocked"
+	rm -f "$sdir"
+	wait_for 10 eval 'vxbpf_run "$ns" metrics 2>/dev/null | grep -q "^vxbpf_monitor_exec_running{pid=\"$pid\""' ||
+		check_err 1 "the monitor not in the metrics 10 s after its state directory could be made"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[[ -f $sdir ]] && rm -f "$sdir"
+	log_test "$name"
+}
+
+ALL_TESTS="t_metrics t_mirror_metrics t_listen t_monitor_retry"
 
 require_root
 require_cmd ip bridge jq curl promtool
