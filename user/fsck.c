@@ -524,17 +524,20 @@ static int check_underlay(struct fsck *f)
 	return err ?: xdp_walk(c->maps, underlay_missing, f);
 }
 
-/* The repair of hostdevs and underlay, before cfg_commit. */
-static int commit_devs(struct fsck *f)
+/*
+ * The repair of hostdevs and underlay: their updates before cfg_commit and
+ * their deletes after it (deletes true), as attach and detach order them:
+ * a vxlan device's hostdevs entry exists whenever its fdb entry does, so
+ * no frame for the device is decapsulated to be dropped in between.
+ */
+static int commit_devs(struct fsck *f, bool deletes)
 {
 	struct tbl *t[] = { &f->hostdevs, &f->underlay };
 	size_t i;
 	int err = 0;
 
 	for (i = 0; !err && i < ARRAY_SIZE(t); i++) {
-		err = tbl_commit_deletes(t[i]);
-		if (!err)
-			err = tbl_commit_updates(t[i]);
+		err = deletes ? tbl_commit_deletes(t[i]) : tbl_commit_updates(t[i]);
 		if (err)
 			vx_err("cannot write the %s map: %s", t[i]->name, vx_strerror(err));
 	}
@@ -803,13 +806,13 @@ static int fsck_run(struct fsck *f, bool repair)
 		err = cfg_derive(c, true);
 	if (!err)
 		err = report_counts(f);
-	/* The tables first: the counts then follow what the repair left.
-	 * A vxlan device's hostdevs entry goes before its fdb entry and flag,
-	 * as in detach; the underlay entries on their own. */
+	/* The tables first: the counts then follow what the repair left. */
 	if (!err && repair && f->n)
-		err = commit_devs(f);
+		err = commit_devs(f, false);
 	if (!err && repair && f->n)
 		err = cfg_commit(c);
+	if (!err && repair && f->n)
+		err = commit_devs(f, true);
 	if (!err && repair)
 		err = repair_learned(f, lc);
 	free(lc);

@@ -149,9 +149,15 @@ int monitor_state_publish(const struct monitor_state *s)
 
 	if (err)
 		return err;
-	fprintf(f, "exec %s\nmax_children %u\nevents %lu\nruns %lu\nskipped %lu\nfailed %lu\n"
+	/* The file is line-based: a newline in PROG's path (legal) would
+	 * start a line of its own. Written as a space: a label, not a path
+	 * to run. */
+	fputs("exec ", f);
+	for (const char *c = s->exec ? s->exec : ""; *c; c++)
+		fputc(*c == '\n' ? ' ' : *c, f);
+	fprintf(f, "\nmax_children %u\nevents %lu\nruns %lu\nskipped %lu\nfailed %lu\n"
 		"running %u\npeak %u\n",
-		s->exec ? s->exec : "", s->max_children, s->events, s->runs, s->skipped, s->failed,
+		s->max_children, s->events, s->runs, s->skipped, s->failed,
 		s->running, s->peak);
 	return state_commit(f, path);
 }

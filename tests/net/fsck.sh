@@ -333,7 +333,13 @@ kill_traced()
 		-e inject=bpf:delay_exit=$KILL_DELAY_US:when="$range" "$@" >/dev/null 2>&1 &
 	spid=$!
 	sleep "$(printf '%d.%03d' $((t / 1000)) $((t % 1000)))"
-	pid=$(cat "/proc/$spid/task/$spid/children" 2>/dev/null)
+	# strace may not have forked CMD yet after a short sleep: a kill of
+	# strace alone would leave CMD running on, untraced. Wait for it.
+	for ((t = 0; t < 200; t++)); do
+		pid=$(cat "/proc/$spid/task/$spid/children" 2>/dev/null)
+		[[ -n $pid ]] || ! kill -0 "$spid" 2>/dev/null && break
+		sleep 0.005
+	done
 	# shellcheck disable=SC2086
 	[[ -n $pid ]] && kill -9 $pid 2>/dev/null
 	kill -9 "$spid" 2>/dev/null
