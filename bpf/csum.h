@@ -65,14 +65,18 @@ static __always_inline __u32 ip4_hdr_sum(const struct iphdr *iph)
 	return csum64_fold((__u64)w[0] + w[1] + w[2] + w[3] + w[4]);
 }
 
+/* The TCP/UDP pseudo-header, unfolded: to add more words to it. */
+static __always_inline __u64 csum64_pseudo(const struct vxbpf_addr *src, const struct vxbpf_addr *dst,
+					   __u32 len, __u8 proto, bool v6)
+{
+	return csum64_addr(csum64_addr(0, src, v6), dst, v6) + bpf_htonl(len) + bpf_htonl(proto);
+}
+
 /* The TCP/UDP pseudo-header sum; len and proto in host order. */
 static __always_inline __u32 csum_pseudo(const struct vxbpf_addr *src, const struct vxbpf_addr *dst,
 					 __u32 len, __u8 proto, bool v6)
 {
-	__u64 sum = csum64_addr(0, src, v6);
-
-	sum = csum64_addr(sum, dst, v6);
-	return csum64_fold(sum + bpf_htonl(len) + bpf_htonl(proto));
+	return csum64_fold(csum64_pseudo(src, dst, len, proto, v6));
 }
 
 /* The longest run csum_to_end() sums: 18 chunks of 512 bytes. A frame's

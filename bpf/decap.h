@@ -169,9 +169,7 @@ static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ul
 
 	if (!ii->lco)
 		return false;
-	s = csum64_addr(0, &o->saddr, o->v6);
-	s = csum64_addr(s, &o->daddr, o->v6);
-	s += bpf_htonl(ulen) + bpf_htonl(IPPROTO_UDP);
+	s = csum64_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
 	s += (__u64)u[0] + u[1] + x[0] + x[1] + ii->frame_sum;
 	return csum_fold(csum64_fold(s)) == 0;
 }
