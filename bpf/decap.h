@@ -165,14 +165,13 @@ static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ul
 						 const struct inner_info *ii)
 {
 	const __u32 *u = (const void *)udph, *x = (const void *)vxh;
-	__u32 s;
+	__u64 s;
 
 	if (!ii->lco)
 		return false;
-	s = csum_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
-	s = csum_add(csum_add(s, u[0]), u[1]);
-	s = csum_add(csum_add(s, x[0]), x[1]);
-	return csum_fold(csum_add(s, ii->frame_sum)) == 0;
+	s = csum64_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
+	s += (__u64)u[0] + u[1] + x[0] + x[1] + ii->frame_sum;
+	return csum_fold(csum64_fold(s)) == 0;
 }
 
 /*

@@ -235,8 +235,8 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 		w2 = (__u32)cfg->ttl << 24 | IPPROTO_UDP << 16;
 		w[3] = vxbpf_addr_w(&cfg->local)[3];
 		w[4] = vxbpf_addr_w(&p->dst)[3];
-		sum = csum_add(csum_add(csum_add(w0, w1), csum_add(bpf_htonl(w2), vxbpf_addr_w(&cfg->local)[3])),
-			       vxbpf_addr_w(&p->dst)[3]);
+		sum = csum64_fold((__u64)w0 + w1 + bpf_htonl(w2) + vxbpf_addr_w(&cfg->local)[3] +
+				  vxbpf_addr_w(&p->dst)[3]);
 		w[0] = w0;
 		w[1] = w1;
 		w[2] = bpf_htonl(w2 | bpf_ntohs(csum_fold(sum)));
@@ -259,14 +259,11 @@ static __always_inline struct udphdr *outer_write(void *data, void *end, const s
 static __always_inline void outer_csum(const struct vxbpf_vni_cfg *cfg, const struct encap_plan *p,
 				       struct udphdr *udph, const struct vxbpf_vxlanhdr *vxh, __u32 ulen)
 {
-	__u32 sum = csum_pseudo(&cfg->local, &p->dst, ulen, IPPROTO_UDP, p->v6);
+	__u64 sum = csum64_pseudo(&cfg->local, &p->dst, ulen, IPPROTO_UDP, p->v6);
 
-	sum = csum_add(sum, ((__u32 *)udph)[0]);
-	sum = csum_add(sum, ((__u32 *)udph)[1]); /* len, check = 0 */
-	sum = csum_add(sum, vxh->vx_flags);
-	sum = csum_add(sum, vxh->vx_vni);
-	sum = csum_add(sum, p->inner_sum);
-	udph->check = csum_fold(sum);
+	/* The UDP header (len, check = 0), the VXLAN header, the frame. */
+	sum += (__u64)((__u32 *)udph)[0] + ((__u32 *)udph)[1] + vxh->vx_flags + vxh->vx_vni + p->inner_sum;
+	udph->check = csum_fold(csum64_fold(sum));
 	if (!udph->check)
 		udph->check = 0xffff; /* 0 means "no checksum" */
 }

@@ -73,7 +73,8 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len,
 {
 	struct vxbpf_addr src, dst;
 	void *l3 = eth + 1, *l4;
-	__u32 l4_off, l4_len, hdr_sum, l2_sum, *e = (void *)eth;
+	__u32 l4_off, l4_len, hdr_sum, *e = (void *)eth;
+	__u64 l2_sum;
 	__be16 l3_proto;
 	__u8 proto;
 	bool v6, hdr_ok = false;
@@ -83,18 +84,18 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len,
 		return;
 	/* The Ethernet header's sum, for local checksum offload; one 802.1Q
 	 * tag (a VM's VLAN sub-interface) is looked through. */
-	l2_sum = csum_add(csum_add(e[0], e[1]), e[2]);
+	l2_sum = (__u64)e[0] + e[1] + e[2];
 	l3_proto = eth->h_proto;
 	if (l3_proto == bpf_htons(ETH_P_8021Q) || l3_proto == bpf_htons(ETH_P_8021AD)) {
 		struct vlan_hdr *vh = l3;
 
 		if ((void *)(vh + 1) > end)
 			return;
-		l2_sum = csum_add(l2_sum, *(__u32 *)((void *)eth + 12));
+		l2_sum += *(__u32 *)((void *)eth + 12);
 		l3_proto = vh->h_vlan_encapsulated_proto;
 		l3 = vh + 1;
 	}
-	l2_sum = csum_add(l2_sum, l3_proto);
+	l2_sum += l3_proto;
 
 	if (l3_proto == bpf_htons(ETH_P_IP)) {
 		struct iphdr *iph = l3;
@@ -166,7 +167,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len,
 		/* Ethernet header, IP header, and the segment as its checksum
 		 * (valid, or made valid by whoever finishes it) says it sums. */
 		if (hdr_ok) {
-			v->frame_sum = csum_add(csum_add(hdr_sum, l2_sum), csum_fold(v->pseudo));
+			v->frame_sum = csum64_fold(l2_sum + hdr_sum + csum_fold(v->pseudo));
 			v->lco = 1;
 		}
 		v->l4 = l4;
