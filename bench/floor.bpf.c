@@ -312,8 +312,8 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 	struct vxbpf_fdb_key fk = {};
 	struct vxbpf_port_val *port;
 	struct vxbpf_fdb_val *fdb;
-	struct nh_key nk;
-	struct nh_val *nh;
+	struct vxbpf_nh_key nk;
+	struct vxbpf_nh_val *nh;
 	__u32 ifindex, len, hash, zero = 0;
 	__u64 isum = 0;
 	__u16 ip_id;

@@ -52,9 +52,9 @@ static __always_inline void outer_fib_ask(struct encap_plan *p, const struct vxb
 static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 				       const struct vxbpf_addr *local, __u32 len)
 {
-	struct nh_key k = { .src = *local, .dst = p->dst };
+	struct vxbpf_nh_key k = { .src = *local, .dst = p->dst };
 	__u64 now = bpf_jiffies64();
-	struct nh_val v = {}, *nh;
+	struct vxbpf_nh_val v = {}, *nh;
 	__u32 *ul;
 	int rc;
 

@@ -224,28 +224,14 @@ struct {
  * changes rarely. An entry serves frames up to the longest that the FIB
  * has passed (max_len), so the MTU check stays the FIB's.
  */
-struct nh_key {
-	struct vxbpf_addr src, dst;
-};
-
-struct nh_val {
-	__u8 dmac[6];
-	__u8 smac[6];
-	__u32 ifindex;
-	__u32 max_len;	/* outer IP length the FIB accepted */
-	__u16 ul;	/* the underlay map's flags for ifindex when the entry
-			 * was made, 0 if none (then asked every time) */
-	__u16 ip_id;	/* the next outer IPv4 ID towards dst, this CPU */
-	__u64 expires;	/* jiffies */
-};
 
 #define NH_CACHE_JIFFIES 25 /* 25 ms to 100 ms, with HZ 1000 to 250 */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
 	__uint(max_entries, 4096);
-	__type(key, struct nh_key);
-	__type(value, struct nh_val);
+	__type(key, struct vxbpf_nh_key);
+	__type(value, struct vxbpf_nh_val);
 } vxbpf_nh_cache SEC(".maps");
 
 /*

@@ -508,4 +508,21 @@ enum vxbpf_reason {
 	VXBPF_R_MAX
 };
 
+/* The next-hop cache's key and value (bpf/maps.h): here for the bench
+ * tools that fill it. */
+struct vxbpf_nh_key {
+	struct vxbpf_addr src, dst;
+};
+
+struct vxbpf_nh_val {
+	__u8 dmac[6];
+	__u8 smac[6];
+	__u32 ifindex;
+	__u32 max_len;	/* outer IP length the FIB accepted */
+	__u16 ul;	/* the underlay map's flags for ifindex when the entry
+			 * was made, 0 if none (then asked every time) */
+	__u16 ip_id;	/* the next outer IPv4 ID towards dst, this CPU */
+	__u64 expires;	/* jiffies */
+};
+
 #endif /* VXBPF_H */

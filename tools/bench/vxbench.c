@@ -67,22 +67,6 @@
 #include "floor.skel.h"
 #include "vxbpf.h"
 
-/* The next-hop cache's key and value (bpf/maps.h, which only BPF
- * includes). */
-struct nh_key {
-	struct vxbpf_addr src, dst;
-};
-
-struct nh_val {
-	__u8 dmac[6];
-	__u8 smac[6];
-	__u32 ifindex;
-	__u32 max_len;
-	__u16 ul;
-	__u16 ip_id;
-	__u64 expires;
-};
-_Static_assert(sizeof(struct nh_key) == 32 && sizeof(struct nh_val) == 32, "as bpf/maps.h");
 
 #ifndef BPF_F_TEST_XDP_LIVE_FRAMES
 #define BPF_F_TEST_XDP_LIVE_FRAMES (1U << 1)
@@ -726,8 +710,8 @@ static void floor_fill(struct floor_inst *in, const struct opts *o, int ifindex,
 	struct vxbpf_port_val pv = {};
 	struct vxbpf_vtep_key vk = {};
 	struct vxbpf_vtep_val vv = {};
-	struct nh_key nk = {};
-	struct nh_val nv[ncpu];
+	struct vxbpf_nh_key nk = {};
+	struct vxbpf_nh_val nv[ncpu];
 	struct vxbpf_fdb_key *fk;
 	struct vxbpf_fdb_val *fv;
 	__u32 chunk = 65536, done, cnt;
