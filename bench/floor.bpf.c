@@ -33,7 +33,7 @@
  *   e_b  + inner Ethernet parse (bounds, destination not multicast)
  *   e_c  + the port lookup (vxbpf_ports: ingress ifindex)
  *   e_d  + the fdb lookup (VNI + MAC)
- *   e_e  + the next-hop cache lookup (vxbpf_nh_cache: 32-byte key)
+ *   e_e  + the next-hop cache lookup (vxbpf_nh_cache: the key's set, two slots)
  *   e_f  + bpf_xdp_adjust_head(-50) and the outer Eth/IPv4/UDP/VXLAN
  *        headers written, IPv4 header checksum included
  *   e_g  + one per-CPU counter
@@ -63,6 +63,7 @@
 #include "maps.h"
 #include "csum.h"
 #include "parse.h"
+#include "nh.h"
 
 const volatile __u8 local_addr[16] = {};   /* this VTEP (IPv4: ::ffff:a.b.c.d) */
 const volatile __u32 fdb_n = 1;		   /* spread: entries cycled over */
@@ -313,6 +314,7 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 	struct vxbpf_port_val *port;
 	struct vxbpf_fdb_val *fdb;
 	struct vxbpf_nh_key nk;
+	struct vxbpf_nh_slot *slot;
 	struct vxbpf_nh_val *nh;
 	__u32 ifindex, len, hash, zero = 0;
 	__u64 isum = 0;
@@ -354,9 +356,10 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 
 	nk.src = port->cfg.local;
 	nk.dst = fdb->dst;
-	nh = bpf_map_lookup_elem(&vxbpf_nh_cache, &nk);
-	if (!nh)
+	slot = nh_find(&nk.src, &nk.dst, vxbpf_nh_slot0(&nk.src, &nk.dst));
+	if (!slot)
 		return floor_out();
+	nh = &slot->val;
 	/* I: the cache entry's expiry, as vxbpf's outer_route */
 	if (rung >= RUNG_I && !(bpf_jiffies64() < nh->expires && len <= nh->max_len))
 		return floor_out();

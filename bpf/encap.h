@@ -52,23 +52,22 @@ static __always_inline void outer_fib_ask(struct encap_plan *p, const struct vxb
 static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 				       const struct vxbpf_addr *local, __u32 len)
 {
-	struct vxbpf_nh_key k = { .src = *local, .dst = p->dst };
+	__u32 set = vxbpf_nh_slot0(local, &p->dst), *ul;
+	struct vxbpf_nh_slot *nh = nh_find(local, &p->dst, set);
 	__u64 now = bpf_jiffies64();
-	struct vxbpf_nh_val v = {}, *nh;
-	__u32 *ul;
+	bool widen;
 	int rc;
 
-	nh = bpf_map_lookup_elem(&vxbpf_nh_cache, &k);
-	if (nh && now < nh->expires && len <= nh->max_len) {
-		__builtin_memcpy(p->fib.dmac, nh->dmac, ETH_ALEN);
-		__builtin_memcpy(p->fib.smac, nh->smac, ETH_ALEN);
-		p->fib.ifindex = nh->ifindex;
-		p->ul = nh->ul;
+	if (nh && now < nh->val.expires && len <= nh->val.max_len) {
+		__builtin_memcpy(p->fib.dmac, nh->val.dmac, ETH_ALEN);
+		__builtin_memcpy(p->fib.smac, nh->val.smac, ETH_ALEN);
+		p->fib.ifindex = nh->val.ifindex;
+		p->ul = nh->val.ul;
 		/* Per CPU and per remote, so a plain increment: a flow
 		 * stays on one CPU, and its IDs repeat only after 65,536
 		 * datagrams, where random ones would after a few hundred
 		 * (RFC 6864: a non-atomic datagram's ID must vary). */
-		p->ip_id = nh->ip_id++;
+		p->ip_id = nh->val.ip_id++;
 		return BPF_FIB_LKUP_RET_SUCCESS;
 	}
 	outer_fib_ask(p, local, len);
@@ -79,23 +78,32 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 	 * the route: one hash lookup less per frame. Stale for as long as
 	 * the route may be (a detach shows within NH_CACHE_JIFFIES). */
 	ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
-	v.ul = p->ul = ul ? *ul : 0;
+	p->ul = ul ? *ul : 0;
 	/* A random start, so CPUs (and restarts) do not count in step. */
 	p->ip_id = (__u16)bpf_get_prandom_u32();
-	v.ip_id = p->ip_id + 1;
-	__builtin_memcpy(v.dmac, p->fib.dmac, ETH_ALEN);
-	__builtin_memcpy(v.smac, p->fib.smac, ETH_ALEN);
-	v.ifindex = p->fib.ifindex;
-	v.max_len = len;
-	v.expires = now + NH_CACHE_JIFFIES;
+
 	/* The same answer for a longer frame: widen the fresh entry but
 	 * keep its expiry, so the route is still asked again soon. */
-	if (nh && now < nh->expires && nh->ifindex == v.ifindex && mac_equal(nh->dmac, v.dmac)) {
-		v.expires = nh->expires;
-		if (nh->max_len > len)
-			v.max_len = nh->max_len;
+	widen = nh && now < nh->val.expires && nh->val.ifindex == p->fib.ifindex &&
+		mac_equal(nh->val.dmac, p->fib.dmac);
+	if (!nh) {
+		nh = nh_victim(set, now);
+		if (!nh)
+			return rc;
+		nh->key.src = *local;
+		nh->key.dst = p->dst;
 	}
-	bpf_map_update_elem(&vxbpf_nh_cache, &k, &v, BPF_ANY);
+	if (!widen) {
+		nh->val.expires = now + NH_CACHE_JIFFIES;
+		nh->val.max_len = len;
+	} else if (len > nh->val.max_len) {
+		nh->val.max_len = len;
+	}
+	__builtin_memcpy(nh->val.dmac, p->fib.dmac, ETH_ALEN);
+	__builtin_memcpy(nh->val.smac, p->fib.smac, ETH_ALEN);
+	nh->val.ifindex = p->fib.ifindex;
+	nh->val.ul = p->ul;
+	nh->val.ip_id = p->ip_id + 1;
 	return rc;
 }
 

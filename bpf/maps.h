@@ -228,10 +228,10 @@ struct {
 #define NH_CACHE_JIFFIES 25 /* 25 ms to 100 ms, with HZ 1000 to 250 */
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, struct vxbpf_nh_key);
-	__type(value, struct vxbpf_nh_val);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VXBPF_NH_SETS); /* 256 KiB per CPU */
+	__type(key, __u32);
+	__type(value, struct vxbpf_nh_slot);
 } vxbpf_nh_cache SEC(".maps");
 
 /*

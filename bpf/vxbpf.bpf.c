@@ -33,6 +33,7 @@
 #include "sweep.h"
 #include "outer.h"
 #include "decap.h"
+#include "nh.h"
 #include "encap.h"
 #include "pmtu.h"
 #include "proxy.h"

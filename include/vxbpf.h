@@ -315,7 +315,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 5
+#define VXBPF_LAYOUT 6
 
 /* cpumap: CPUs it has an entry for at most (bpf/frag.h). */
 #define VXBPF_CPUMAP_MAX 256
@@ -508,8 +508,16 @@ enum vxbpf_reason {
 	VXBPF_R_MAX
 };
 
-/* The next-hop cache's key and value (bpf/maps.h): here for the bench
- * tools that fill it. */
+/*
+ * The next-hop cache (bpf/maps.h, bpf/nh.h): a per-CPU array of
+ * VXBPF_NH_SETS sets of two slots, the set chosen by a hash of the key.
+ * An array slot is found without a hash table's helper call, bucket walk
+ * and LRU bookkeeping (12-13 ns per frame as an LRU per-CPU hash,
+ * bench/cost.md). Here for the bench tools that fill it.
+ */
+#define VXBPF_NH_SET_BITS 11
+#define VXBPF_NH_SETS (1U << VXBPF_NH_SET_BITS)
+
 struct vxbpf_nh_key {
 	struct vxbpf_addr src, dst;
 };
@@ -522,7 +530,29 @@ struct vxbpf_nh_val {
 	__u16 ul;	/* the underlay map's flags for ifindex when the entry
 			 * was made, 0 if none (then asked every time) */
 	__u16 ip_id;	/* the next outer IPv4 ID towards dst, this CPU */
-	__u64 expires;	/* jiffies */
+	__u64 expires;	/* jiffies; 0: an empty slot */
 };
+
+/* One slot: a cache line. */
+struct vxbpf_nh_slot {
+	struct vxbpf_nh_key key;
+	struct vxbpf_nh_val val;
+};
+_Static_assert(sizeof(struct vxbpf_nh_slot) == 64, "nh_cache slot layout");
+
+/*
+ * The first of the two slots of (src, dst)'s set. The words of both
+ * addresses folded, then spread by a multiplicative (Fibonacci) hash whose
+ * top bits name the set: cheap enough to compute per frame, and it spreads
+ * addresses that differ in any bits, as a VTEP subnet's do.
+ */
+static inline __attribute__((always_inline)) __u32 vxbpf_nh_slot0(const struct vxbpf_addr *src,
+								   const struct vxbpf_addr *dst)
+{
+	const __u32 *s = (const __u32 *)src, *d = (const __u32 *)dst;
+	__u32 h = s[0] ^ s[1] ^ s[2] ^ s[3] ^ d[0] ^ d[1] ^ d[2] ^ d[3];
+
+	return ((h * 0x9e3779b1U) >> (32 - VXBPF_NH_SET_BITS)) << 1;
+}
 
 #endif /* VXBPF_H */

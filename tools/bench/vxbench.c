@@ -711,7 +711,8 @@ static void floor_fill(struct floor_inst *in, const struct opts *o, int ifindex,
 	struct vxbpf_vtep_key vk = {};
 	struct vxbpf_vtep_val vv = {};
 	struct vxbpf_nh_key nk = {};
-	struct vxbpf_nh_val nv[ncpu];
+	struct vxbpf_nh_slot nv[ncpu];
+	__u32 slot;
 	struct vxbpf_fdb_key *fk;
 	struct vxbpf_fdb_val *fv;
 	__u32 chunk = 65536, done, cnt;
@@ -744,13 +745,15 @@ static void floor_fill(struct floor_inst *in, const struct opts *o, int ifindex,
 	addr_set(&nk.dst, o->osrc, o->v6);
 	memset(nv, 0, sizeof(nv));
 	for (i = 0; i < ncpu; i++) {
-		memcpy(nv[i].dmac, o->omac_src, 6);
-		memcpy(nv[i].smac, o->omac_dst, 6);
-		nv[i].ifindex = ifindex;
-		nv[i].max_len = 65535;
-		nv[i].expires = ~0ULL;
+		nv[i].key = nk;
+		memcpy(nv[i].val.dmac, o->omac_src, 6);
+		memcpy(nv[i].val.smac, o->omac_dst, 6);
+		nv[i].val.ifindex = ifindex;
+		nv[i].val.max_len = 65535;
+		nv[i].val.expires = ~0ULL;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_nh_cache), &nk, nv, 0))
+	slot = vxbpf_nh_slot0(&nk.src, &nk.dst);
+	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_nh_cache), &slot, nv, 0))
 		die("nh_cache update%s", "");
 	/* fdb: N MACs VM_BASE + i (the inner destination's base) in the VNI:
 	 * decap a local port, encap the remote VTEP (the frame's sender) */
