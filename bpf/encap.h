@@ -45,31 +45,17 @@ static __always_inline void outer_fib_ask(struct encap_plan *p, const struct vxb
 }
 
 /*
- * The FIB's answer for local -> p->dst, len bytes, from this CPU's cache
- * when fresh. A hit fills only what it has (the MACs and the ifindex):
- * the rest of p->fib is the question, written only when it is asked.
+ * The FIB asked, and its answer kept in nh (the key's stale slot) or in a
+ * slot of the key's set.
  */
-static __always_inline int outer_route(void *ctx, struct encap_plan *p,
-				       const struct vxbpf_addr *local, __u32 len)
+static __always_inline int outer_route_fill(void *ctx, struct encap_plan *p, const struct vxbpf_addr *local,
+					    __u32 len, struct vxbpf_nh_slot *nh)
 {
-	__u32 set = vxbpf_nh_slot0(local, &p->dst), *ul;
-	struct vxbpf_nh_slot *nh = nh_find(local, &p->dst, set);
 	__u64 now = bpf_jiffies64();
+	__u32 *ul;
 	bool widen;
 	int rc;
 
-	if (nh && now < nh->val.expires && len <= nh->val.max_len) {
-		__builtin_memcpy(p->fib.dmac, nh->val.dmac, ETH_ALEN);
-		__builtin_memcpy(p->fib.smac, nh->val.smac, ETH_ALEN);
-		p->fib.ifindex = nh->val.ifindex;
-		p->ul = nh->val.ul;
-		/* Per CPU and per remote, so a plain increment: a flow
-		 * stays on one CPU, and its IDs repeat only after 65,536
-		 * datagrams, where random ones would after a few hundred
-		 * (RFC 6864: a non-atomic datagram's ID must vary). */
-		p->ip_id = nh->val.ip_id++;
-		return BPF_FIB_LKUP_RET_SUCCESS;
-	}
 	outer_fib_ask(p, local, len);
 	rc = bpf_fib_lookup(ctx, &p->fib, sizeof(p->fib), 0);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
@@ -87,7 +73,7 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 	widen = nh && now < nh->val.expires && nh->val.ifindex == p->fib.ifindex &&
 		mac_equal(nh->val.dmac, p->fib.dmac);
 	if (!nh) {
-		nh = nh_victim(set, now);
+		nh = nh_victim(vxbpf_nh_slot0(local, &p->dst), now);
 		if (!nh)
 			return rc;
 		nh->key.src = *local;
@@ -108,17 +94,57 @@ static __always_inline int outer_route(void *ctx, struct encap_plan *p,
 }
 
 /*
+ * The same, as a call: xdp_port_rx's own frame then keeps no room for what
+ * only a miss needs, which keeps its chain of calls within 6.1's 512 bytes
+ * of stack. The TC programs inline it: they call encapsulation from deeper
+ * chains, where one more frame would not fit.
+ */
+static __noinline int outer_route_miss(void *ctx, struct encap_plan *p, const struct vxbpf_addr *local,
+				       __u32 len, struct vxbpf_nh_slot *nh)
+{
+	return outer_route_fill(ctx, p, local, len, nh);
+}
+
+/*
+ * The FIB's answer for local -> p->dst, len bytes, from this CPU's cache
+ * when fresh. A hit fills only what it has (the MACs and the ifindex):
+ * the rest of p->fib is the question, written only when it is asked.
+ */
+static __always_inline int outer_route(void *ctx, struct encap_plan *p, const struct vxbpf_addr *local,
+				       __u32 len, bool miss_call)
+{
+	struct vxbpf_nh_slot *nh = nh_find(local, &p->dst, vxbpf_nh_slot0(local, &p->dst));
+
+	if (nh && bpf_jiffies64() < nh->val.expires && len <= nh->val.max_len) {
+		__builtin_memcpy(p->fib.dmac, nh->val.dmac, ETH_ALEN);
+		__builtin_memcpy(p->fib.smac, nh->val.smac, ETH_ALEN);
+		p->fib.ifindex = nh->val.ifindex;
+		p->ul = nh->val.ul;
+		/* Per CPU and per remote, so a plain increment: a flow
+		 * stays on one CPU, and its IDs repeat only after 65,536
+		 * datagrams, where random ones would after a few hundred
+		 * (RFC 6864: a non-atomic datagram's ID must vary). */
+		p->ip_id = nh->val.ip_id++;
+		return BPF_FIB_LKUP_RET_SUCCESS;
+	}
+	if (miss_call)
+		return outer_route_miss(ctx, p, local, len, nh);
+	return outer_route_fill(ctx, p, local, len, nh);
+}
+
+/*
  * The outer route and next hop towards p->dst for an outer IP packet of
  * ip_len bytes (0: let the helper check the skb itself, for GSO). The
  * lookup of a locally originated packet, as the kernel vxlan device's
  * route lookup is: input interface loopback. (The helper needs forwarding
  * enabled on that interface; `port add` and `attach` see to it for lo.)
+ * miss_call: a cache miss as a call (outer_route_miss), for XDP.
  */
 static __always_inline enum vxbpf_reason outer_fib(void *ctx, const struct vxbpf_vni_cfg *cfg,
 						   struct encap_plan *p, __u32 vni, __u32 ip_len,
-						   __u32 seen_on)
+						   __u32 seen_on, bool miss_call)
 {
-	int rc = outer_route(ctx, p, &cfg->local, ip_len);
+	int rc = outer_route(ctx, p, &cfg->local, ip_len, miss_call);
 
 	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return VXBPF_R_TX_MTU;
@@ -155,7 +181,8 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
 	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
 
-	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex);
+	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex,
+		      true);
 	if (r != VXBPF_R_TX_ENCAP)
 		return r;
 	/* Not an underlay when the route was cached: asked anew, so an

@@ -175,12 +175,12 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 		plan.csum = false;
 	}
 	why = outer_fib(skb, &fp->cfg, &plan, fp->vni, plan.hdr_len - ETH_HLEN + fp->len,
-			fp->seen_on);
+			fp->seen_on, false);
 	/* Too big, no DF, IPv4 underlay: the kernel's vxlan device sends it
 	 * in fragments (frag.h). The route again, for the next hop. */
 	if (why == VXBPF_R_TX_MTU && fp->frag_ok && !plan.v6) {
 		frag_mtu = plan.fib.mtu_result;
-		why = outer_fib(skb, &fp->cfg, &plan, fp->vni, frag_mtu, fp->seen_on);
+		why = outer_fib(skb, &fp->cfg, &plan, fp->vni, frag_mtu, fp->seen_on, false);
 	}
 	if (why != VXBPF_R_TX_ENCAP) {
 		tc_verdict(skb, why == VXBPF_R_TX_MTU ? VXBPF_R_TX_COPY_MTU : VXBPF_R_TX_COPY_FIB, 0);

@@ -246,7 +246,7 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 
 	/* A GSO skb is checked by the size of the segments it becomes. */
 	r = outer_fib(skb, cfg, &plan, vni,
-		      plan.hdr_len + (hi.seg_len ? hi.seg_len : len - ETH_HLEN), ifindex);
+		      plan.hdr_len + (hi.seg_len ? hi.seg_len : len - ETH_HLEN), ifindex, false);
 	if (r != VXBPF_R_TX_ENCAP)
 		return tc_verdict(skb, r, TC_ACT_UNSPEC);
 	/* The kernel's own choice: udp_flow_src_port() of skb_get_hash(). */
