@@ -40,6 +40,12 @@ static __always_inline __u32 csum64_fold(__u64 s)
 	return (__u32)s;
 }
 
+/* A 64-bit run's checksum field: csum_fold of its 32-bit fold. */
+static __always_inline __u16 csum64_check(__u64 s)
+{
+	return csum_fold(csum64_fold(s));
+}
+
 /* An address's words, into a 64-bit sum. */
 static __always_inline __u64 csum64_addr(__u64 sum, const struct vxbpf_addr *a, bool v6)
 {

@@ -171,7 +171,7 @@ static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ul
 		return false;
 	s = csum64_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
 	s += (__u64)u[0] + u[1] + x[0] + x[1] + ii->frame_sum;
-	return csum_fold(csum64_fold(s)) == 0;
+	return csum64_check(s) == 0;
 }
 
 /*

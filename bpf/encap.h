@@ -298,7 +298,7 @@ static __always_inline void outer_csum(const struct vxbpf_vni_cfg *cfg, const st
 
 	/* The UDP header (len, check = 0), the VXLAN header, the frame. */
 	sum += (__u64)((__u32 *)udph)[0] + ((__u32 *)udph)[1] + vxh->vx_flags + vxh->vx_vni + p->inner_sum;
-	udph->check = csum_fold(csum64_fold(sum));
+	udph->check = csum64_check(sum);
 	if (!udph->check)
 		udph->check = 0xffff; /* 0 means "no checksum" */
 }
