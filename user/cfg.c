@@ -805,10 +805,52 @@ static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	return 0;
 }
 
+/*
+ * A kernel vxlan device attached to vni (`attach VXLANDEV`): the host's
+ * fdb entry of its MAC (LOCAL|HOST) and, with the maps, its hostdevs
+ * entry. 1 (ifindex set) or 0.
+ */
+static int vni_hostdev(struct vx_cfg *c, __u32 vni, __u32 *ifindex)
+{
+	struct vxbpf_hostdev hd;
+	__u32 key, next, *prev = NULL;
+	size_t i;
+
+	CHK(&c->fdb, tbl_load_all(&c->fdb));
+	for (i = 0; i < c->fdb.n; i++) {
+		struct tbl_ent *e = c->fdb.list[i];
+		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
+
+		if (e->cur_present && k->vni == vni &&
+		    (v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) ==
+			    (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) {
+			*ifindex = v->ifindex;
+			return 1;
+		}
+	}
+	if (!c->maps || c->maps->fd[M_HOSTDEVS] < 0)
+		return 0;
+	while (!bpf_map_get_next_key(c->maps->fd[M_HOSTDEVS], prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps->fd[M_HOSTDEVS], &key, &hd) || hd.vni != vni)
+			continue;
+		for (i = 0; i < c->n_hostdevs_gone && c->hostdevs_gone[i] != key; i++)
+			;
+		if (i == c->n_hostdevs_gone) {
+			*ifindex = key;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int vni_del(struct vx_cfg *c, const struct vx_cmd *cmd)
 {
 	struct vxbpf_vni_cfg vc;
 	char name[IF_NAMESIZE];
+	__u32 hd_ifindex;
 	size_t i;
 	int err;
 
@@ -827,6 +869,19 @@ static int vni_del(struct vx_cfg *c, const struct vx_cmd *cmd)
 			snprintf(name, sizeof(name), "ifindex %u", *ifindex);
 		vx_err("port %s still in vni %u; port del %s first", name,
 		       cmd->vni, name);
+		return -EBUSY;
+	}
+	/* Its hostdevs entry and tc_host_tx would outlive the VNI. */
+	err = vni_hostdev(c, cmd->vni, &hd_ifindex);
+	if (err < 0)
+		return err;
+	if (err) {
+		if (if_indextoname(hd_ifindex, name))
+			vx_err("vxlan device %s is attached to vni %u; vxbpf detach %s first", name,
+			       cmd->vni, name);
+		else
+			vx_err("vxlan device ifindex %u (gone) is attached to vni %u; vxbpf detach %u first",
+			       hd_ifindex, cmd->vni, hd_ifindex);
 		return -EBUSY;
 	}
 	err = fdb_flush(c, false, cmd->vni);

@@ -24,6 +24,10 @@ struct vx_cfg {
 	int lock_fd;	  /* the pin directory, flock()ed while we work */
 	bool quiet_full;  /* cfg_commit: a full map is the caller's to report */
 	struct tbl *full; /* cfg_commit failed with E2BIG: this map is full */
+	/* hostdevs entries of vxlan devices that are gone, which the caller
+	 * deletes after the commit (mirror): no longer attached for vni del. */
+	const __u32 *hostdevs_gone;
+	size_t n_hostdevs_gone;
 };
 
 /*

@@ -769,6 +769,10 @@ static int resync_once(struct mirror *m, bool *intr)
 	 * entries again. */
 	fixed = cfg_recount(&cfg);
 	err = fixed < 0 ? fixed : commit_fitting(&cfg, &a, &left_out);
+	/* Vxlan devices that went with their VNI: their hostdevs entries
+	 * after the commit that removed the host's fdb entries. */
+	if (!err)
+		mirror_hostdevs_gone(&a);
 	if (!err && fixed)
 		vx_warn("mirror: %d reference counts were wrong (a writer killed mid-way?); fixed",
 			fixed);
@@ -784,6 +788,7 @@ static int resync_once(struct mirror *m, bool *intr)
 		m->recheck_at = a.recheck ? now_s() + RECHECK_S : 0;
 	}
 out:
+	free(a.hostdevs_gone);
 	tbl_free(&next_suspects);
 	tbl_free(&seen);
 	cfg_free(&cfg);

@@ -144,6 +144,10 @@ struct mirror_apply {
 	struct tbl *suspects, *next_suspects;
 	bool recheck;
 	size_t confirmed; /* candidates the kernel still had */
+	/* hostdevs entries of vxlan devices that went (mirror_vni_drop), to
+	 * delete once the batch that removed their fdb entries is committed. */
+	__u32 *hostdevs_gone;
+	size_t n_hostdevs_gone;
 };
 
 /* A neighbour the proxy can use: NUD_PERMANENT/NOARP/REACHABLE (with
@@ -175,8 +179,13 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni);
  * left out, or -errno.
  */
 long mirror_fit(struct mirror_apply *a, size_t reserve);
-/* Remove a mirrored VNI (its entries first); kept if ports still use it. */
+/* Remove a mirrored VNI (its entries first); kept if ports or an attached
+ * vxlan device that is still there use it. The attachment of a vxlan
+ * device that is gone goes with it (a->hostdevs_gone: its hostdevs entry,
+ * for mirror_hostdevs_gone after the commit). */
 int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex);
+/* After the commit of mirror_vni_drop's batch: delete a->hostdevs_gone. */
+void mirror_hostdevs_gone(struct mirror_apply *a);
 
 /* The seen-set table for mirror_apply.seen (memory only). */
 void mirror_seen_init(struct tbl *t);

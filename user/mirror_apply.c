@@ -34,7 +34,11 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
+#include <bpf/bpf.h>
+
 #include "mirror.h"
+#include "nl.h"
+#include "tc.h"
 
 enum { SEEN_REMOTE = MIRROR_REMOTE, SEEN_LOCAL = MIRROR_LOCAL, SEEN_NEIGH = MIRROR_NEIGH };
 
@@ -862,6 +866,91 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 	return err ? err : (int)deleted;
 }
 
+/*
+ * The kernel vxlan devices attached to vni (`vxbpf attach VXLANDEV`: a
+ * hostdevs entry) that are gone, or are no vxlan device of vni any more
+ * (the ifindex taken by another): their attachment went with them. The
+ * pin of their tc_host_tx link, the host's fdb entry and the VNI's
+ * hostdev flag go now, in this batch; the hostdevs entry after its
+ * commit (a->hostdevs_gone), as detach orders them. Returns the ifindex
+ * of one attached device that is still there, 0 if none, or -errno.
+ */
+static int hostdevs_drop_gone(struct mirror_apply *a, __u32 vni)
+{
+	struct vx_cfg *c = a->cfg;
+	struct vxbpf_hostdev hd;
+	struct vxbpf_vni_cfg v;
+	__u32 key, next, *prev = NULL, *g;
+	struct nl_link l;
+	char name[IF_NAMESIZE];
+	int still = 0, err;
+	size_t i;
+
+	if (!c->maps || c->maps->fd[M_HOSTDEVS] < 0)
+		return 0;
+	if ((err = tbl_load_all(&c->fdb)))
+		return err;
+	while (!bpf_map_get_next_key(c->maps->fd[M_HOSTDEVS], prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(c->maps->fd[M_HOSTDEVS], &key, &hd) || hd.vni != vni)
+			continue;
+		err = nl_link_get(key, &l);
+		if (err && err != -ENODEV)
+			return err;
+		if (!err && !strcmp(l.kind, "vxlan") && l.has_vxlan_id && l.vxlan_id == vni) {
+			still = key;
+			continue;
+		}
+		mirror_log(a->verbose, "vxlan device ifindex %u of vni %u is gone: detached", key, vni);
+		snprintf(name, sizeof(name), "%u", key);
+		/* Only the pin is left of a link whose device went. */
+		tc_detach(c->maps, name, key, true, true);
+		for (i = 0; i < c->fdb.n; i++) {
+			struct tbl_ent *e = c->fdb.list[i];
+			const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
+			const struct vxbpf_fdb_val *fv = tbl_cur(&c->fdb, e);
+
+			if (e->cur_present && k->vni == vni && fv->ifindex == key &&
+			    (fv->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) ==
+				    (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST) &&
+			    (err = tbl_del(&c->fdb, k)))
+				return err;
+		}
+		g = realloc(a->hostdevs_gone, (a->n_hostdevs_gone + 1) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		a->hostdevs_gone = g;
+		g[a->n_hostdevs_gone++] = key;
+		c->hostdevs_gone = g;
+		c->n_hostdevs_gone = a->n_hostdevs_gone;
+		a->changes++;
+	}
+	/* No device of it left: vxbpf replicates the VNI's broadcast again. */
+	if (!still && tbl_get(&c->vni, &vni, &v) == 1 && (v.flags & VXBPF_VNI_HOSTDEV)) {
+		v.flags &= ~VXBPF_VNI_HOSTDEV;
+		if ((err = tbl_put(&c->vni, &vni, &v)))
+			return err;
+	}
+	return still;
+}
+
+void mirror_hostdevs_gone(struct mirror_apply *a)
+{
+	size_t i;
+
+	for (i = 0; a->cfg->maps && i < a->n_hostdevs_gone; i++)
+		if (bpf_map_delete_elem(a->cfg->maps->fd[M_HOSTDEVS], &a->hostdevs_gone[i]) &&
+		    errno != ENOENT)
+			vx_warn("mirror: cannot delete the hostdevs entry of ifindex %u: %s",
+				a->hostdevs_gone[i], vx_strerror(-errno));
+	free(a->hostdevs_gone);
+	a->hostdevs_gone = NULL;
+	a->n_hostdevs_gone = 0;
+	a->cfg->hostdevs_gone = NULL;
+	a->cfg->n_hostdevs_gone = 0;
+}
+
 int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex)
 {
 	struct vx_cfg *c = a->cfg;
@@ -882,6 +971,20 @@ int mirror_vni_drop(struct mirror_apply *a, __u32 vni, int ifindex)
 	a->seen = saved;
 	if (err < 0)
 		return err;
+	/* A vxlan device attached to the VNI: gone, its attachment goes too;
+	 * still there, it keeps the VNI (vni del would refuse). */
+	err = hostdevs_drop_gone(a, vni);
+	if (err < 0)
+		return err;
+	if (err) {
+		char name[IF_NAMESIZE];
+
+		if (!if_indextoname(err, name))
+			snprintf(name, sizeof(name), "%d", err);
+		vx_warn("mirror: vni %u still has vxlan device %s attached; kept (vxbpf detach %s)",
+			vni, name, name);
+		return 0;
+	}
 	/* Whatever else lives in the VNI (ports, user entries) keeps it. */
 	if ((err = tbl_load_all(&c->ports)))
 		return err;

@@ -340,10 +340,66 @@ mirror_status_liveness()
 	log_test "$name"
 }
 
+# maps_state NS: the VNIs, the fdb entries and the hostdevs entries.
+maps_state()
+{
+	local dir
+
+	dir=$(vxbpf_run "$1" -j status | jq -r .pin_dir)
+	vxbpf_run "$1" -j vni show
+	vxbpf_run "$1" -j fdb show
+	bpftool -j map dump pinned "$dir/hostdevs"
+}
+
+# vni del of a VNI a kernel vxlan device is attached to (`vxbpf attach
+# vxlan100`: its hostdevs entry, the host's fdb entry) is refused, naming
+# the device and `vxbpf detach`, and changes nothing: a user VNI, then a
+# mirrored one. Deleted, the mirrored device takes its VNI with it and
+# its attachment too: no hostdevs entry, host fdb entry or link pin left.
+mirror_attached_vni_del()
+{
+	local name="vni del refused while a vxlan device is attached; mirror drops a deleted device's VNI and attachment"
+	local out rc before dir
+
+	resync_host || { log_test "$name"; return; }
+	vxbpf_run "$A" vni add $VNI local "$UL4_A" >/dev/null 2>&1 && vxbpf_run "$A" attach vxlan$VNI >/dev/null 2>&1 ||
+		{ check_err 1 "vni add, attach vxlan$VNI"; log_test "$name"; return; }
+	dir=$(vxbpf_run "$A" -j status | jq -r .pin_dir)
+	for mode in user mirrored; do
+		before=$(maps_state "$A")
+		out=$(vxbpf_run "$A" vni del $VNI 2>&1) && rc=0 || rc=$?
+		((rc != 0)) || check_err 1 "$mode: vni del $VNI with vxlan$VNI attached: exit 0"
+		[[ $out == *vxlan$VNI*"vxbpf detach vxlan$VNI"* ]] || check_err 1 "$mode: vni del said: $out"
+		[[ $(maps_state "$A") == "$before" ]] || check_err 1 "$mode: the refused vni del changed the maps"
+		out=$(vxbpf_run "$A" fsck --dry-run 2>&1) || check_err 1 "$mode: after the refused vni del: $out"
+		[[ $mode == mirrored ]] && break
+		# Detached first, it goes; then mirrored and attached again.
+		out=$(vxbpf_run "$A" detach vxlan$VNI 2>&1 && vxbpf_run "$A" vni del $VNI 2>&1) ||
+			check_err 1 "detach, then vni del: $out"
+		mirror_start "$A" >"$VXT_TMP/m.msg" || { check_err 1 "$(cat "$VXT_TMP/m.msg")"; log_test "$name"; return; }
+		out=$(vxbpf_run "$A" attach vxlan$VNI 2>&1) || { check_err 1 "attach of the mirrored vxlan$VNI: $out"; break; }
+	done
+	ip -n "$A" link del vxlan$VNI
+	gone()
+	{
+		vxbpf_run "$A" -j vni show | jq -e 'length == 0' >/dev/null &&
+			[[ $(bpftool -j map dump pinned "$dir/hostdevs") == "[]" ]]
+	}
+	wait_for 5 gone || check_err 1 "vxlan$VNI deleted, left: $(maps_state "$A" | tr -d '\n')"
+	out=$(vxbpf_run "$A" -j fdb show)
+	[[ $out == "[]" ]] || check_err 1 "fdb entries left: $out"
+	out=$(ls "$dir/links")
+	[[ -z $out ]] || check_err 1 "link pins left: $out"
+	out=$(vxbpf_run "$A" fsck --dry-run 2>&1) || check_err 1 "vxlan$VNI deleted: $out"
+	grep -q "still has" "$MIRROR_LOG" && check_err 1 "mirror kept the VNI: $(grep -m1 'still has' "$MIRROR_LOG")"
+	kill -0 "$MIRROR_PID" 2>/dev/null || check_err 1 "the daemon exited"
+	log_test "$name"
+}
+
 ALL_TESTS="mirror_follows_changes mirror_overrun_small mirror_overrun_default mirror_churn mirror_full_map
-	mirror_link_churn mirror_status_liveness"
+	mirror_link_churn mirror_status_liveness mirror_attached_vni_del"
 
 require_root
-require_cmd ip bridge jq awk
+require_cmd ip bridge jq awk bpftool
 tests_run
 tests_exit

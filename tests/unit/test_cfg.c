@@ -311,6 +311,26 @@ Test(cfg, flush_and_vni_del)
 	cr_assert_eq(tbl_count(&C.neigh), 0);
 }
 
+/* A kernel vxlan device attached to the VNI (the host's fdb entry of its
+ * MAC): vni del refuses, as for a port, and changes nothing. */
+Test(cfg, vni_del_hostdev)
+{
+	struct vxbpf_fdb_key k = { .vni = 200, .mac = { 2, 0, 0, 0, 0, 9 } };
+	struct vxbpf_fdb_val v = { .flags = VXBPF_FDB_LOCAL | VXBPF_FDB_HOST, .ifindex = 999999 };
+
+	ok("vni add 200 local 192.0.2.1");
+	ok("fdb add " MAC1 " vni 200 dst 192.0.2.2");
+	tbl_put(&C.fdb, &k, &v);
+	cr_assert_eq(run("vni del 200"), -EBUSY);
+	cr_assert_eq(tbl_count(&C.vni), 1);
+	cr_assert_eq(tbl_count(&C.fdb), 2);
+	cr_assert_eq(vtep_refs(200, "192.0.2.2"), 1);
+	tbl_del(&C.fdb, &k);
+	ok("vni del 200");
+	cr_assert_eq(tbl_count(&C.vni), 0);
+	cr_assert_eq(tbl_count(&C.fdb), 0);
+}
+
 Test(cfg, neigh)
 {
 	struct vxbpf_neigh_key k = { .vni = 100, .ip = A("10.0.0.1") };
