@@ -14,19 +14,17 @@
  *   - the derived lists: remotes, vni_ports, and the copies of a VNI's
  *     configuration in its ports' and its allow-list entries;
  *   - the learned counts against the learned entries;
- *   - the devices, by one rule (see "What an attach or detach cut short
- *     leaves" below): the committed record of each attachment (a ports
- *     entry, the host's fdb entry of a kernel vxlan device, an underlay
- *     entry) has its attach finished (programs attached, the hostdevs
- *     entry written) or, its device gone, goes; device state without a
- *     record (hostdevs entries, vxbpf's programs, link pins) goes; each
- *     VNI's hostdev flag follows hostdevs; pins of devices that are gone;
+ *   - the devices: hostdevs entries of kernel vxlan devices that are gone
+ *     or not of that VNI, the host's fdb entries of devices not in
+ *     hostdevs, each VNI's hostdev flag against hostdevs; underlay entries
+ *     of devices that are gone, are ports or have no xdp_vxlan_rx of
+ *     vxbpf, that say tc_host_rx stands behind XDP where it does not, and
+ *     an xdp_vxlan_rx attachment without its entry;
  *   - the mark of a writer killed half way (meta.writer), which would
  *     otherwise make the next writer recount and warn again after fsck.
  * Every problem is one line (one JSON object); the repair is one commit
- * (the device maps' updates just before it, their deletes just after;
- * programs detached before it, attached after it), under the pin
- * directory's lock as every writer's.
+ * (the device maps' changes just before it), under the pin directory's
+ * lock as every writer's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,10 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include <dirent.h>
-#include <limits.h>
 #include <net/if.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "attach.h"
@@ -45,7 +40,6 @@
 #include "cmd.h"
 #include "json.h"
 #include "nl.h"
-#include "sysctl.h"
 #include "tc.h"
 
 struct problem {
@@ -54,36 +48,12 @@ struct problem {
 	char what[160];
 };
 
-/*
- * What the repair does to the devices (their XDP and TC programs, the
- * pins of their links), around the commit of the maps: the detaches and
- * unpins before it (a program must not outlive its map entry), the
- * attaches after it.
- */
-enum dev_act {
-	ACT_UNPIN,	  /* a pin under links/ (name) */
-	ACT_DET_UNDERLAY, /* xdp_vxlan_rx or another vxbpf XDP program, tc_host_rx */
-	ACT_DET_HOST_TX,  /* tc_host_tx */
-	ACT_ATT_HOST_TX,
-	ACT_ATT_PORT,
-	ACT_ATT_UNDERLAY,
-};
-
-struct devact {
-	enum dev_act act;
-	__u32 ifindex;
-	char name[32];
-};
-
 struct fsck {
 	struct vx_cfg *c;
 	/* Written by cmd_dev.c outside cfg_commit: checked and repaired here. */
 	struct tbl hostdevs, underlay;
 	struct problem *p;
 	size_t n, cap;
-	struct devact *act;
-	size_t n_act, cap_act;
-	int failed; /* device repairs that could not be made */
 };
 
 static int report(struct fsck *f, const char *map, const char *entry, const char *fmt, ...)
@@ -110,36 +80,6 @@ static int report(struct fsck *f, const char *map, const char *entry, const char
 	vsnprintf(p->what, sizeof(p->what), fmt, ap);
 	va_end(ap);
 	return 0;
-}
-
-static int act_add(struct fsck *f, enum dev_act act, __u32 ifindex, const char *name)
-{
-	struct devact *a;
-
-	if (f->n_act == f->cap_act) {
-		size_t nc = f->cap_act ? f->cap_act * 2 : 16;
-
-		a = realloc(f->act, nc * sizeof(*a));
-		if (!a)
-			return -ENOMEM;
-		f->act = a;
-		f->cap_act = nc;
-	}
-	a = &f->act[f->n_act++];
-	a->act = act;
-	a->ifindex = ifindex;
-	snprintf(a->name, sizeof(a->name), "%s", name ? name : "");
-	return 0;
-}
-
-static bool act_has(const struct fsck *f, enum dev_act act, __u32 ifindex)
-{
-	size_t i;
-
-	for (i = 0; i < f->n_act; i++)
-		if (f->act[i].act == act && f->act[i].ifindex == ifindex)
-			return true;
-	return false;
 }
 
 static bool vni_exists(struct vx_cfg *c, __u32 vni)
@@ -350,38 +290,21 @@ static bool host_fdb_of(struct vx_cfg *c, __u32 ifindex, __u32 vni)
 }
 
 /*
- * What an attach or detach cut short leaves, or what was changed behind
- * vxbpf's back, is repaired by one rule: the committed configuration says
- * what the user asked for, and the devices follow it. Each kind of
- * attachment has one record, which its command's commit writes:
- *   - a port: its ports entry (port add commits it, then attaches TC and
- *     xdp_port_rx; port del detaches them, then commits its removal);
- *   - a kernel vxlan device: the host's fdb entry of its MAC (LOCAL|HOST),
- *     committed with the VNI's hostdev flag; its hostdevs entry is
- *     written before that commit and deleted after it, tc_host_tx
- *     attached after it and detached before it;
- *   - an underlay: its underlay entry, which attach writes after
- *     tc_host_rx and xdp_vxlan_rx, and detach deletes before them.
- * A command killed before its commit did not happen; one killed after it
- * did. So where the record is there, the attach is finished (the hostdevs
- * entry written, the programs attached); where the device it names is
- * gone or is not what the record says, the record goes (the device took
- * its attachment with it). Where device state is left without a record
- * (a hostdevs entry, a program of vxbpf, a link's pin), it is removed:
- * the detach is finished.
- */
-
-/*
  * hostdevs: the kernel vxlan devices `attach` gave vxbpf (cmd_dev.c), by
  * ifindex, with their VNI. An entry must name a vxlan device of this
  * namespace whose VNI it is, of a VNI that exists. Else tc_host_rx hands
  * the frames XDP decapsulated for the host to an ifindex that is gone (or
  * that another device has taken), and tc_host_tx sends a device's traffic
- * in a VNI that is not its own. Without the host's fdb entry (its record),
- * the entry is an attach killed before its commit or a detach killed
- * after it: the entry and tc_host_tx go. With it, but without tc_host_tx,
- * it is an attach killed after its commit or a detach killed before it:
- * tc_host_tx is attached.
+ * in a VNI that is not its own. (An entry whose tc_host_tx is missing is
+ * an attach or detach cut short, which the fast path takes as it should:
+ * the kernel sends the host's traffic; `status` shows it.)
+ *
+ * An entry with neither the host's fdb entry nor tc_host_tx is what an
+ * attach killed after its first write, or a detach killed before its
+ * last, leaves: the device is not attached, and nothing uses the entry
+ * but the VNI's hostdev flag (check_hostdev_flag), which would pass the
+ * VNI's broadcast to the kernel instead of its ports. The repair finishes
+ * the detach (attach again to have the device back).
  */
 static int check_hostdevs(struct fsck *f)
 {
@@ -395,15 +318,12 @@ static int check_hostdevs(struct fsck *f)
 		struct tbl_ent *e = t->list[i];
 		__u32 ifindex = *(const __u32 *)tbl_key(t, e);
 		const struct vxbpf_hostdev *hd = tbl_cur(t, e);
-		bool tx;
 
 		if (!e->cur_present)
 			continue;
 		have = dev_get(ifindex, &l);
 		if (have < 0)
 			return have;
-		tx = have && tc_attached(f->c->maps, ifindex, true, false);
-		if_entry(buf, sizeof(buf), ifindex, have ? &l : NULL);
 		if (!have)
 			snprintf(what, sizeof(what), "vni %u, but no such device", hd->vni);
 		else if (strcmp(l.kind, "vxlan") || !l.has_vxlan_id)
@@ -413,80 +333,50 @@ static int check_hostdevs(struct fsck *f)
 				 l.vxlan_id);
 		else if (!vni_exists(f->c, hd->vni))
 			snprintf(what, sizeof(what), "vni %u, which does not exist", hd->vni);
-		else if (!host_fdb_of(f->c, ifindex, hd->vni))
+		else if (!host_fdb_of(f->c, ifindex, hd->vni) &&
+			 !tc_attached(f->c->maps, ifindex, true, false))
 			snprintf(what, sizeof(what),
-				 "vni %u, but not the host's fdb entry: an attach or detach cut short; detached",
+				 "vni %u, but neither the host's fdb entry nor tc_host_tx: an attach or detach cut short",
 				 hd->vni);
-		else if (!tx) {
-			err = report(f, "hostdevs", buf,
-				     "vni %u, but no tc_host_tx: an attach or detach cut short; attached",
-				     hd->vni);
-			if (!err)
-				err = act_add(f, ACT_ATT_HOST_TX, ifindex, l.name);
+		else
 			continue;
-		} else {
-			continue;
-		}
-		err = drop(f, t, e, buf, what);
-		if (!err && tx)
-			err = act_add(f, ACT_DET_HOST_TX, ifindex, l.name);
+		err = drop(f, t, e, if_entry(buf, sizeof(buf), ifindex, have ? &l : NULL), what);
 	}
 	return err;
 }
 
 /*
- * The host's fdb entry (LOCAL|HOST: a vxlan device's own MAC), the record
- * of an attached vxlan device, sends what arrives for it to tc_host_rx,
- * which hands it over only to a device in hostdevs. Without its hostdevs
- * entry (only ever removed behind vxbpf's back: attach writes it before
- * the commit, detach deletes it after), every such frame would be
- * decapsulated and lost: the entry is written, and tc_host_tx attached if
- * it is missing. If the device is gone or is no vxlan device of the VNI,
- * the fdb entry goes (attach again to have the device back).
+ * The host's fdb entry (LOCAL|HOST: a vxlan device's own MAC) sends what
+ * arrives for it to tc_host_rx, which hands it over only to a device in
+ * hostdevs: without one of its VNI there, every such frame would be
+ * decapsulated and then lost. What an attach killed after its commit, or
+ * a detach killed before its own, leaves; the repair finishes the detach
+ * (attach again to have the device back).
  */
 static int check_host_fdb(struct fsck *f)
 {
 	struct vx_cfg *c = f->c;
 	struct vxbpf_hostdev hd;
 	char buf[96], what[160];
-	struct nl_link l;
 	size_t i;
-	int have, dev, err = 0;
+	int have, err = 0;
 
 	for (i = 0; !err && i < c->fdb.n; i++) {
 		struct tbl_ent *e = c->fdb.list[i];
 		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
 		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
-		__u32 ifindex = v->ifindex;
 
 		if (!e->cur_present || (v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) !=
 					       (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST))
 			continue;
-		have = tbl_get(&f->hostdevs, &ifindex, &hd);
+		have = tbl_get(&f->hostdevs, &v->ifindex, &hd);
 		if (have < 0)
 			return have;
 		if (have && hd.vni == k->vni)
 			continue;
-		dev = dev_get(ifindex, &l);
-		if (dev < 0)
-			return dev;
-		if (!have && dev && !strcmp(l.kind, "vxlan") && l.has_vxlan_id &&
-		    l.vxlan_id == k->vni) {
-			err = report(f, "hostdevs", if_entry(buf, sizeof(buf), ifindex, &l),
-				     "the host's fdb entry of vni %u is on it, but no entry: written",
-				     k->vni);
-			memset(&hd, 0, sizeof(hd));
-			hd.vni = k->vni;
-			if (!err)
-				err = tbl_put(&f->hostdevs, &ifindex, &hd);
-			if (!err && !tc_attached(c->maps, ifindex, true, false) &&
-			    !act_has(f, ACT_ATT_HOST_TX, ifindex))
-				err = act_add(f, ACT_ATT_HOST_TX, ifindex, l.name);
-			continue;
-		}
 		snprintf(what, sizeof(what),
 			 "the host's, on ifindex %u, which is no attached vxlan device of vni %u",
-			 ifindex, k->vni);
+			 v->ifindex, k->vni);
 		err = drop(f, &c->fdb, e, mac_entry(buf, sizeof(buf), k->vni, k->mac), what);
 	}
 	return err;
@@ -532,75 +422,52 @@ static int check_hostdev_flag(struct fsck *f)
 	return err;
 }
 
-/*
- * ports: the record of a port. Its device gone, the port goes with its
- * local fdb entries, as port del would remove them (another device may
- * take the ifindex, and would get the VNI's frames). Without xdp_port_rx
- * of vxbpf or its TC program (a port add killed after its commit, a port
- * del killed before it, or a program detached behind vxbpf's back), the
- * VM's frames go to the kernel instead of the fast path: the attach is
- * finished.
- */
-static int check_ports(struct fsck *f)
+/* An attachment in the walk below that is an underlay without its entry. */
+static int underlay_missing(const struct xdp_att *a, void *ctx)
 {
+	struct fsck *f = ctx;
 	struct vx_cfg *c = f->c;
-	char buf[96], what[160];
-	struct xdp_att a;
-	struct nl_link l;
-	size_t i;
-	int have, att, err = 0;
+	__u32 ifindex = a->ifindex, bits;
+	char buf[96], name[IF_NAMESIZE];
+	int have, err;
 
-	for (i = 0; !err && i < c->ports.n; i++) {
-		struct tbl_ent *e = c->ports.list[i];
-		__u32 ifindex = *(const __u32 *)tbl_key(&c->ports, e);
-		const struct vxbpf_port_val *pv = tbl_cur(&c->ports, e);
-		bool wrong, tc;
-
-		if (!e->cur_present)
-			continue;
-		have = dev_get(ifindex, &l);
-		if (have < 0)
-			return have;
-		if_entry(buf, sizeof(buf), ifindex, have ? &l : NULL);
-		if (!have) {
-			err = report(f, "ports", buf,
-				     "vni %u, but no such device: the port goes, with its local fdb entries",
-				     pv->vni);
-			if (!err)
-				err = cfg_drop_port(c, ifindex);
-			continue;
-		}
-		att = xdp_attached(c->maps, ifindex, &a);
-		if (att < 0)
-			return att;
-		wrong = att && a.prog[0] && strcmp(a.prog, prog_name(P_PORT_RX));
-		tc = tc_attached(c->maps, ifindex, false, false);
-		if (att && !wrong && tc)
-			continue;
-		if (!att)
-			snprintf(what, sizeof(what), "vni %u, but no xdp_port_rx of vxbpf on it", pv->vni);
-		else if (wrong)
-			snprintf(what, sizeof(what), "vni %u, but vxbpf's %s on it, not xdp_port_rx",
-				 pv->vni, a.prog);
-		else
-			snprintf(what, sizeof(what), "vni %u, but no TC program of vxbpf on it", pv->vni);
-		err = report(f, "ports", buf, "%s: an attach or detach cut short; attached", what);
-		if (!err)
-			err = act_add(f, ACT_ATT_PORT, ifindex, l.name);
-	}
-	return err;
+	/* Stale links (the device went) and ports are not underlays. */
+	if (!a->link_id && !a->dispatcher)
+		return 0;
+	if (strcmp(a->prog, prog_name(P_VXLAN_RX)))
+		return 0;
+	have = tbl_get(&c->ports, &ifindex, NULL);
+	if (have)
+		return have < 0 ? have : 0;
+	have = tbl_get(&f->underlay, &ifindex, NULL);
+	if (have)
+		return have < 0 ? have : 0;
+	if (!if_indextoname(ifindex, name))
+		snprintf(name, sizeof(name), "?");
+	snprintf(buf, sizeof(buf), "ifindex %u (%s)", ifindex, name);
+	err = report(f, "underlay", buf, "%s",
+		     "xdp_vxlan_rx attached, but no entry: no frame is encapsulated to it");
+	bits = VXBPF_UNDERLAY_XDP;
+	if (tc_attached(c->maps, ifindex, false, false))
+		bits |= VXBPF_UNDERLAY_TC_RX;
+	if (dev_xmit_sg(ifindex))
+		bits |= VXBPF_UNDERLAY_XMIT_SG;
+	return err ?: tbl_put(&f->underlay, &ifindex, &bits);
 }
 
 /*
- * underlay: the record of an underlay, the devices `attach` put
- * xdp_vxlan_rx (and tc_host_rx behind it) on, where the fast path
- * redirects what it encapsulates. An entry of a device that is gone or of
- * a port goes: encapsulated frames would be sent where vxbpf does not run,
- * which drivers that transmit XDP frames only with a program of their own
- * drop. One of a device without xdp_vxlan_rx of vxbpf or without
- * tc_host_rx behind it (detached behind vxbpf's back, taken off a libxdp
- * dispatcher) has its attach finished; if that fails, the entry goes. The
- * reverse, vxbpf's programs without the entry, is check_links'.
+ * underlay: the devices `attach` put xdp_vxlan_rx (and tc_host_rx behind
+ * it) on, where the fast path redirects what it encapsulates. An entry of
+ * a device that is gone, of a port, or of a device without vxbpf's
+ * xdp_vxlan_rx (detached behind vxbpf's back, or taken off a libxdp
+ * dispatcher) sends encapsulated frames where vxbpf does not run, which
+ * drivers that need an XDP program of their own to transmit drop; one
+ * whose TC_RX bit says tc_host_rx is behind XDP where it is not makes XDP
+ * hand over frames (to the host's vxlan devices, floods, reassembled
+ * datagrams) that no one moves on, and they are lost. The reverse, an
+ * xdp_vxlan_rx of vxbpf without its entry (an attach killed between the
+ * two), only sends to the kernel what vxbpf would encapsulate; the entry
+ * is written as attach would.
  */
 static int check_underlay(struct fsck *f)
 {
@@ -616,7 +483,7 @@ static int check_underlay(struct fsck *f)
 	for (i = 0; !err && i < t->n; i++) {
 		struct tbl_ent *e = t->list[i];
 		__u32 ifindex = *(const __u32 *)tbl_key(t, e);
-		bool wrong;
+		__u32 bits = *(const __u32 *)tbl_cur(t, e);
 
 		if (!e->cur_present)
 			continue;
@@ -639,184 +506,22 @@ static int check_underlay(struct fsck *f)
 		att = xdp_attached(c->maps, ifindex, &a);
 		if (att < 0)
 			return att;
-		wrong = att && a.prog[0] && strcmp(a.prog, prog_name(P_VXLAN_RX));
-		if (att && !wrong && tc_attached(c->maps, ifindex, false, false))
+		if (!att || (a.prog[0] && strcmp(a.prog, prog_name(P_VXLAN_RX)))) {
+			snprintf(what, sizeof(what),
+				 "no xdp_vxlan_rx of vxbpf on it%s%s: encapsulated frames would be sent where vxbpf does not run",
+				 att ? ", but " : "", att ? a.prog : "");
+			err = drop(f, t, e, buf, what);
 			continue;
-		if (!att)
-			snprintf(what, sizeof(what), "%s", "no xdp_vxlan_rx of vxbpf on it");
-		else if (wrong)
-			snprintf(what, sizeof(what), "vxbpf's %s on it, not xdp_vxlan_rx", a.prog);
-		else
-			snprintf(what, sizeof(what), "%s", "no tc_host_rx on it");
-		err = report(f, "underlay", buf, "%s: an attach cut short or a program detached; attached",
-			     what);
-		if (!err)
-			err = act_add(f, ACT_ATT_UNDERLAY, ifindex, l.name);
-	}
-	return err;
-}
-
-/* One pin under links/: xdp_N (an XDP link, or a dispatcher's component),
- * tc_in_N, tc_out_N (tcx links). */
-static int check_pin(struct fsck *f, const char *pin, bool xdp)
-{
-	struct vx_cfg *c = f->c;
-	char buf[96];
-	struct xdp_att a;
-	struct nl_link l;
-	const char *tc;
-	bool egress = !strncmp(pin, "tc_out_", 7);
-	int ifindex, have, rec;
-
-	if (sscanf(pin, xdp ? "xdp_%d" : egress ? "tc_out_%d" : "tc_in_%d", &ifindex) != 1 ||
-	    ifindex <= 0)
-		return 0;
-	have = dev_get(ifindex, &l);
-	if (have < 0)
-		return have;
-	if (!have)
-		return report(f, "links", pin, "pin of ifindex %d, which is gone", ifindex) ?:
-		       act_add(f, ACT_UNPIN, ifindex, pin);
-	/* The record that wants the program there. */
-	if (egress) {
-		rec = tbl_get(&f->hostdevs, &ifindex, NULL);
-	} else {
-		rec = tbl_get(&c->ports, &ifindex, NULL);
-		if (!rec)
-			rec = tbl_get(&f->underlay, &ifindex, NULL);
-	}
-	if (rec)
-		return rec < 0 ? rec : 0;
-	if (xdp) {
-		have = xdp_attached(c->maps, ifindex, &a);
-		if (have < 0)
-			return have;
-		if (have)
-			return report(f, strcmp(a.prog, prog_name(P_PORT_RX)) ? "underlay" : "ports",
-				      if_entry(buf, sizeof(buf), ifindex, &l),
-				      "%s of vxbpf attached, but no entry: an attach or detach cut short; detached",
-				      a.prog[0] ? a.prog : "an XDP program") ?:
-			       act_add(f, ACT_DET_UNDERLAY, ifindex, l.name);
-	} else {
-		if (act_has(f, egress ? ACT_DET_HOST_TX : ACT_DET_UNDERLAY, ifindex))
-			return 0;
-		tc = tc_attached(c->maps, ifindex, egress, false);
-		if (tc && !strcmp(tc, "tcx"))
-			return report(f, "links", if_entry(buf, sizeof(buf), ifindex, &l),
-				      "%s of vxbpf attached, but no %s entry: detached",
-				      egress ? "tc_host_tx" : "a TC program",
-				      egress ? "hostdevs" : "ports or underlay") ?:
-			       act_add(f, egress ? ACT_DET_HOST_TX : ACT_DET_UNDERLAY, ifindex, l.name);
-	}
-	return report(f, "links", pin, "pin of a link no longer attached to %s", l.name) ?:
-	       act_add(f, ACT_UNPIN, ifindex, pin);
-}
-
-/*
- * The pins of vxbpf's links (pin dir links/): a pin of a device that is
- * gone is all that is left of its link, and goes. A program of vxbpf on a
- * device without the record that wants it there (a port, an underlay, an
- * attached vxlan device: an attach killed before its commit, a detach
- * killed after it) is detached, and a pin whose link is no longer attached
- * goes. XDP pins first: their detach takes tc_host_rx with it.
- */
-static int check_links(struct fsck *f)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	int pass, err = 0;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "%s/links", f->c->maps->dir);
-	d = opendir(path);
-	if (!d)
-		return 0;
-	for (pass = 0; !err && pass < 2; pass++) {
-		rewinddir(d);
-		while (!err && (de = readdir(d))) {
-			bool xdp = !strncmp(de->d_name, "xdp_", 4);
-
-			if (xdp == !pass && (xdp || !strncmp(de->d_name, "tc_", 3)))
-				err = check_pin(f, de->d_name, xdp);
+		}
+		if ((bits & VXBPF_UNDERLAY_TC_RX) && !tc_attached(c->maps, ifindex, false, false)) {
+			err = report(f, "underlay", buf, "%s",
+				     "no tc_host_rx on it: frames XDP hands over to it would be lost");
+			bits &= ~VXBPF_UNDERLAY_TC_RX;
+			if (!err)
+				err = tbl_put(t, &ifindex, &bits);
 		}
 	}
-	closedir(d);
-	return err;
-}
-
-/*
- * The devices' repair: the detaches and unpins before the maps' commit
- * (attaches false), the attaches after it (true). A failed attach of an
- * underlay removes its entry and what vxbpf has on the device (the fast
- * path would redirect there); each failure is counted, and fsck exits
- * non-zero.
- */
-static void repair_devs(struct fsck *f, bool attaches)
-{
-	struct vx_maps *m = f->c->maps;
-	char path[PATH_MAX], name[IF_NAMESIZE + 16];
-	size_t i;
-	int err;
-
-	for (i = 0; i < f->n_act; i++) {
-		const struct devact *a = &f->act[i];
-
-		if (a->name[0])
-			snprintf(name, sizeof(name), "%s", a->name);
-		else
-			snprintf(name, sizeof(name), "%u", a->ifindex);
-		err = 0;
-		if (!attaches) {
-			switch (a->act) {
-			case ACT_UNPIN:
-				snprintf(path, sizeof(path), "%s/links/%s", m->dir, a->name);
-				if (unlink(path) && errno != ENOENT) {
-					err = -errno;
-					vx_err("cannot remove %s: %s", path, vx_strerror(err));
-				}
-				break;
-			case ACT_DET_UNDERLAY:
-				err = dev_underlay_detach(m, name, a->ifindex, true);
-				break;
-			case ACT_DET_HOST_TX:
-				err = tc_detach(m, name, a->ifindex, true, true);
-				break;
-			default:
-				break;
-			}
-		} else {
-			switch (a->act) {
-			case ACT_ATT_HOST_TX:
-				err = tc_attach(m, name, a->ifindex, P_HOST_TX, true);
-				if (!err)
-					fib_lookup_enable();
-				break;
-			case ACT_ATT_PORT:
-				err = dev_port_attach(m, name, a->ifindex, XDP_MODE_NATIVE);
-				if (err) {
-					vx_warn("%s: trying generic XDP", name);
-					err = dev_port_attach(m, name, a->ifindex, XDP_MODE_GENERIC);
-				}
-				break;
-			case ACT_ATT_UNDERLAY:
-				err = dev_underlay_attach(m, name, a->ifindex, XDP_MODE_NATIVE);
-				if (err) {
-					vx_warn("%s: trying generic XDP", name);
-					err = dev_underlay_attach(m, name, a->ifindex, XDP_MODE_GENERIC);
-				}
-				if (err) {
-					vx_err("%s: the underlay's attach cannot be finished; its entry goes",
-					       name);
-					dev_underlay_detach(m, name, a->ifindex, true);
-				}
-				break;
-			default:
-				break;
-			}
-		}
-		if (err)
-			f->failed++;
-	}
+	return err ?: xdp_walk(c->maps, underlay_missing, f);
 }
 
 /*
@@ -1082,8 +787,6 @@ static int fsck_run(struct fsck *f, bool repair)
 	if (!err)
 		err = check_orphans(f);
 	if (!err)
-		err = check_ports(f);
-	if (!err)
 		err = check_hostdevs(f);
 	if (!err)
 		err = check_local(f);
@@ -1094,8 +797,6 @@ static int fsck_run(struct fsck *f, bool repair)
 	if (!err)
 		err = check_underlay(f);
 	if (!err)
-		err = check_links(f);
-	if (!err)
 		err = check_multi(f);
 	if (!err) {
 		fixed = cfg_recount(c);
@@ -1105,19 +806,13 @@ static int fsck_run(struct fsck *f, bool repair)
 		err = cfg_derive(c, true);
 	if (!err)
 		err = report_counts(f);
-	/* The tables first: the counts then follow what the repair left.
-	 * Programs are detached before the map entries they use go, and
-	 * attached after the entries they need are in. */
-	if (!err && repair && f->n)
-		repair_devs(f, false);
+	/* The tables first: the counts then follow what the repair left. */
 	if (!err && repair && f->n)
 		err = commit_devs(f, false);
 	if (!err && repair && f->n)
 		err = cfg_commit(c);
 	if (!err && repair && f->n)
 		err = commit_devs(f, true);
-	if (!err && repair && f->n)
-		repair_devs(f, true);
 	if (!err && repair)
 		err = repair_learned(f, lc);
 	free(lc);
@@ -1158,14 +853,8 @@ int run_fsck(const struct vx_cmd *cmd)
 		/* As fsck -n: what was found and left is a failure. */
 		if (f.n && !repair)
 			err = -EUCLEAN;
-		if (f.failed) {
-			vx_err("%d repair%s of the devices failed (above)", f.failed,
-			       f.failed == 1 ? "" : "s");
-			err = -EIO;
-		}
 	}
 	free(f.p);
-	free(f.act);
 	tbl_free(&f.hostdevs);
 	tbl_free(&f.underlay);
 	cfg_free(&cfg);
