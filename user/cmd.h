@@ -24,16 +24,6 @@ int run_attach(const struct vx_cmd *c);
  * XDP features; the underlay map's XMIT_SG bit). */
 bool dev_xmit_sg(int ifindex);
 int run_detach(const struct vx_cmd *c);
-struct vx_maps;
-/*
- * The device side of attach DEV (underlay: tc_host_rx, xdp_vxlan_rx, then
- * its underlay entry) and of port add (port TC, xdp_port_rx; the ports
- * entry is committed before), and the underlay's detach (its entry first).
- * For fsck, which finishes what the committed configuration says.
- */
-int dev_underlay_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_xdp_mode mode);
-int dev_underlay_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet);
-int dev_port_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_xdp_mode mode);
 int run_port_add(const struct vx_cmd *c);
 int run_port_del(const struct vx_cmd *c);
 int run_mirror(const struct vx_cmd *c);

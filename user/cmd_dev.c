@@ -223,27 +223,27 @@ bool dev_xmit_sg(int ifindex)
  * XDP hand frames to tc_host_rx, so XDP never marks a frame nobody moves.
  * A failure removes only what this call added.
  */
-int dev_underlay_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_xdp_mode mode)
+static int underlay_attach(struct vx_maps *m, const struct vx_cmd *c, int ifindex)
 {
 	bool had_tc = tc_attached(m, ifindex, false, false);
 	struct xdp_att a;
 	bool had_xdp = xdp_attached(m, ifindex, &a) > 0;
 	int err;
 
-	err = tc_attach(m, dev, ifindex, P_HOST_RX, false);
+	err = tc_attach(m, c->dev, ifindex, P_HOST_RX, false);
 	if (err)
 		return err;
-	err = xdp_attach(m, dev, ifindex, P_VXLAN_RX, mode);
+	err = xdp_attach(m, c->dev, ifindex, P_VXLAN_RX, c->mode);
 	if (!err)
 		err = underlay_set(m, ifindex, VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX);
 	if (err) {
 		if (!had_xdp)
-			xdp_detach(m, dev, ifindex, true);
+			xdp_detach(m, c->dev, ifindex, true);
 		if (!had_tc)
-			tc_detach(m, dev, ifindex, false, true);
+			tc_detach(m, c->dev, ifindex, false, true);
 		return err;
 	}
-	veth_ensure_delivery(ifindex, dev);
+	veth_ensure_delivery(ifindex, c->dev);
 	if (dev_xmit_sg(ifindex))
 		return underlay_set(m, ifindex,
 				    VXBPF_UNDERLAY_XDP | VXBPF_UNDERLAY_TC_RX | VXBPF_UNDERLAY_XMIT_SG);
@@ -282,14 +282,14 @@ int run_attach(const struct vx_cmd *c)
 		 * (maps of an older vxbpf): then they are computed now. */
 		err = cfg_commit(&cfg);
 		if (!err)
-			err = dev_underlay_attach(&m, c->dev, ifindex, c->mode);
+			err = underlay_attach(&m, c, ifindex);
 	}
 	cfg_free(&cfg);
 	maps_close(&m);
 	return err;
 }
 
-int dev_underlay_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
+static int underlay_detach(struct vx_maps *m, const char *dev, int ifindex, bool quiet)
 {
 	/* The entry first: XDP must not mark frames nobody will move. */
 	int err = underlay_set(m, ifindex, 0);
@@ -307,7 +307,7 @@ static int detach_one(const struct xdp_att *a, void *ctx)
 
 	if (!if_indextoname(a->ifindex, name))
 		snprintf(name, sizeof(name), "%d", a->ifindex);
-	return dev_underlay_detach(ctx, name, a->ifindex, true);
+	return underlay_detach(ctx, name, a->ifindex, true);
 }
 
 /* Every kernel vxlan device attached (detach --all). */
@@ -369,7 +369,7 @@ int run_detach(const struct vx_cmd *c)
 		err = host_detach(&m, &cfg, c->dev, ifindex);
 		goto out;
 	}
-	err = dev_underlay_detach(&m, c->dev, ifindex, false);
+	err = underlay_detach(&m, c->dev, ifindex, false);
 out:
 	cfg_free(&cfg);
 	maps_close(&m);
@@ -382,36 +382,6 @@ out:
  * each is a kernel thread that makes skbs, so only where ports are. Kept
  * once made. Without them such frames are not fragmented; a warning only.
  */
-int dev_port_attach(struct vx_maps *m, const char *dev, int ifindex, enum vx_xdp_mode mode)
-{
-	struct vxbpf_port_val pv;
-	__u32 key = ifindex;
-	bool had_tc;
-	int err;
-
-	/* TC first: what XDP passes, TC replicates (flood.h). */
-	had_tc = tc_attached(m, ifindex, false, false);
-	err = tc_attach(m, dev, ifindex, P_PORT_TC, false);
-	if (!err) {
-		err = xdp_attach(m, dev, ifindex, P_PORT_RX, mode);
-		if (err && !had_tc)
-			tc_detach(m, dev, ifindex, false, true);
-	}
-	if (err)
-		return err;
-	veth_ensure_delivery(ifindex, dev);
-	/* As committed (with the derived copy of the VNI's entry), one flag
-	 * more. */
-	if (dev_xmit_sg(ifindex) && port_get(m, ifindex, &pv) > 0) {
-		pv.flags |= VXBPF_PORT_XMIT_SG;
-		if (bpf_map_update_elem(m->fd[M_PORTS], &key, &pv, BPF_EXIST))
-			vx_warn("%s: cannot note that it takes multi-buffer frames (%s); "
-				"they go through TC", dev, vx_strerror(-errno));
-	}
-	fib_lookup_enable();
-	return 0;
-}
-
 int run_port_add(const struct vx_cmd *c)
 {
 	struct vxbpf_port_val pv = {}, old;
@@ -419,6 +389,7 @@ int run_port_add(const struct vx_cmd *c)
 	struct vx_maps m;
 	struct vx_cfg cfg;
 	struct xdp_att a;
+	bool had_tc;
 	__u32 key;
 	int ifindex, have, err;
 
@@ -461,9 +432,29 @@ int run_port_add(const struct vx_cmd *c)
 		err = cfg_commit(&cfg);
 	if (err)
 		goto out;
-	err = dev_port_attach(&m, c->dev, ifindex, c->mode);
-	if (err && cfg_undo(&cfg))
-		vx_err("could not remove %s from the ports map", c->dev);
+	/* TC first: what XDP passes, TC replicates (flood.h). */
+	had_tc = tc_attached(&m, ifindex, false, false);
+	err = tc_attach(&m, c->dev, ifindex, P_PORT_TC, false);
+	if (!err) {
+		err = xdp_attach(&m, c->dev, ifindex, P_PORT_RX, c->mode);
+		if (err && !had_tc)
+			tc_detach(&m, c->dev, ifindex, false, true);
+	}
+	if (err) {
+		if (cfg_undo(&cfg))
+			vx_err("could not remove %s from the ports map", c->dev);
+		goto out;
+	}
+	veth_ensure_delivery(ifindex, c->dev);
+	/* As committed (with the derived copy of the VNI's entry), one flag
+	 * more. */
+	if (dev_xmit_sg(ifindex) && port_get(&m, ifindex, &pv) > 0) {
+		pv.flags |= VXBPF_PORT_XMIT_SG;
+		if (bpf_map_update_elem(m.fd[M_PORTS], &key, &pv, BPF_EXIST))
+			vx_warn("%s: cannot note that it takes multi-buffer frames (%s); "
+				"they go through TC", c->dev, vx_strerror(-errno));
+	}
+	fib_lookup_enable();
 out:
 	cfg_free(&cfg);
 	maps_close(&m);
