@@ -55,14 +55,14 @@
  * does not take the full path counts in floor_fail and returns
  * XDP_ABORTED.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
-#include "vxbpf.h"
-#include "defs.h"
-#include "maps.h"
-#include "csum.h"
-#include "parse.h"
+/*
+ * vxbpf's own program text, compiled into this object: its maps, headers,
+ * global functions (csum_to_end, outer_slow, vxlan_rx_udp, ...) and
+ * programs (xdp_vxlan_rx etc., which vxbench never loads from here). The
+ * d_x / e_y rungs below call its functions; d_v / e_v are its receive
+ * paths themselves (vxlan_rx, port_rx) on the floor's maps.
+ */
+#include "vxbpf.bpf.c"
 
 const volatile __u8 local_addr[16] = {};   /* this VTEP (IPv4: ::ffff:a.b.c.d) */
 const volatile __u32 fdb_n = 1;		   /* spread: entries cycled over */
@@ -441,6 +441,536 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 	return bpf_redirect(nh->ifindex, 0);
 }
 
+/*
+ * Toward vxbpf's own receive path (bench/cost.md, "Result: where vxbpf's
+ * time over the floor goes"). fx_rx_udp is vxlan_rx_udp (bpf/decap.h)
+ * copied line for line, and fx_outer_parse outer_parse (bpf/outer.h),
+ * calling vxbpf's own functions (vtep_find, frame_len, inner_parse,
+ * rx_csum_from_headers, ecn_decap, fdb_find, vni_count, reason_count,
+ * inner_fix, redirect...); the bits of P put vxbpf's pieces back one at a
+ * time. Without any (d_x0) it does what d_i_wide does, in vxbpf's way
+ * (cursor, struct outer, the VNI's configuration from the allow-list
+ * entry, verdict()'s counters); with all (d_x6) it is vxbpf's path, and
+ * must cost what d_v (vxbpf's vxlan_rx itself, compiled here) costs.
+ */
+#define X_IPSUM (1 << 0)  /* outer_ipv4's header checksum test */
+#define X_CALL (1 << 1)	  /* vxlan_rx_udp out of line: a BPF-to-BPF call to
+			   * a global function, struct outer by pointer */
+#define X_CHECKS (1 << 2) /* the tests no bench frame fails: the vni map
+			   * fallback, learning and allow-list flags, the
+			   * deferred reasons, frags, the short inner frame,
+			   * the source MAC (multicast, zero), the inner
+			   * destination multicast, the fdb entry's flags
+			   * (local, host), and the reassembly return */
+#define X_INNER (1 << 3)  /* inner_parse (flow hash, ECN bits, the
+			   * CHECKSUM_PARTIAL seed test, the frame's sum
+			   * with the addresses) instead of the floor's
+			   * inner sum (addresses cancelled) */
+#define X_ECN (1 << 4)	  /* ecn_decap and inner_fix (RFC 6040, the seed) */
+#define X_FDBX (1 << 5)	  /* fdb_find: the learned entry's expiry test */
+#define X_ALL (X_IPSUM | X_CALL | X_CHECKS | X_INNER | X_ECN | X_FDBX)
+/* Half of X_INNER: inner_view alone (d_x4a), the fields inner_parse
+ * copies from it set here; without inner_parse's memset of its result,
+ * the copy, and the seed test. */
+#define X_VIEW (1 << 6)
+
+/* outer_ipv4, the header checksum test a piece. */
+static __always_inline enum vxbpf_reason fx_ipv4(struct cursor *c, struct outer *o, const int P)
+{
+	struct iphdr *iph = cursor_pull(c, struct iphdr);
+
+	if (!iph || iph->protocol != IPPROTO_UDP)
+		return VXBPF_R_RX_NOT_VXLAN;
+	if (iph->version != 4 || iph->ihl < 5)
+		return VXBPF_R_RX_MALFORMED;
+	if (iph->ihl != 5)
+		return OUTER_SLOW;
+	if ((P & X_IPSUM) && csum_fold(ip4_hdr_sum(iph)) != 0)
+		return VXBPF_R_RX_MALFORMED;
+	if (iph->frag_off & bpf_htons(IP_OFFSET))
+		return VXBPF_R_RX_FRAGMENT;
+	if (iph->frag_off & bpf_htons(IP_MF))
+		o->defer = VXBPF_R_RX_FRAGMENT;
+	addr_from_v4(&o->saddr, iph->saddr);
+	addr_from_v4(&o->daddr, iph->daddr);
+	o->ip_len = bpf_ntohs(iph->tot_len);
+	if (o->ip_len < sizeof(*iph))
+		return VXBPF_R_RX_MALFORMED;
+	o->ip_len -= sizeof(*iph);
+	o->tos = iph->tos;
+	o->v6 = false;
+	return OUTER_OK;
+}
+
+/* outer_parse, with fx_ipv4. */
+static __always_inline enum vxbpf_reason fx_outer_parse(struct xdp_md *ctx, struct cursor *c,
+							struct outer *o, __u32 *off, const int P)
+{
+	struct ethhdr *eth = cursor_pull(c, struct ethhdr);
+	enum vxbpf_reason r;
+	__u32 l3_off;
+	__be16 proto;
+	int at;
+
+	__builtin_memset(o, 0, sizeof(*o));
+	if (!eth)
+		return VXBPF_R_RX_NOT_VXLAN;
+	proto = eth->h_proto;
+	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
+		struct vlan_hdr *vh = cursor_pull(c, struct vlan_hdr);
+
+		if (!vh)
+			return VXBPF_R_RX_NOT_VXLAN;
+		proto = vh->h_vlan_encapsulated_proto;
+	}
+	l3_off = c->pos - (void *)(long)ctx->data;
+	if (proto == bpf_htons(ETH_P_IP))
+		r = fx_ipv4(c, o, P);
+	else if (proto == bpf_htons(ETH_P_IPV6))
+		r = outer_ipv6(c, o);
+	else
+		return VXBPF_R_RX_NOT_VXLAN;
+	if (r == OUTER_OK) {
+		*off = c->pos - (void *)(long)ctx->data;
+		return OUTER_OK;
+	}
+	if (r != OUTER_SLOW)
+		return r;
+	at = outer_slow(ctx, l3_off, o);
+	if (at < 0)
+		return -at;
+	*off = at;
+	return OUTER_OK;
+}
+
+/* vxlan_rx_udp, pieces in P. */
+static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op, const int P)
+{
+	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_vni_cfg *cfg;
+	struct vxbpf_vtep_val *vtep;
+	struct vxbpf_fdb_val *fdb;
+	struct inner_info ii;
+	const struct outer *o;
+	struct cursor c;
+	struct ethhdr *ieth;
+	struct udphdr *udph;
+	struct vxbpf_vxlanhdr *vxh;
+	__u32 *port_users, port, vni, outer_len, ulen, pseudo, total;
+	bool kernel, frags = false;
+	int ecn = 0;
+
+	if (!op || off > 1100)
+		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+	o = op;
+	asm volatile("%0 &= 0x7ff" : "+r"(off));
+	cursor_init(&c, ctx);
+	c.pos += off;
+	udph = cursor_pull(&c, struct udphdr);
+	if (!udph)
+		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+	port = bpf_ntohs(udph->dest);
+	port_users = bpf_map_lookup_elem(&vxbpf_dstports, &port);
+	if (!port_users || !*port_users)
+		return verdict(ctx, VXBPF_R_RX_NOT_VXLAN, XDP_PASS);
+
+	vxh = cursor_pull(&c, struct vxbpf_vxlanhdr);
+	if (!vxh)
+		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+	vni = bpf_ntohl(vxh->vx_vni) >> 8;
+	vtep = vtep_find(vni, &o->saddr);
+	if (!(P & X_CHECKS))
+		cfg = vtep ? &vtep->cfg : NULL;
+	else if (vtep && vtep->cfg.be_dstport)
+		cfg = &vtep->cfg;
+	else
+		cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
+	if (!cfg || cfg->be_dstport != udph->dest)
+		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VNI, XDP_PASS);
+	if (vxh->vx_flags != bpf_htonl(VXLAN_HF_VNI) || (vxh->vx_vni & bpf_htonl(0xff)))
+		return verdict(ctx, VXBPF_R_RX_BAD_FLAGS, XDP_DROP);
+	if (!addr_equal(&o->daddr, &cfg->local))
+		return verdict(ctx, VXBPF_R_RX_NOT_LOCAL, XDP_PASS);
+	if (P & X_CHECKS) {
+		if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep)
+			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
+		if (o->defer == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !o->v6 &&
+		    !(cfg->flags & VXBPF_VNI_KERNEL_BUM)) {
+			if (explain)
+				return verdict(ctx, VXBPF_R_RX_FRAG_HELD, XDP_DROP);
+			return RX_REASM_FIRST;
+		}
+		if (o->defer)
+			return verdict(ctx, o->defer, XDP_PASS);
+	}
+
+	outer_len = c.pos - (void *)(long)ctx->data;
+	total = frame_len(ctx);
+	if (P & X_CHECKS)
+		frags = total != xdp_len(ctx);
+	ulen = bpf_ntohs(udph->len);
+	asm volatile("%0 &= 0xffff" : "+r"(ulen));
+	if (ulen != o->ip_len || (void *)udph - (void *)(long)ctx->data + ulen != total)
+		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
+	if ((P & X_CHECKS) && ulen < sizeof(*udph) + VXLAN_HLEN + ETH_HLEN)
+		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
+
+	ieth = cursor_pull(&c, struct ethhdr);
+	if (!ieth)
+		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
+	if (P & X_INNER) {
+		inner_parse(ctx, ieth, total, ulen - sizeof(*udph) - VXLAN_HLEN, &ii);
+	} else if (P & X_VIEW) {
+		struct inner_view v;
+
+		inner_view(ieth, c.end, ulen - sizeof(*udph) - VXLAN_HLEN, &v);
+		ii.fix = ii.ecn_set = 0;
+		ii.ecn = v.ecn;
+		ii.ip = v.ip;
+		ii.l3_off = v.l3_off;
+		ii.lco = v.lco;
+		ii.frame_sum = v.frame_sum;
+	} else {
+		/* The floor's inner sum (d_i_wide), as the frame's sum. */
+		__u64 s = 0;
+
+		ii.ip = ii.ecn = ii.fix = ii.ecn_set = 0;
+		ii.lco = inner_sum(ieth, c.end, &s, 1);
+		ii.frame_sum = csum64_fold(s);
+	}
+
+	if (udph->check == 0) {
+		if (o->v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
+			return verdict(ctx, VXBPF_R_RX_ZERO_CSUM6, XDP_DROP);
+	} else if (!rx_csum_from_headers(o, ulen, udph, vxh, &ii)) {
+		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data, total);
+		__u32 s;
+
+		if (sum & CSUM_ERR)
+			return verdict(ctx, frags ? VXBPF_R_RX_FRAGS : VXBPF_R_RX_MALFORMED, XDP_PASS);
+		pseudo = csum_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
+		s = csum_add(pseudo, (__u32)sum);
+		if (csum_fold(s) != 0 && ii.fix)
+			s = csum_add(csum_sub(s, ii.old_check), ii.new_check);
+		if (csum_fold(s) != 0 && udph->check != (__u16)~csum_fold(pseudo))
+			return verdict(ctx, VXBPF_R_RX_BAD_CSUM, XDP_DROP);
+	}
+
+	kernel = cfg->flags & VXBPF_VNI_KERNEL_BUM;
+	if (P & X_CHECKS) {
+		if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
+			return verdict(ctx, VXBPF_R_RX_BAD_SMAC, XDP_DROP);
+		if (cfg->flags & VXBPF_VNI_LEARNING) {
+			enum vxbpf_reason lr = fdb_learn(ctx, vni, cfg, ieth->h_source, &o->saddr);
+
+			if (lr == VXBPF_R_RX_STATIC_MOVED)
+				return verdict(ctx, lr, XDP_DROP);
+			if (kernel && (lr == VXBPF_R_RX_LEARN || lr == VXBPF_R_RX_LOCAL_MOVED))
+				return verdict(ctx, lr, XDP_PASS);
+			if (lr == VXBPF_R_RX_LOCAL_MOVED)
+				return verdict(ctx, lr, XDP_DROP);
+		}
+	}
+	if (P & X_ECN) {
+		ecn = ecn_decap(o->tos, ii.ip, ii.ecn);
+		if (ecn == ECN_DROP)
+			return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);
+	}
+	if ((P & X_CHECKS) && mac_is_multicast(ieth->h_dest)) {
+		if (kernel)
+			return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
+		ii.ecn_set = ecn;
+		return rx_flood(ctx, cfg, vni, outer_len, ulen, total, &ii);
+	}
+	ii.ecn_set = ecn;
+
+	fkey.vni = vni;
+	mac_copy(fkey.mac, ieth->h_dest);
+	if (P & X_FDBX)
+		fdb = fdb_find(&fkey, cfg);
+	else
+		fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
+	if (!fdb) {
+		if (kernel || !(P & X_CHECKS))
+			return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
+		return rx_flood(ctx, cfg, vni, outer_len, ulen, total, &ii);
+	}
+	if (P & X_CHECKS) {
+		if (!(fdb->flags & VXBPF_FDB_LOCAL))
+			return verdict(ctx, kernel ? VXBPF_R_RX_INNER_UNKNOWN : VXBPF_R_RX_REMOTE_DST,
+				       kernel ? XDP_PASS : XDP_DROP);
+		if (fdb->flags & VXBPF_FDB_HOST)
+			return xdp_handover(ctx, cfg, VXBPF_HOST_META_MAGIC, fdb->ifindex, VXBPF_R_RX_HOST,
+					    outer_len, ulen, total, &ii);
+		if (frags && !port_takes_frags(fdb->ifindex))
+			return xdp_handover(ctx, cfg, VXBPF_PORT_META_MAGIC, fdb->ifindex,
+					    VXBPF_R_RX_DECAP, outer_len, ulen, total, &ii);
+	}
+
+	vni_count(cfg->slot, true, ulen - sizeof(*udph) - VXLAN_HLEN);
+	reason_count(VXBPF_R_RX_DECAP, total);
+	if (bpf_xdp_adjust_head(ctx, outer_len))
+		return XDP_DROP;
+	if (P & X_ECN)
+		inner_fix(ctx, &ii);
+	return redirect(fdb->ifindex, 0);
+}
+
+/* vxlan_rx: the outer headers parsed here, the rest in fx_rx_udp, called
+ * (X_CALL: fn, a global function as vxlan_rx_udp is) or inlined. */
+#define XDECAP(name, P)                                                        \
+	__noinline int fx_rx_udp_##name(struct xdp_md *ctx, __u32 off, struct outer *op) \
+	{                                                                      \
+		return fx_rx_udp(ctx, off, op, (P));                           \
+	}                                                                      \
+	SEC("xdp") int floor_d_##name(struct xdp_md *ctx)                      \
+	{                                                                      \
+		enum vxbpf_reason r;                                           \
+		struct outer o;                                                \
+		struct cursor c;                                               \
+		__u32 off;                                                     \
+		int act;                                                       \
+                                                                               \
+		cursor_init(&c, ctx);                                          \
+		r = fx_outer_parse(ctx, &c, &o, &off, (P));                    \
+		if ((P) & X_CHECKS && r == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !explain) \
+			return reasm_more(ctx);                                \
+		if (r != OUTER_OK)                                             \
+			return verdict(ctx, r, XDP_PASS);                      \
+		if ((P) & X_CALL)                                              \
+			act = fx_rx_udp_##name(ctx, off, &o);                  \
+		else                                                           \
+			act = fx_rx_udp(ctx, off, &o, (P));                    \
+		if ((P) & X_CHECKS && act == RX_REASM_FIRST)                   \
+			return reasm_first(ctx, off);                          \
+		return act;                                                    \
+	}
+
+XDECAP(x0, 0)
+XDECAP(x1, X_IPSUM)
+XDECAP(x2, X_IPSUM | X_CALL)
+XDECAP(x3, X_IPSUM | X_CALL | X_CHECKS)
+XDECAP(x4a, X_IPSUM | X_CALL | X_CHECKS | X_VIEW)
+XDECAP(x4, X_IPSUM | X_CALL | X_CHECKS | X_INNER)
+XDECAP(x5, X_IPSUM | X_CALL | X_CHECKS | X_INNER | X_ECN)
+XDECAP(x6, X_ALL)
+
+/* vxbpf's receive path itself (xdp_vxlan_rx's body), on the floor's maps. */
+SEC("xdp") int floor_d_v(struct xdp_md *ctx)
+{
+	return vxlan_rx(ctx);
+}
+
+/*
+ * Toward vxbpf's own encap path, likewise: fy_port_rx is port_rx
+ * (bpf/port.h) and fy_plan encap_plan (bpf/encap.h) copied, calling
+ * vxbpf's functions (outer_fib with its next-hop cache, encap_sport,
+ * encap_push with outer_write and outer_csum, inner_parse, fdb_find,
+ * inner_fix, the counters). Without any piece (e_y0) it does what e_j_wide
+ * does in vxbpf's way (the port's copy of the VNI's configuration, the
+ * plan, the source port from the floor's Ethernet-header hash scaled as
+ * encap_sport does, the inner frame's sum as the floor's); with all
+ * (e_y4) it is vxbpf's path, and must cost what e_v (port_rx itself)
+ * costs.
+ */
+#define Y_CHECKS (1 << 0) /* the tests no bench frame fails: mirrored,
+			   * proxy/suppress, l2miss, the fdb entry's flags
+			   * (multi, local), the path MTU reply, frags, the
+			   * cached underlay flags, the VNI's checksum flags */
+#define Y_INNER (1 << 1)  /* inner_parse (flow hash over addresses and
+			   * ports, ECN bits, seed test, frame sum) instead
+			   * of the floor's Ethernet hash and inner sum */
+#define Y_FDBX (1 << 2)	  /* fdb_find: the learned entry's expiry test */
+#define Y_FIX (1 << 3)	  /* inner_fix before the push */
+#define Y_ALL (Y_CHECKS | Y_INNER | Y_FDBX | Y_FIX)
+
+/* encap_plan, pieces in P. */
+static __always_inline enum vxbpf_reason fy_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+						 const struct vxbpf_fdb_val *fdb, __u32 vni,
+						 const struct inner_info *ii, __u32 len, struct encap_plan *p,
+						 const int P)
+{
+	enum vxbpf_reason r;
+
+	p->dst = fdb->dst;
+	p->v6 = !addr_is_v4(&p->dst);
+	p->inner_len = len;
+	p->hdr_len = ETH_HLEN + (p->v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr)) +
+		     sizeof(struct udphdr) + VXLAN_HLEN;
+	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
+	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
+
+	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex);
+	if (r != VXBPF_R_TX_ENCAP)
+		return r;
+	if (P & Y_CHECKS) {
+		if (!p->ul) {
+			__u32 *ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
+
+			if (!ul)
+				return VXBPF_R_TX_NOT_UNDERLAY;
+			p->ul = *ul;
+		}
+		p->xmit_sg = XDP_REDIRECT_FRAGS && (p->ul & VXBPF_UNDERLAY_XMIT_SG);
+	}
+	p->be_sport = encap_sport(cfg, ii->hash);
+
+	if (!(P & Y_CHECKS)) {
+		p->csum = true;
+		p->inner_sum = ii->frame_sum;
+		return VXBPF_R_TX_ENCAP;
+	}
+	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
+	if (p->csum && ii->lco) {
+		p->inner_sum = ii->frame_sum;
+	} else if (p->csum) {
+		__u64 sum = csum_to_end(ctx, 0, len);
+
+		if (sum & CSUM_ERR)
+			return p->inner_len != xdp_len(ctx) ? VXBPF_R_TX_FRAGS : VXBPF_R_TX_MALFORMED;
+		p->inner_sum = (__u32)sum;
+		if (ii->fix)
+			p->inner_sum = csum_add(csum_sub(p->inner_sum, ii->old_check), ii->new_check);
+	}
+	return VXBPF_R_TX_ENCAP;
+}
+
+/* port_rx, pieces in P. */
+static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_port_val *port;
+	struct vxbpf_vni_cfg *cfg;
+	struct vxbpf_fdb_val *fdb;
+	struct encap_plan plan;
+	struct inner_info ii;
+	enum vxbpf_reason r;
+	__u32 ifindex = ctx->ingress_ifindex, vni, slot, total;
+
+	if ((void *)(eth + 1) > end)
+		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+	port = bpf_map_lookup_elem(&vxbpf_ports, &ifindex);
+	if (!port)
+		return verdict(ctx, VXBPF_R_TX_NOT_PORT, XDP_PASS);
+	vni = port->vni;
+	cfg = &port->cfg;
+	if (!cfg->be_dstport)
+		return verdict(ctx, VXBPF_R_TX_NO_VNI, XDP_PASS);
+	if ((P & Y_CHECKS) && (cfg->flags & VXBPF_VNI_MIRRORED) &&
+	    !port_src_known(ifindex, vni, eth->h_source))
+		return verdict(ctx, VXBPF_R_TX_SRC_LEARN, XDP_PASS);
+	total = frame_len(ctx);
+
+	if ((P & Y_CHECKS) && (cfg->flags & (VXBPF_VNI_PROXY | VXBPF_VNI_SUPPRESS))) {
+		int v = port_neigh(ctx, cfg, vni, ifindex, total);
+
+		if (v >= 0)
+			return v;
+		data = (void *)(long)ctx->data;
+		end = (void *)(long)ctx->data_end;
+		eth = data;
+		if ((void *)(eth + 1) > end)
+			return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
+	}
+	if (mac_is_multicast(eth->h_dest))
+		return verdict(ctx, VXBPF_R_TX_BUM, XDP_PASS);
+
+	fkey.vni = vni;
+	mac_copy(fkey.mac, eth->h_dest);
+	if (P & Y_FDBX)
+		fdb = fdb_find(&fkey, cfg);
+	else
+		fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
+	if (!fdb) {
+		if ((P & Y_CHECKS) && (cfg->flags & VXBPF_VNI_L2MISS)) {
+			struct vxbpf_fdb_key zkey = { .vni = vni };
+
+			if (!bpf_map_lookup_elem(&vxbpf_remotes, &zkey))
+				event_miss(VXBPF_EV_L2MISS, vni, cfg->slot, ifindex, fkey.mac, NULL);
+		}
+		return verdict(ctx, VXBPF_R_TX_UNKNOWN_DST, XDP_PASS);
+	}
+	if ((P & Y_CHECKS) && (fdb->flags & VXBPF_FDB_MULTI))
+		return verdict(ctx, VXBPF_R_TX_MULTI_DST, XDP_PASS);
+	if (P & Y_INNER) {
+		inner_parse(ctx, eth, total, total, &ii);
+	} else {
+		/* The floor's (e_j_wide): hash of the Ethernet header, the
+		 * inner sum with the addresses cancelled. */
+		__u64 s = 0;
+
+		ii.hash = (((__u32 *)eth)[0] ^ ((__u32 *)eth)[1] ^ ((__u32 *)eth)[2]) * 2654435761U;
+		ii.ip = ii.ecn = ii.fix = ii.ecn_set = 0;
+		ii.lco = inner_sum(eth, end, &s, 1);
+		if (!ii.lco)
+			return floor_out();
+		ii.frame_sum = csum64_fold(s);
+	}
+
+	if ((P & Y_CHECKS) && (fdb->flags & VXBPF_FDB_LOCAL)) {
+		if (fdb->flags & VXBPF_FDB_HOST)
+			return verdict(ctx, VXBPF_R_TX_HOST_LOCAL, XDP_PASS);
+		if (fdb->ifindex == ifindex)
+			return verdict(ctx, VXBPF_R_TX_HAIRPIN,
+				       (cfg->flags & VXBPF_VNI_KERNEL_BUM) ? XDP_PASS : XDP_DROP);
+		if (total != xdp_len(ctx) && !port_takes_frags(fdb->ifindex))
+			return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
+		inner_fix(ctx, &ii);
+		reason_count(VXBPF_R_TX_LOCAL, total);
+		return redirect(fdb->ifindex, 0);
+	}
+
+	r = fy_plan(ctx, cfg, fdb, vni, &ii, total, &plan, P);
+	if ((P & Y_CHECKS) && r == VXBPF_R_TX_MTU) {
+		int v = pmtu_reply(ctx, ifindex, plan.fib.mtu_result, plan.v6);
+
+		if (v == XDP_TX) {
+			verdict(ctx, VXBPF_R_TX_PMTU_REPLY, 0);
+			return redirect(ifindex, 0);
+		}
+		if (v >= 0)
+			return verdict(ctx, r, v);
+		if (!plan.v6) {
+			v = frag_handover(ctx, cfg, &ii);
+			if (v >= 0)
+				return v;
+		}
+	}
+	if (r != VXBPF_R_TX_ENCAP)
+		return verdict(ctx, r, XDP_PASS);
+	if ((P & Y_CHECKS) && total != xdp_len(ctx) && !plan.xmit_sg)
+		return verdict(ctx, VXBPF_R_TX_FRAGS, XDP_PASS);
+	slot = cfg->slot;
+	if (P & Y_FIX)
+		inner_fix(ctx, &ii);
+	if (encap_push(ctx, cfg, &ii, &plan))
+		return verdict(ctx, VXBPF_R_TX_NO_ROOM, XDP_DROP);
+	vni_count(slot, false, total);
+	reason_count(VXBPF_R_TX_ENCAP, total + plan.hdr_len);
+	return redirect(plan.fib.ifindex, 0);
+}
+
+#define YENCAP(name, P)                                                        \
+	SEC("xdp") int floor_e_##name(struct xdp_md *ctx)                      \
+	{                                                                      \
+		return fy_port_rx(ctx, (P));                                   \
+	}
+
+YENCAP(y0, 0)
+YENCAP(y1, Y_CHECKS)
+YENCAP(y2, Y_CHECKS | Y_INNER)
+YENCAP(y3, Y_CHECKS | Y_INNER | Y_FDBX)
+YENCAP(y4, Y_ALL)
+
+/* vxbpf's encap path itself (xdp_port_rx's body), on the floor's maps. */
+SEC("xdp") int floor_e_v(struct xdp_md *ctx)
+{
+	return port_rx(ctx);
+}
+
 #define DECAP(name, rung, spread, wide)                                        \
 	SEC("xdp") int floor_d_##name(struct xdp_md *ctx)                      \
 	{                                                                      \
@@ -476,4 +1006,4 @@ ENCAP(j, RUNG_J, 0, 0)
 ENCAP(j_wide, RUNG_J, 0, 1)
 ENCAP(d_spread, RUNG_D, 1, 0)
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+/* The license: vxbpf.bpf.c's, included above. */
