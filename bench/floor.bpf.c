@@ -44,6 +44,35 @@
  *   e_j  + the outer UDP checksum from the headers and the inner frame's
  *        sum (vxbpf's default, udpcsum), summed as vxbpf does
  *   e_j_wide  the same sum in a 64-bit accumulator, folded once
+ * Toward vxbpf's own paths (bench/cost.md, "Result: where vxbpf's time
+ * over the floor goes"), its code, pieces put back one at a time:
+ *   d_x0  what d_i_wide does, written as vxbpf does it: its outer_parse
+ *         (cursor, struct outer), its vxlan_rx_udp inlined, the VNI's
+ *         configuration from the allow-list entry, verdict()'s counters
+ *   d_x1  + the outer IPv4 header checksum test
+ *   d_x2  + vxlan_rx_udp out of line (the BPF-to-BPF call)
+ *   d_x3  + the tests of the outer headers no bench frame fails
+ *   d_x3m + the tests of the inner frame (source MAC, multicast, fdb flags)
+ *   d_x3c + the code of the paths those tests lead to (learning, flood,
+ *         handover, reassembly, the full checksum), never run here
+ *   d_x4a + inner_view (instead of the floor's inner sum)
+ *   d_x4b + inner_parse's seed test
+ *   d_x4  + inner_parse itself (its struct inner_info)
+ *   d_x5  + ECN (ecn_decap, inner_fix)
+ *   d_x6  + fdb_find's expiry test: vxbpf's path, copied
+ *   d_v   vxbpf's vxlan_rx itself
+ *   d_x0w what-if on d_x0: struct outer's IPv4 addresses stored as 64-bit
+ *         words (a store the allow-list key's 64-bit loads can forward from)
+ *   e_y0  what e_j_wide does, written as vxbpf does it (port_rx, the plan)
+ *   e_y0p + encap_push (outer_write, outer_csum) for the floor's writing
+ *   e_y0r + outer_fib/outer_route for the floor's next-hop lookup
+ *   e_y1  + the tests no bench frame fails
+ *   e_y2  + inner_parse (flow hash, ECN, seed test) for the floor's hash/sum
+ *   e_y3  + fdb_find's expiry test
+ *   e_y4  + inner_fix: vxbpf's path, copied
+ *   e_v   vxbpf's port_rx itself
+ * (d_x*, d_v, e_y*, e_v need all of vxbpf's maps: vxbench creates them
+ * when one is asked for; e_y* and e_v also encapsulate in IPv6.)
  * The *_spread variants (d_e_spread, e_d_spread) take the fdb key's MAC
  * from a counter instead of the frame: run n looks up entry
  * (n * fdb_stride) mod fdb_n, so consecutive runs hit different entries
@@ -456,23 +485,43 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 #define X_IPSUM (1 << 0)  /* outer_ipv4's header checksum test */
 #define X_CALL (1 << 1)	  /* vxlan_rx_udp out of line: a BPF-to-BPF call to
 			   * a global function, struct outer by pointer */
-#define X_CHECKS (1 << 2) /* the tests no bench frame fails: the vni map
-			   * fallback, learning and allow-list flags, the
-			   * deferred reasons, frags, the short inner frame,
-			   * the source MAC (multicast, zero), the inner
-			   * destination multicast, the fdb entry's flags
-			   * (local, host), and the reassembly return */
+#define X_CHECKS (1 << 2) /* the tests no bench frame fails, of the outer
+			   * headers: the vni map fallback, learning and
+			   * allow-list flags, the deferred reasons, frags,
+			   * the short inner frame, the reassembly return;
+			   * what they lead to, a verdict only (X_COLD:
+			   * vxbpf's) */
+#define X_CHECKS2 (1 << 9) /* and of the inner frame: the source MAC
+			    * (multicast, zero, learning), the destination
+			    * multicast, the fdb entry's flags (local, host,
+			    * frags) */
 #define X_INNER (1 << 3)  /* inner_parse (flow hash, ECN bits, the
 			   * CHECKSUM_PARTIAL seed test, the frame's sum
 			   * with the addresses) instead of the floor's
 			   * inner sum (addresses cancelled) */
 #define X_ECN (1 << 4)	  /* ecn_decap and inner_fix (RFC 6040, the seed) */
 #define X_FDBX (1 << 5)	  /* fdb_find: the learned entry's expiry test */
-#define X_ALL (X_IPSUM | X_CALL | X_CHECKS | X_INNER | X_ECN | X_FDBX)
 /* Half of X_INNER: inner_view alone (d_x4a), the fields inner_parse
  * copies from it set here; without inner_parse's memset of its result,
- * the copy, and the seed test. */
+ * the copy, and the seed test. With X_SEED (d_x4b) the seed test too (the
+ * tail of inner_parse, copied): what is left of X_INNER is its memset
+ * and copy of struct inner_info. */
 #define X_VIEW (1 << 6)
+#define X_SEED (1 << 8)
+#define X_ALL (X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_INNER | X_ECN | X_FDBX)
+/* Not vxbpf (d_x0w, a what-if on d_x0): struct outer's IPv4 addresses
+ * stored as two 64-bit words each instead of addr_from_v4's 32-bit ones.
+ * Inlined (d_x0, d_x1), the allow-list key is copied from them by 64-bit
+ * loads, each over two 32-bit stores, which the CPU cannot forward from;
+ * out of line (d_x2 on) the copy is by 32-bit loads. */
+#define X_W64 (1 << 10)
+/* The code of the paths no bench frame takes, as vxbpf has it (with
+ * X_CHECKS): fdb_learn, rx_flood and xdp_handover, reassembly, the full
+ * checksum when the headers do not show it (csum_to_end); without it
+ * those paths end in a verdict. Never run here: what it costs is its
+ * weight on the compiled code of the path that runs (register
+ * pressure, spills, layout). */
+#define X_COLD (1 << 7)
 
 /* outer_ipv4, the header checksum test a piece. */
 static __always_inline enum vxbpf_reason fx_ipv4(struct cursor *c, struct outer *o, const int P)
@@ -491,8 +540,16 @@ static __always_inline enum vxbpf_reason fx_ipv4(struct cursor *c, struct outer 
 		return VXBPF_R_RX_FRAGMENT;
 	if (iph->frag_off & bpf_htons(IP_MF))
 		o->defer = VXBPF_R_RX_FRAGMENT;
-	addr_from_v4(&o->saddr, iph->saddr);
-	addr_from_v4(&o->daddr, iph->daddr);
+	if (P & X_W64) {
+		__u64 *s = (__u64 *)&o->saddr, *d = (__u64 *)&o->daddr;
+
+		s[0] = d[0] = 0;
+		s[1] = (__u64)iph->saddr << 32 | bpf_htonl(0xffff);
+		d[1] = (__u64)iph->daddr << 32 | bpf_htonl(0xffff);
+	} else {
+		addr_from_v4(&o->saddr, iph->saddr);
+		addr_from_v4(&o->daddr, iph->daddr);
+	}
 	o->ip_len = bpf_ntohs(iph->tot_len);
 	if (o->ip_len < sizeof(*iph))
 		return VXBPF_R_RX_MALFORMED;
@@ -596,6 +653,8 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 		if (o->defer == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !o->v6 &&
 		    !(cfg->flags & VXBPF_VNI_KERNEL_BUM)) {
+			if (!(P & X_COLD))
+				return verdict(ctx, o->defer, XDP_PASS);
 			if (explain)
 				return verdict(ctx, VXBPF_R_RX_FRAG_HELD, XDP_DROP);
 			return RX_REASM_FIRST;
@@ -630,6 +689,21 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 		ii.l3_off = v.l3_off;
 		ii.lco = v.lco;
 		ii.frame_sum = v.frame_sum;
+		/* inner_parse's tail: the seed test */
+		if ((P & X_SEED) && inner_seed_maybe(&v, c.end)) {
+			void *data = (void *)(long)ctx->data;
+			__u64 seg;
+
+			ii.fix_off = (void *)v.check - (void *)ieth;
+			ii.old_check = *v.check;
+			seg = csum_to_end(ctx, v.l4 - data, total);
+			if (!(seg & CSUM_ERR) && csum_fold(csum_add(v.pseudo, (__u32)seg)) != 0) {
+				ii.fix = 1;
+				ii.new_check = csum_fold((__u32)seg);
+				if (v.proto == IPPROTO_UDP && ii.new_check == 0)
+					ii.new_check = 0xffff;
+			}
+		}
 	} else {
 		/* The floor's inner sum (d_i_wide), as the frame's sum. */
 		__u64 s = 0;
@@ -643,8 +717,12 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 		if (o->v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
 			return verdict(ctx, VXBPF_R_RX_ZERO_CSUM6, XDP_DROP);
 	} else if (!rx_csum_from_headers(o, ulen, udph, vxh, &ii)) {
-		__u64 sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data, total);
+		__u64 sum;
 		__u32 s;
+
+		if (!(P & X_COLD))
+			return verdict(ctx, VXBPF_R_RX_BAD_CSUM, XDP_DROP);
+		sum = csum_to_end(ctx, (void *)udph - (void *)(long)ctx->data, total);
 
 		if (sum & CSUM_ERR)
 			return verdict(ctx, frags ? VXBPF_R_RX_FRAGS : VXBPF_R_RX_MALFORMED, XDP_PASS);
@@ -657,9 +735,11 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	}
 
 	kernel = cfg->flags & VXBPF_VNI_KERNEL_BUM;
-	if (P & X_CHECKS) {
+	if (P & X_CHECKS2) {
 		if (mac_is_multicast(ieth->h_source) || mac_is_zero(ieth->h_source))
 			return verdict(ctx, VXBPF_R_RX_BAD_SMAC, XDP_DROP);
+		if (!(P & X_COLD) && (cfg->flags & VXBPF_VNI_LEARNING))
+			return verdict(ctx, VXBPF_R_RX_LEARN, XDP_PASS);
 		if (cfg->flags & VXBPF_VNI_LEARNING) {
 			enum vxbpf_reason lr = fdb_learn(ctx, vni, cfg, ieth->h_source, &o->saddr);
 
@@ -676,8 +756,8 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 		if (ecn == ECN_DROP)
 			return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);
 	}
-	if ((P & X_CHECKS) && mac_is_multicast(ieth->h_dest)) {
-		if (kernel)
+	if ((P & X_CHECKS2) && mac_is_multicast(ieth->h_dest)) {
+		if (kernel || !(P & X_COLD))
 			return verdict(ctx, VXBPF_R_RX_INNER_BUM, XDP_PASS);
 		ii.ecn_set = ecn;
 		return rx_flood(ctx, cfg, vni, outer_len, ulen, total, &ii);
@@ -691,14 +771,16 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	else
 		fdb = bpf_map_lookup_elem(&vxbpf_fdb, &fkey);
 	if (!fdb) {
-		if (kernel || !(P & X_CHECKS))
+		if (kernel || !(P & X_COLD))
 			return verdict(ctx, VXBPF_R_RX_INNER_UNKNOWN, XDP_PASS);
 		return rx_flood(ctx, cfg, vni, outer_len, ulen, total, &ii);
 	}
-	if (P & X_CHECKS) {
+	if (P & X_CHECKS2) {
 		if (!(fdb->flags & VXBPF_FDB_LOCAL))
 			return verdict(ctx, kernel ? VXBPF_R_RX_INNER_UNKNOWN : VXBPF_R_RX_REMOTE_DST,
 				       kernel ? XDP_PASS : XDP_DROP);
+		if (!(P & X_COLD) && ((fdb->flags & VXBPF_FDB_HOST) || frags))
+			return verdict(ctx, VXBPF_R_RX_HOST, XDP_PASS);
 		if (fdb->flags & VXBPF_FDB_HOST)
 			return xdp_handover(ctx, cfg, VXBPF_HOST_META_MAGIC, fdb->ifindex, VXBPF_R_RX_HOST,
 					    outer_len, ulen, total, &ii);
@@ -733,7 +815,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
                                                                                \
 		cursor_init(&c, ctx);                                          \
 		r = fx_outer_parse(ctx, &c, &o, &off, (P));                    \
-		if ((P) & X_CHECKS && r == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !explain) \
+		if ((P) & X_COLD && r == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !explain) \
 			return reasm_more(ctx);                                \
 		if (r != OUTER_OK)                                             \
 			return verdict(ctx, r, XDP_PASS);                      \
@@ -741,18 +823,22 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 			act = fx_rx_udp_##name(ctx, off, &o);                  \
 		else                                                           \
 			act = fx_rx_udp(ctx, off, &o, (P));                    \
-		if ((P) & X_CHECKS && act == RX_REASM_FIRST)                   \
+		if ((P) & X_COLD && act == RX_REASM_FIRST)                     \
 			return reasm_first(ctx, off);                          \
 		return act;                                                    \
 	}
 
 XDECAP(x0, 0)
+XDECAP(x0w, X_W64)
 XDECAP(x1, X_IPSUM)
 XDECAP(x2, X_IPSUM | X_CALL)
 XDECAP(x3, X_IPSUM | X_CALL | X_CHECKS)
-XDECAP(x4a, X_IPSUM | X_CALL | X_CHECKS | X_VIEW)
-XDECAP(x4, X_IPSUM | X_CALL | X_CHECKS | X_INNER)
-XDECAP(x5, X_IPSUM | X_CALL | X_CHECKS | X_INNER | X_ECN)
+XDECAP(x3m, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2)
+XDECAP(x3c, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD)
+XDECAP(x4a, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_VIEW)
+XDECAP(x4b, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_VIEW | X_SEED)
+XDECAP(x4, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_INNER)
+XDECAP(x5, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_INNER | X_ECN)
 XDECAP(x6, X_ALL)
 
 /* vxbpf's receive path itself (xdp_vxlan_rx's body), on the floor's maps. */
@@ -769,7 +855,9 @@ SEC("xdp") int floor_d_v(struct xdp_md *ctx)
  * inner_fix, the counters). Without any piece (e_y0) it does what e_j_wide
  * does in vxbpf's way (the port's copy of the VNI's configuration, the
  * plan, the source port from the floor's Ethernet-header hash scaled as
- * encap_sport does, the inner frame's sum as the floor's); with all
+ * encap_sport does, the inner frame's sum as the floor's, the next hop
+ * as the floor looks it up, the outer headers as the floor writes them);
+ * with all
  * (e_y4) it is vxbpf's path, and must cost what e_v (port_rx itself)
  * costs.
  */
@@ -782,7 +870,65 @@ SEC("xdp") int floor_d_v(struct xdp_md *ctx)
 			   * of the floor's Ethernet hash and inner sum */
 #define Y_FDBX (1 << 2)	  /* fdb_find: the learned entry's expiry test */
 #define Y_FIX (1 << 3)	  /* inner_fix before the push */
-#define Y_ALL (Y_CHECKS | Y_INNER | Y_FDBX | Y_FIX)
+#define Y_ROUTE (1 << 4)  /* outer_fib / outer_route (encap.h) for the next
+			   * hop, instead of the floor's own lookup (e_e,
+			   * e_i: the same key, expiry and length test) */
+#define Y_PUSH (1 << 5)	  /* encap_push (outer_write, outer_csum) instead of
+			   * the floor's writing of the IPv4 headers (e_f,
+			   * e_j_wide; IPv6 has encap_push always) */
+#define Y_ALL (Y_PUSH | Y_ROUTE | Y_CHECKS | Y_INNER | Y_FDBX | Y_FIX)
+
+/* The floor's outer headers (e_f, e_j_wide), from the plan: IPv4 only. */
+static __always_inline int fy_push_floor(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
+					 const struct encap_plan *p)
+{
+	__u32 *w, w0, w1, w2, sum, ulen = p->inner_len + sizeof(struct udphdr) + VXLAN_HLEN;
+	__be32 s = vxbpf_addr_w(&cfg->local)[3], d = vxbpf_addr_w(&p->dst)[3];
+	struct vxbpf_vxlanhdr *vxh;
+	struct udphdr *udph;
+	struct ethhdr *oeth;
+	struct iphdr *iph;
+	__u64 c;
+
+	if (bpf_xdp_adjust_head(ctx, -(int)(ETH_HLEN + sizeof(*iph) + sizeof(*udph) + VXLAN_HLEN)))
+		return -1;
+	oeth = (void *)(long)ctx->data;
+	iph = (void *)(oeth + 1);
+	udph = (void *)(iph + 1);
+	vxh = (void *)(udph + 1);
+	if ((void *)(vxh + 1) > (void *)(long)ctx->data_end)
+		return -1;
+	w = (void *)iph;
+	__builtin_memcpy(oeth->h_dest, p->fib.dmac, ETH_ALEN);
+	__builtin_memcpy(oeth->h_source, p->fib.smac, ETH_ALEN);
+	oeth->h_proto = bpf_htons(ETH_P_IP);
+	w0 = bpf_htonl(0x45U << 24 | ((ulen + sizeof(*iph)) & 0xffff));
+	w1 = bpf_htonl((__u32)p->ip_id << 16);
+	w2 = (__u32)cfg->ttl << 24 | IPPROTO_UDP << 16;
+	sum = csum_add(csum_add(csum_add(w0, w1), csum_add(bpf_htonl(w2), s)), d);
+	w[0] = w0;
+	w[1] = w1;
+	w[2] = bpf_htonl(w2 | bpf_ntohs(csum_fold(sum)));
+	w[3] = s;
+	w[4] = d;
+	udph->source = p->be_sport;
+	udph->dest = p->be_port;
+	udph->len = bpf_htons(ulen);
+	udph->check = 0;
+	vxh->vx_flags = bpf_htonl(VXLAN_HF_VNI);
+	vxh->vx_vni = bpf_htonl(p->vni << 8);
+	c = p->inner_sum;
+	c = cadd(c, s, 1);
+	c = cadd(c, d, 1);
+	c = cadd(c, bpf_htonl(IPPROTO_UDP), 1);
+	c = cadd(c, bpf_htonl(ulen), 1);
+	c = cadd(c, ((__u32 *)udph)[0], 1);
+	c = cadd(c, ((__u32 *)udph)[1], 1);
+	c = cadd(c, vxh->vx_flags, 1);
+	c = cadd(c, vxh->vx_vni, 1);
+	udph->check = cfold(c, 1) ?: 0xffff;
+	return 0;
+}
 
 /* encap_plan, pieces in P. */
 static __always_inline enum vxbpf_reason fy_plan(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
@@ -800,9 +946,28 @@ static __always_inline enum vxbpf_reason fy_plan(struct xdp_md *ctx, const struc
 	p->be_port = fdb->be_port ? fdb->be_port : cfg->be_dstport;
 	p->vni = fdb->remote_vni ? fdb->remote_vni : vni;
 
-	r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len, ctx->ingress_ifindex);
-	if (r != VXBPF_R_TX_ENCAP)
-		return r;
+	if (P & Y_ROUTE) {
+		r = outer_fib(ctx, cfg, p, vni, p->hdr_len - ETH_HLEN + p->inner_len,
+			      ctx->ingress_ifindex);
+		if (r != VXBPF_R_TX_ENCAP)
+			return r;
+	} else {
+		/* the floor's (e_e, e_i), into the plan as outer_route's hit */
+		struct vxbpf_nh_key nk;
+		struct vxbpf_nh_val *nh;
+
+		nk.src = cfg->local;
+		nk.dst = fdb->dst;
+		nh = bpf_map_lookup_elem(&vxbpf_nh_cache, &nk);
+		if (!nh || !(bpf_jiffies64() < nh->expires &&
+			     p->hdr_len - ETH_HLEN + p->inner_len <= nh->max_len))
+			return VXBPF_R_TX_FIB_MISS;
+		__builtin_memcpy(p->fib.dmac, nh->dmac, ETH_ALEN);
+		__builtin_memcpy(p->fib.smac, nh->smac, ETH_ALEN);
+		p->fib.ifindex = nh->ifindex;
+		p->ul = nh->ul;
+		p->ip_id = nh->ip_id++;
+	}
 	if (P & Y_CHECKS) {
 		if (!p->ul) {
 			__u32 *ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
@@ -946,8 +1111,12 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	slot = cfg->slot;
 	if (P & Y_FIX)
 		inner_fix(ctx, &ii);
-	if (encap_push(ctx, cfg, &ii, &plan))
+	if ((P & Y_PUSH) || plan.v6) {
+		if (encap_push(ctx, cfg, &ii, &plan))
+			return verdict(ctx, VXBPF_R_TX_NO_ROOM, XDP_DROP);
+	} else if (fy_push_floor(ctx, cfg, &plan)) {
 		return verdict(ctx, VXBPF_R_TX_NO_ROOM, XDP_DROP);
+	}
 	vni_count(slot, false, total);
 	reason_count(VXBPF_R_TX_ENCAP, total + plan.hdr_len);
 	return redirect(plan.fib.ifindex, 0);
@@ -960,9 +1129,11 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	}
 
 YENCAP(y0, 0)
-YENCAP(y1, Y_CHECKS)
-YENCAP(y2, Y_CHECKS | Y_INNER)
-YENCAP(y3, Y_CHECKS | Y_INNER | Y_FDBX)
+YENCAP(y0p, Y_PUSH)
+YENCAP(y0r, Y_PUSH | Y_ROUTE)
+YENCAP(y1, Y_PUSH | Y_ROUTE | Y_CHECKS)
+YENCAP(y2, Y_PUSH | Y_ROUTE | Y_CHECKS | Y_INNER)
+YENCAP(y3, Y_PUSH | Y_ROUTE | Y_CHECKS | Y_INNER | Y_FDBX)
 YENCAP(y4, Y_ALL)
 
 /* vxbpf's encap path itself (xdp_port_rx's body), on the floor's maps. */

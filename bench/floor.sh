@@ -13,7 +13,10 @@
 #   IPv4/IPv6; scripts/bench.sh sourced), then REPS rounds; each round
 #   measures, per path, underlay and size, vxbpf's attached program
 #   (`vxbench cost`) and every rung of the ladder (`vxbench floor`), the
-#   order of rungs and of vxbpf/floor reversed every other round.
+#   order of rungs and of vxbpf/floor reversed every other round. The
+#   rungs d_x*/d_v and e_y*/e_v are vxbpf's own code (bench/floor.bpf.c);
+#   FLOOR_DECAP_RUNGS, FLOOR_ENCAP_RUNGS, FLOOR_ENCAP6_RUNGS choose others
+#   (d_x0w, a what-if, is not in the default list).
 # fdb: the rungs d_e_spread (decap up to the fdb lookup) and e_d_spread
 #   (encap up to it) with the fdb key taken from a counter, so consecutive
 #   runs hit different entries, against fdb maps of 10 and 1,000,000
@@ -39,13 +42,13 @@ FLOOR_SIZES=${FLOOR_SIZES:-64 1400}
 FLOOR_RAW=${FLOOR_RAW:-/tmp/floor.raw.tsv}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# d_x0..d_x6 / e_y0..e_y4: from the floor toward vxbpf's own path, its
+# d_x* / e_y*: from the floor toward vxbpf's own path, its
 # pieces put back one at a time; d_v / e_v: vxbpf's path itself compiled
 # into the floor object (bench/floor.bpf.c). The encap floor proper is
 # IPv4-outer only; the rungs of vxbpf's code also run on IPv6.
-DECAP_RUNGS=${FLOOR_DECAP_RUNGS:-d_a,d_b,d_c,d_d,d_e,d_f,d_g,d_h,d_i,d_i_wide,d_x0,d_x1,d_x2,d_x3,d_x4a,d_x4,d_x5,d_x6,d_v}
-ENCAP_RUNGS=${FLOOR_ENCAP_RUNGS:-e_a,e_b,e_c,e_d,e_e,e_f,e_g,e_h,e_i,e_j,e_j_wide,e_y0,e_y1,e_y2,e_y3,e_y4,e_v}
-ENCAP6_RUNGS=${FLOOR_ENCAP6_RUNGS:-e_y0,e_y1,e_y2,e_y3,e_y4,e_v}
+DECAP_RUNGS=${FLOOR_DECAP_RUNGS:-d_a,d_b,d_c,d_d,d_e,d_f,d_g,d_h,d_i,d_i_wide,d_x0,d_x1,d_x2,d_x3,d_x3m,d_x3c,d_x4a,d_x4b,d_x4,d_x5,d_x6,d_v}
+ENCAP_RUNGS=${FLOOR_ENCAP_RUNGS:-e_a,e_b,e_c,e_d,e_e,e_f,e_g,e_h,e_i,e_j,e_j_wide,e_y0,e_y0p,e_y0r,e_y1,e_y2,e_y3,e_y4,e_v}
+ENCAP6_RUNGS=${FLOOR_ENCAP6_RUNGS:-e_y0,e_y0p,e_y0r,e_y1,e_y2,e_y3,e_y4,e_v}
 
 # Sourced as a library: the topologies and helpers of `make bench`, no
 # runs; at nice 0 (a shared machine; BPF_PROG_RUN's timer stops while the
