@@ -63,6 +63,8 @@
  *   d_v   vxbpf's vxlan_rx itself
  *   d_x0w what-if on d_x0: struct outer's IPv4 addresses stored as 64-bit
  *         words (a store the allow-list key's 64-bit loads can forward from)
+ *   d_x6n what-if on d_x6: the first buffer's length instead of
+ *         bpf_xdp_get_buff_len (linear frames only)
  *   e_y0  what e_j_wide does, written as vxbpf does it (port_rx, the plan)
  *   e_y0p + encap_push (outer_write, outer_csum) for the floor's writing
  *   e_y0r + outer_fib/outer_route for the floor's next-hop lookup
@@ -71,6 +73,8 @@
  *   e_y3  + fdb_find's expiry test
  *   e_y4  + inner_fix: vxbpf's path, copied
  *   e_v   vxbpf's port_rx itself
+ *   e_y4l what-if on e_y4: the frame's length asked after the fdb lookup
+ *   e_y4n what-if on e_y4: the first buffer's length, no helper
  * (d_x*, d_v, e_y*, e_v need all of vxbpf's maps: vxbench creates them
  * when one is asked for; e_y* and e_v also encapsulate in IPv6.)
  * The *_spread variants (d_e_spread, e_d_spread) take the fdb key's MAC
@@ -515,6 +519,10 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
  * loads, each over two 32-bit stores, which the CPU cannot forward from;
  * out of line (d_x2 on) the copy is by 32-bit loads. */
 #define X_W64 (1 << 10)
+/* Not vxbpf (d_x6n, a what-if on d_x6): the frame's length not asked
+ * (bpf_xdp_get_buff_len), the first buffer's taken (the bench's frames
+ * are linear): the helper's price with the spills around it. */
+#define X_NOLEN (1 << 11)
 /* The code of the paths no bench frame takes, as vxbpf has it (with
  * X_CHECKS): fdb_learn, rx_flood and xdp_handover, reassembly, the full
  * checksum when the headers do not show it (csum_to_end); without it
@@ -664,7 +672,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	}
 
 	outer_len = c.pos - (void *)(long)ctx->data;
-	total = frame_len(ctx);
+	total = (P & X_NOLEN) ? xdp_len(ctx) : frame_len(ctx);
 	if (P & X_CHECKS)
 		frags = total != xdp_len(ctx);
 	ulen = bpf_ntohs(udph->len);
@@ -840,6 +848,7 @@ XDECAP(x4b, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_VIEW | X_SEED)
 XDECAP(x4, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_INNER)
 XDECAP(x5, X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_INNER | X_ECN)
 XDECAP(x6, X_ALL)
+XDECAP(x6n, X_ALL | X_NOLEN)
 
 /* vxbpf's receive path itself (xdp_vxlan_rx's body), on the floor's maps. */
 SEC("xdp") int floor_d_v(struct xdp_md *ctx)
@@ -877,6 +886,14 @@ SEC("xdp") int floor_d_v(struct xdp_md *ctx)
 			   * the floor's writing of the IPv4 headers (e_f,
 			   * e_j_wide; IPv6 has encap_push always) */
 #define Y_ALL (Y_PUSH | Y_ROUTE | Y_CHECKS | Y_INNER | Y_FDBX | Y_FIX)
+/* Not vxbpf: what-ifs on e_y4 about the whole frame's length, which
+ * port_rx asks for (bpf_xdp_get_buff_len) right after the port lookup,
+ * so that everything live then must survive the helper call. Y_LATE
+ * (e_y4l): asked after the fdb lookup instead (the proxy's branch asks
+ * for itself). Y_NOLEN (e_y4n): not asked, the first buffer's length
+ * (the bench's frames are linear): the helper's price with its spills. */
+#define Y_LATE (1 << 6)
+#define Y_NOLEN (1 << 7)
 
 /* The floor's outer headers (e_f, e_j_wide), from the plan: IPv4 only. */
 static __always_inline int fy_push_floor(struct xdp_md *ctx, const struct vxbpf_vni_cfg *cfg,
@@ -1027,10 +1044,13 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	if ((P & Y_CHECKS) && (cfg->flags & VXBPF_VNI_MIRRORED) &&
 	    !port_src_known(ifindex, vni, eth->h_source))
 		return verdict(ctx, VXBPF_R_TX_SRC_LEARN, XDP_PASS);
-	total = frame_len(ctx);
+	if (P & Y_NOLEN)
+		total = xdp_len(ctx);
+	else if (!(P & Y_LATE))
+		total = frame_len(ctx);
 
 	if ((P & Y_CHECKS) && (cfg->flags & (VXBPF_VNI_PROXY | VXBPF_VNI_SUPPRESS))) {
-		int v = port_neigh(ctx, cfg, vni, ifindex, total);
+		int v = port_neigh(ctx, cfg, vni, ifindex, (P & Y_LATE) ? frame_len(ctx) : total);
 
 		if (v >= 0)
 			return v;
@@ -1060,6 +1080,8 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	}
 	if ((P & Y_CHECKS) && (fdb->flags & VXBPF_FDB_MULTI))
 		return verdict(ctx, VXBPF_R_TX_MULTI_DST, XDP_PASS);
+	if ((P & Y_LATE) && !(P & Y_NOLEN))
+		total = frame_len(ctx);
 	if (P & Y_INNER) {
 		inner_parse(ctx, eth, total, total, &ii);
 	} else {
@@ -1135,6 +1157,8 @@ YENCAP(y1, Y_PUSH | Y_ROUTE | Y_CHECKS)
 YENCAP(y2, Y_PUSH | Y_ROUTE | Y_CHECKS | Y_INNER)
 YENCAP(y3, Y_PUSH | Y_ROUTE | Y_CHECKS | Y_INNER | Y_FDBX)
 YENCAP(y4, Y_ALL)
+YENCAP(y4l, Y_ALL | Y_LATE)
+YENCAP(y4n, Y_ALL | Y_NOLEN)
 
 /* vxbpf's encap path itself (xdp_port_rx's body), on the floor's maps. */
 SEC("xdp") int floor_e_v(struct xdp_md *ctx)

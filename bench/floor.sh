@@ -16,7 +16,7 @@
 #   order of rungs and of vxbpf/floor reversed every other round. The
 #   rungs d_x*/d_v and e_y*/e_v are vxbpf's own code (bench/floor.bpf.c);
 #   FLOOR_DECAP_RUNGS, FLOOR_ENCAP_RUNGS, FLOOR_ENCAP6_RUNGS choose others
-#   (d_x0w, a what-if, is not in the default list).
+#   (the what-ifs d_x0w, d_x6n, e_y4l, e_y4n are not in the default lists).
 # fdb: the rungs d_e_spread (decap up to the fdb lookup) and e_d_spread
 #   (encap up to it) with the fdb key taken from a counter, so consecutive
 #   runs hit different entries, against fdb maps of 10 and 1,000,000
