@@ -13,7 +13,10 @@
 #   IPv4/IPv6; scripts/bench.sh sourced), then REPS rounds; each round
 #   measures, per path, underlay and size, vxbpf's attached program
 #   (`vxbench cost`) and every rung of the ladder (`vxbench floor`), the
-#   order of rungs and of vxbpf/floor reversed every other round.
+#   order of rungs and of vxbpf/floor reversed every other round. The
+#   rungs d_x*/d_v and e_y*/e_v are vxbpf's own code (bench/floor.bpf.c);
+#   FLOOR_DECAP_RUNGS, FLOOR_ENCAP_RUNGS, FLOOR_ENCAP6_RUNGS choose others
+#   (the what-ifs d_x0w, d_x6n, e_y4l, e_y4n are not in the default lists).
 # fdb: the rungs d_e_spread (decap up to the fdb lookup) and e_d_spread
 #   (encap up to it) with the fdb key taken from a counter, so consecutive
 #   runs hit different entries, against fdb maps of 10 and 1,000,000
@@ -39,8 +42,13 @@ FLOOR_SIZES=${FLOOR_SIZES:-64 1400}
 FLOOR_RAW=${FLOOR_RAW:-/tmp/floor.raw.tsv}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-DECAP_RUNGS=d_a,d_b,d_c,d_d,d_e,d_f,d_g,d_h,d_i,d_i_wide
-ENCAP_RUNGS=e_a,e_b,e_c,e_d,e_e,e_f,e_g,e_h,e_i,e_j,e_j_wide
+# d_x* / e_y*: from the floor toward vxbpf's own path, its
+# pieces put back one at a time; d_v / e_v: vxbpf's path itself compiled
+# into the floor object (bench/floor.bpf.c). The encap floor proper is
+# IPv4-outer only; the rungs of vxbpf's code also run on IPv6.
+DECAP_RUNGS=${FLOOR_DECAP_RUNGS:-d_a,d_b,d_c,d_d,d_e,d_f,d_g,d_h,d_i,d_i_wide,d_x0,d_x1,d_x2,d_x3,d_x3m,d_x3c,d_x4a,d_x4b,d_x4,d_x5,d_x6,d_v}
+ENCAP_RUNGS=${FLOOR_ENCAP_RUNGS:-e_a,e_b,e_c,e_d,e_e,e_f,e_g,e_h,e_i,e_j,e_j_wide,e_y0,e_y0p,e_y0r,e_y1,e_y2,e_y3,e_y4,e_v}
+ENCAP6_RUNGS=${FLOOR_ENCAP6_RUNGS:-e_y0,e_y0p,e_y0r,e_y1,e_y2,e_y3,e_y4,e_v}
 
 # Sourced as a library: the topologies and helpers of `make bench`, no
 # runs; at nice 0 (a shared machine; BPF_PROG_RUN's timer stops while the
@@ -120,6 +128,17 @@ med()
 }
 cnt() { awk -F'\t' "$1"' && $12 == 0 { n++ } END { print n + 0 }' "$FLOOR_RAW"; }
 
+# The rungs of a topology: the encap floor is IPv4-outer only, IPv6 encap
+# has the rungs of vxbpf's own code.
+rungs_of()
+{
+	case $1 in
+	decap*) echo "$DECAP_RUNGS" ;;
+	encap4) echo "$ENCAP_RUNGS" ;;
+	encap6) echo "$ENCAP6_RUNGS" ;;
+	esac
+}
+
 ladder()
 {
 	local r dir fam size rungs
@@ -134,15 +153,13 @@ ladder()
 		for dir in decap encap; do
 			for fam in 4 6; do
 				for size in $FLOOR_SIZES; do
-					[[ $dir == decap ]] && rungs=$DECAP_RUNGS || rungs=$ENCAP_RUNGS
+					rungs=$(rungs_of $dir$fam)
 					((r % 2)) || rungs=$(rev "$rungs")
-					# The encap floor is IPv4-outer only; vxbpf's
-					# IPv6 encap is measured for reference.
 					if ((r % 2)); then
 						vx_cost $dir $fam $size $r
-						[[ $dir$fam == encap6 ]] || fl_cost ladder $dir $fam $size $r "$rungs"
+						[[ -z $rungs ]] || fl_cost ladder $dir $fam $size $r "$rungs"
 					else
-						[[ $dir$fam == encap6 ]] || fl_cost ladder $dir $fam $size $r "$rungs"
+						[[ -z $rungs ]] || fl_cost ladder $dir $fam $size $r "$rungs"
 						vx_cost $dir $fam $size $r
 					fi
 				done
@@ -156,32 +173,31 @@ ladder()
 	local rung prev m p
 	for dir in decap encap; do
 		for fam in 4 6; do
-			[[ $dir$fam == encap6 ]] && continue
 			for size in $FLOOR_SIZES; do
 				echo "### $dir IPv$fam $size B"
 				echo
 				echo "| rung | median ns | minus the rung before | valid reps |"
 				echo "|---|---|---|---|"
-				[[ $dir == decap ]] && rungs=$DECAP_RUNGS || rungs=$ENCAP_RUNGS
+				rungs=$(rungs_of $dir$fam)
 				prev=
+				# *_wide is d_i / e_j summed otherwise: no step of
+				# its own, but the base of the next rung (d_x0, e_y0);
+				# vxbpf (last) is compared with its code compiled
+				# here (d_v, e_v, the rung before it).
 				for rung in ${rungs//,/ } vxbpf; do
 					m=$(med "\$1 == \"ladder\" && \$3 == \"$dir\" && \$4 == $fam && \$5 == $size && \$7 == \"$rung\"")
-					if [[ -n $prev && $rung != vxbpf && $rung != *_wide ]]; then
+					if [[ -n $prev && $rung != *_wide ]]; then
 						p=$(awk -v a="$m" -v b="$prev" 'BEGIN { printf "%+.1f", a - b }')
 					else
 						p=
 					fi
-					[[ $rung == *_wide ]] || prev=$m
+					prev=$m
 					echo "| $rung | $m | $p | $(cnt "\$1 == \"ladder\" && \$3 == \"$dir\" && \$4 == $fam && \$5 == $size && \$7 == \"$rung\"") |"
 				done
 				echo
 			done
 		done
 	done
-	for size in $FLOOR_SIZES; do
-		echo "vxbpf encap IPv6 $size B: $(med "\$1 == \"ladder\" && \$3 == \"encap\" && \$4 == 6 && \$5 == $size && \$7 == \"vxbpf\"") ns"
-	done
-	echo
 }
 
 FDB_SPECS=${FLOOR_FDB_SPECS:-10,1000000,10p,1000000p,10/16,1000000@256,1000000@4096,1000000@16384,1000000@65536,16384,16384/16384}

@@ -751,6 +751,10 @@ static void floor_fill(struct floor_inst *in, const struct opts *o, int ifindex,
 		nv[i].val.ifindex = ifindex;
 		nv[i].val.max_len = 65535;
 		nv[i].val.expires = ~0ULL;
+		/* the underlay's flags, as vxbpf's own outer_route caches
+		 * them (0 would make its encap_plan ask the underlay map
+		 * per frame); the floor's rungs do not read them */
+		nv[i].val.ul = VXBPF_UNDERLAY_XDP;
 	}
 	slot = vxbpf_nh_slot0(&nk.src, &nk.dst);
 	if (bpf_map_update_elem(bpf_map__fd(in->f->maps.vxbpf_nh_cache), &slot, nv, 0))
@@ -784,9 +788,28 @@ static void floor_fill(struct floor_inst *in, const struct opts *o, int ifindex,
 	free(fv);
 }
 
-static struct floor_inst floor_load(const char *spec, const struct opts *o, int ifindex, int encap,
-				    int scatter)
+/* Is program name (floor_RUNG) one of the nr rungs asked for? */
+static int floor_wanted(const char *name, const char **rname, int nr)
 {
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strncmp(name, "floor_", 6) && !strcmp(name + 6, rname[i]))
+			return 1;
+	return 0;
+}
+
+/* A rung of vxbpf's own code (d_x*, d_v, e_y*, e_v): it needs all its maps. */
+static int floor_vx_rung(const char *r)
+{
+	return (r[0] == 'd' || r[0] == 'e') && r[1] == '_' && (r[2] == 'x' || r[2] == 'y' || r[2] == 'v');
+}
+
+static struct floor_inst floor_load(const char *spec, const struct opts *o, int ifindex, int encap,
+				    int scatter, const char **rname, int nr)
+{
+	struct bpf_program *prog;
+	int all_maps = 0, i;
 	struct floor_inst in = {.spec = spec, .max = VXBPF_MAX_FDB};
 	const char *p = spec;
 	struct bpf_map *m;
@@ -822,11 +845,18 @@ static struct floor_inst floor_load(const char *spec, const struct opts *o, int 
 	in.f->rodata->fdb_stride = s % in.w ? s % in.w : (in.w == 1 ? 1 : s);
 	bpf_map__set_max_entries(in.f->maps.vxbpf_fdb, in.max);
 	bpf_map__set_map_flags(in.f->maps.vxbpf_fdb, in.prealloc ? 0 : BPF_F_NO_PREALLOC);
-	/* Only the maps the ladder uses (maps.h declares them all). */
+	/* Only the rungs asked for: the object also holds vxbpf's programs
+	 * (bench/floor.bpf.c includes bpf/vxbpf.bpf.c), never loaded here. */
+	bpf_object__for_each_program(prog, in.f->obj)
+		bpf_program__set_autoload(prog, floor_wanted(bpf_program__name(prog), rname, nr));
+	for (i = 0; i < nr; i++)
+		all_maps |= floor_vx_rung(rname[i]);
+	/* Only the maps the ladder uses (maps.h declares them all); the
+	 * rungs of vxbpf's own code need all of them. */
 	bpf_object__for_each_map(m, in.f->obj) {
 		const char *nm = bpf_map__name(m);
 
-		if (!bpf_map__is_internal(m) && strcmp(nm, "vxbpf_vtep") && strcmp(nm, "vxbpf_fdb") &&
+		if (!all_maps && !bpf_map__is_internal(m) && strcmp(nm, "vxbpf_vtep") && strcmp(nm, "vxbpf_fdb") &&
 		    strcmp(nm, "vxbpf_ports") && strcmp(nm, "vxbpf_nh_cache") && strcmp(nm, "vxbpf_stats") &&
 		    strcmp(nm, "vxbpf_dstports") && strcmp(nm, "vxbpf_vni_stats"))
 			bpf_map__set_autocreate(m, false);
@@ -834,6 +864,15 @@ static struct floor_inst floor_load(const char *spec, const struct opts *o, int 
 	if (floor__load(in.f))
 		die("cannot load floor (%s)", spec);
 	floor_fill(&in, o, ifindex, encap);
+	if (all_maps) {
+		/* vxbpf's encap takes routes via an attached underlay only
+		 * (encap_plan: the underlay map, when the next hop's cached
+		 * flags are 0, as floor_fill's are). */
+		__u32 ul = VXBPF_UNDERLAY_XDP;
+
+		if (bpf_map_update_elem(bpf_map__fd(in.f->maps.vxbpf_underlay), &ifindex, &ul, 0))
+			die("underlay update%s", "");
+	}
 	return in;
 }
 
@@ -889,7 +928,7 @@ static int cmd_floor(int argc, char **argv)
 	pin_cpu(o.cpu);
 	frame = cost_frame(&o, &len);
 	for (i = 0; i < ns; i++)
-		in[i] = floor_load(spec[i], &o, ifindex, o.encap, scatter);
+		in[i] = floor_load(spec[i], &o, ifindex, o.encap, scatter, rname, nr);
 
 	for (r = 0; r < reps; r++) {
 		for (c = 0; c < ns * nr; c++) {
@@ -908,8 +947,9 @@ static int cmd_floor(int argc, char **argv)
 			if (rn[0] == 'd' && rn[2] >= 'c')
 				delta = o.v6 ? 70 : 50;
 			if (rn[0] == 'e' && rn[2] >= 'f')
-				delta = -50;
-			if (rn[0] == 'e' && o.v6)
+				delta = o.v6 ? -70 : -50;
+			/* vxbpf's own code (e_y*, e_v) encapsulates in IPv6 too */
+			if (rn[0] == 'e' && o.v6 && !floor_vx_rung(rn))
 				die("encap floor: IPv4 outer only%s", "");
 			if (!n)
 				n = harness_open(bpf_program__fd(p));
