@@ -705,8 +705,12 @@ static int slot_alloc(struct vx_cfg *c, __u32 *slot)
 	return -E2BIG;
 }
 
-/* Does the VNI have remotes (of the other family, when it changes)? */
-static int vni_has_remotes(struct vx_cfg *c, __u32 vni)
+/*
+ * The first fdb entry of vni whose flags under mask are want: 1 (*found
+ * set, when asked for), 0 if none, or a negative error.
+ */
+static int vni_fdb_with(struct vx_cfg *c, __u32 vni, __u16 mask, __u16 want,
+			const struct vxbpf_fdb_val **found)
 {
 	size_t i;
 
@@ -716,10 +720,24 @@ static int vni_has_remotes(struct vx_cfg *c, __u32 vni)
 		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
 		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
 
-		if (e->cur_present && k->vni == vni &&
-		    !(v->flags & VXBPF_FDB_LOCAL))
+		if (e->cur_present && k->vni == vni && (v->flags & mask) == want) {
+			if (found)
+				*found = v;
 			return 1;
+		}
 	}
+	return 0;
+}
+
+/* Does the VNI have remotes (of the other family, when it changes)? */
+static int vni_has_remotes(struct vx_cfg *c, __u32 vni)
+{
+	size_t i;
+	int err;
+
+	err = vni_fdb_with(c, vni, VXBPF_FDB_LOCAL, 0, NULL);
+	if (err)
+		return err;
 	CHK(&c->flood, tbl_load_all(&c->flood));
 	for (i = 0; i < c->flood.n; i++) {
 		struct tbl_ent *e = c->flood.list[i];
@@ -812,22 +830,18 @@ static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
  */
 static int vni_hostdev(struct vx_cfg *c, __u32 vni, __u32 *ifindex)
 {
+	const struct vxbpf_fdb_val *v;
 	struct vxbpf_hostdev hd;
 	__u32 key, next, *prev = NULL;
 	size_t i;
+	int err;
 
-	CHK(&c->fdb, tbl_load_all(&c->fdb));
-	for (i = 0; i < c->fdb.n; i++) {
-		struct tbl_ent *e = c->fdb.list[i];
-		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
-		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
-
-		if (e->cur_present && k->vni == vni &&
-		    (v->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) ==
-			    (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) {
-			*ifindex = v->ifindex;
-			return 1;
-		}
+	err = vni_fdb_with(c, vni, VXBPF_FDB_LOCAL | VXBPF_FDB_HOST, VXBPF_FDB_LOCAL | VXBPF_FDB_HOST, &v);
+	if (err < 0)
+		return err;
+	if (err) {
+		*ifindex = v->ifindex;
+		return 1;
 	}
 	if (!c->maps || c->maps->fd[M_HOSTDEVS] < 0)
 		return 0;
