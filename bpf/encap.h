@@ -51,7 +51,7 @@ static __always_inline void outer_fib_ask(struct encap_plan *p, const struct vxb
 static __always_inline int outer_route_fill(void *ctx, struct encap_plan *p, const struct vxbpf_addr *local,
 					    __u32 len, struct vxbpf_nh_slot *nh)
 {
-	__u64 now = bpf_jiffies64();
+	__u64 now = bpf_jiffies64(), expires;
 	__u32 *ul;
 	bool widen;
 	int rc;
@@ -72,24 +72,25 @@ static __always_inline int outer_route_fill(void *ctx, struct encap_plan *p, con
 	 * keep its expiry, so the route is still asked again soon. */
 	widen = nh && now < nh->val.expires && nh->val.ifindex == p->fib.ifindex &&
 		mac_equal(nh->val.dmac, p->fib.dmac);
+	expires = widen ? nh->val.expires : now + NH_CACHE_JIFFIES;
 	if (!nh) {
 		nh = nh_victim(vxbpf_nh_slot0(local, &p->dst), now);
 		if (!nh)
 			return rc;
-		nh->key.src = *local;
-		nh->key.dst = p->dst;
 	}
-	if (!widen) {
-		nh->val.expires = now + NH_CACHE_JIFFIES;
+	/* Expired while it changes, fresh only once whole: a reader of the
+	 * slot never pairs a key with another key's next hop. */
+	nh->val.expires = 0;
+	nh->key.src = *local;
+	nh->key.dst = p->dst;
+	if (!widen || len > nh->val.max_len)
 		nh->val.max_len = len;
-	} else if (len > nh->val.max_len) {
-		nh->val.max_len = len;
-	}
 	__builtin_memcpy(nh->val.dmac, p->fib.dmac, ETH_ALEN);
 	__builtin_memcpy(nh->val.smac, p->fib.smac, ETH_ALEN);
 	nh->val.ifindex = p->fib.ifindex;
 	nh->val.ul = p->ul;
 	nh->val.ip_id = p->ip_id + 1;
+	nh->val.expires = expires;
 	return rc;
 }
 
@@ -186,8 +187,7 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 	if (r != VXBPF_R_TX_ENCAP)
 		return r;
 	/* Not an underlay when the route was cached: asked anew, so an
-	 * attach shows at once (and an entry of an older vxbpf, whose 0
-	 * here was padding, is no harm). */
+	 * attach shows at once. */
 	if (!p->ul) {
 		__u32 *ul = bpf_map_lookup_elem(&vxbpf_underlay, &p->fib.ifindex);
 

@@ -533,7 +533,7 @@ struct vxbpf_nh_val {
 	__u64 expires;	/* jiffies; 0: an empty slot */
 };
 
-/* One slot: a cache line. */
+/* One slot: 64 bytes, key and value. */
 struct vxbpf_nh_slot {
 	struct vxbpf_nh_key key;
 	struct vxbpf_nh_val val;
@@ -541,17 +541,21 @@ struct vxbpf_nh_slot {
 _Static_assert(sizeof(struct vxbpf_nh_slot) == 64, "nh_cache slot layout");
 
 /*
- * The first of the two slots of (src, dst)'s set. The words of both
- * addresses folded, then spread by a multiplicative (Fibonacci) hash whose
- * top bits name the set: cheap enough to compute per frame, and it spreads
- * addresses that differ in any bits, as a VTEP subnet's do.
+ * The first of the two slots of (src, dst)'s set. Each of the eight
+ * address words is weighted by its own odd constant before they are
+ * added: XORed as they are, an IPv4 key would hash as local ^ remote
+ * (four locals and 64 remotes of one /24 in 64 sets) and an IPv6
+ * address's equal words would cancel. The multiplies are independent, so
+ * they overlap; the top bits of the mixed sum name the set.
  */
 static inline __attribute__((always_inline)) __u32 vxbpf_nh_slot0(const struct vxbpf_addr *src,
 								   const struct vxbpf_addr *dst)
 {
 	const __u32 *s = (const __u32 *)src, *d = (const __u32 *)dst;
-	__u32 h = s[0] ^ s[1] ^ s[2] ^ s[3] ^ d[0] ^ d[1] ^ d[2] ^ d[3];
+	__u32 h = s[0] * 0x85ebca6bU + s[1] * 0xc2b2ae35U + s[2] * 0x27d4eb2fU + s[3] * 0x165667b1U +
+		  d[0] * 0x9e3779b1U + d[1] * 0x7feb352dU + d[2] * 0x846ca68bU + d[3] * 0xcc9e2d51U;
 
+	h ^= h >> 16;
 	return ((h * 0x9e3779b1U) >> (32 - VXBPF_NH_SET_BITS)) << 1;
 }
 
