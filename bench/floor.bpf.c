@@ -688,17 +688,17 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	if (!ieth)
 		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
 	if (P & X_INNER) {
-		inner_parse(ctx, ieth, total, ulen - sizeof(*udph) - VXLAN_HLEN, &ii);
+		inner_parse(ctx, ieth, total, ulen - sizeof(*udph) - VXLAN_HLEN, 0, &ii);
 	} else if (P & X_VIEW) {
 		struct inner_view v;
 
-		inner_view(ieth, c.end, ulen - sizeof(*udph) - VXLAN_HLEN, &v);
+		inner_view_rx(ieth, c.end, ulen - sizeof(*udph) - VXLAN_HLEN, &v);
 		ii.fix = ii.ecn_set = 0;
-		ii.ecn = v.ecn;
-		ii.ip = v.ip;
-		ii.l3_off = v.l3_off;
-		ii.lco = v.lco;
-		ii.frame_sum = v.frame_sum;
+		ii.v.ecn = v.ecn;
+		ii.v.ip = v.ip;
+		ii.v.l3_off = v.l3_off;
+		ii.v.lco = v.lco;
+		ii.v.frame_sum = v.frame_sum;
 		/* inner_parse's tail: the seed test */
 		if ((P & X_SEED) && inner_seed_maybe(&v, c.end)) {
 			void *data = (void *)(long)ctx->data;
@@ -718,9 +718,9 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 		/* The floor's inner sum (d_i_wide), as the frame's sum. */
 		__u64 s = 0;
 
-		ii.ip = ii.ecn = ii.fix = ii.ecn_set = 0;
-		ii.lco = inner_sum(ieth, c.end, &s, 1);
-		ii.frame_sum = csum64_fold(s);
+		ii.v.ip = ii.v.ecn = ii.fix = ii.ecn_set = 0;
+		ii.v.lco = inner_sum(ieth, c.end, &s, 1);
+		ii.v.frame_sum = csum64_fold(s);
 	}
 
 	if (udph->check == 0) {
@@ -762,7 +762,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 		}
 	}
 	if (P & X_ECN) {
-		ecn = ecn_decap(o->tos, ii.ip, ii.ecn);
+		ecn = ecn_decap(o->tos, ii.v.ip, ii.v.ecn);
 		if (ecn == ECN_DROP)
 			return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);
 	}
@@ -998,16 +998,16 @@ static __always_inline enum vxbpf_reason fy_plan(struct xdp_md *ctx, const struc
 		}
 		p->xmit_sg = XDP_REDIRECT_FRAGS && (p->ul & VXBPF_UNDERLAY_XMIT_SG);
 	}
-	p->be_sport = encap_sport(cfg, ii->hash);
+	p->be_sport = encap_sport(cfg, ii->v.hash);
 
 	if (!(P & Y_CHECKS)) {
 		p->csum = true;
-		p->inner_sum = ii->frame_sum;
+		p->inner_sum = ii->v.frame_sum;
 		return VXBPF_R_TX_ENCAP;
 	}
 	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
-	if (p->csum && ii->lco) {
-		p->inner_sum = ii->frame_sum;
+	if (p->csum && ii->v.lco) {
+		p->inner_sum = ii->v.frame_sum;
 	} else if (p->csum) {
 		__u64 sum = csum_to_end(ctx, 0, len);
 
@@ -1086,18 +1086,18 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	if ((P & Y_LATE) && !(P & Y_NOLEN))
 		total = frame_len(ctx);
 	if (P & Y_INNER) {
-		inner_parse(ctx, eth, total, total, &ii);
+		inner_parse(ctx, eth, total, total, INNER_HASH, &ii);
 	} else {
 		/* The floor's (e_j_wide): hash of the Ethernet header, the
 		 * inner sum with the addresses cancelled. */
 		__u64 s = 0;
 
-		ii.hash = (((__u32 *)eth)[0] ^ ((__u32 *)eth)[1] ^ ((__u32 *)eth)[2]) * 2654435761U;
-		ii.ip = ii.ecn = ii.fix = ii.ecn_set = 0;
-		ii.lco = inner_sum(eth, end, &s, 1);
-		if (!ii.lco)
+		ii.v.hash = (((__u32 *)eth)[0] ^ ((__u32 *)eth)[1] ^ ((__u32 *)eth)[2]) * 2654435761U;
+		ii.v.ip = ii.v.ecn = ii.fix = ii.ecn_set = 0;
+		ii.v.lco = inner_sum(eth, end, &s, 1);
+		if (!ii.v.lco)
 			return floor_out();
-		ii.frame_sum = csum64_fold(s);
+		ii.v.frame_sum = csum64_fold(s);
 	}
 
 	if ((P & Y_CHECKS) && (fdb->flags & VXBPF_FDB_LOCAL)) {

@@ -151,7 +151,7 @@ static __always_inline int rx_flood(struct xdp_md *ctx, const struct vxbpf_vni_c
  * payload. Ones' complement sums are linear: the outer datagram sums to
  * its UDP and VXLAN headers, the inner Ethernet and IP headers and the
  * inner TCP/UDP segment, and a segment whose own checksum is valid sums
- * to the complement of its pseudo-header (ii->frame_sum, inner.h). So for
+ * to the complement of its pseudo-header (ii->v.frame_sum, inner.h). So for
  * such a frame "outer valid and inner valid" is "this sum valid and inner
  * valid"; the inner checksum is the receiving VM's to verify (a redirected
  * frame arrives CHECKSUM_NONE), as RFC 7348 allows. A Linux sender's
@@ -167,10 +167,10 @@ static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ul
 	const __u32 *u = (const void *)udph, *x = (const void *)vxh;
 	__u64 s;
 
-	if (!ii->lco)
+	if (!ii->v.lco)
 		return false;
 	s = csum64_pseudo(&o->saddr, &o->daddr, ulen, IPPROTO_UDP, o->v6);
-	s += (__u64)u[0] + u[1] + x[0] + x[1] + ii->frame_sum;
+	s += (__u64)u[0] + u[1] + x[0] + x[1] + ii->v.frame_sum;
 	return csum64_check(s) == 0;
 }
 
@@ -270,7 +270,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	ieth = cursor_pull(&c, struct ethhdr);
 	if (!ieth)
 		return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
-	inner_parse(ctx, ieth, total, ulen - sizeof(*udph) - VXLAN_HLEN, &ii);
+	inner_parse(ctx, ieth, total, ulen - sizeof(*udph) - VXLAN_HLEN, 0, &ii);
 
 	if (udph->check == 0) {
 		if (o->v6 && !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMRX))
@@ -321,7 +321,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	/* What the kernel's device would do with the outer ECN bits, done
 	 * where vxbpf delivers the frame (inner_fix); a frame passed to the
 	 * kernel keeps its bytes, which the outer checksum covers. */
-	ecn = ecn_decap(o->tos, ii.ip, ii.ecn);
+	ecn = ecn_decap(o->tos, ii.v.ip, ii.v.ecn);
 	if (ecn == ECN_DROP)
 		return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);
 	if (mac_is_multicast(ieth->h_dest)) {

@@ -196,11 +196,11 @@ static __always_inline enum vxbpf_reason encap_plan(struct xdp_md *ctx, const st
 		p->ul = *ul;
 	}
 	p->xmit_sg = XDP_REDIRECT_FRAGS && (p->ul & VXBPF_UNDERLAY_XMIT_SG);
-	p->be_sport = encap_sport(cfg, ii->hash);
+	p->be_sport = encap_sport(cfg, ii->v.hash);
 
 	p->csum = p->v6 ? !(cfg->flags & VXBPF_VNI_UDP6ZEROCSUMTX) : !(cfg->flags & VXBPF_VNI_NOUDPCSUM);
-	if (p->csum && ii->lco) {
-		p->inner_sum = ii->frame_sum; /* from the headers: see inner.h */
+	if (p->csum && ii->v.lco) {
+		p->inner_sum = ii->v.frame_sum; /* from the headers: see inner.h */
 	} else if (p->csum) {
 		__u64 sum = csum_to_end(ctx, 0, len);
 
@@ -315,7 +315,7 @@ static __always_inline int encap_push(struct xdp_md *ctx, const struct vxbpf_vni
 	if (bpf_xdp_adjust_head(ctx, -(int)p->hdr_len))
 		return -1;
 	end = (void *)(long)ctx->data_end;
-	udph = outer_write((void *)(long)ctx->data, end, cfg, p, ii->ecn, ulen);
+	udph = outer_write((void *)(long)ctx->data, end, cfg, p, ii->v.ecn, ulen);
 	if (!udph)
 		return -1;
 	vxh = (void *)(udph + 1);

@@ -84,10 +84,10 @@ static __always_inline int frag_handover(struct xdp_md *ctx, const struct vxbpf_
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct iphdr *iph = data + (ii->l3_off & 0x3f);
+	struct iphdr *iph = data + (ii->v.l3_off & 0x3f);
 	int act;
 
-	if (explain || !ii->fix || ii->ip != 4 || (cfg->flags & VXBPF_VNI_KERNEL_BUM))
+	if (explain || !ii->fix || ii->v.ip != 4 || (cfg->flags & VXBPF_VNI_KERNEL_BUM))
 		return -1;
 	if ((void *)(iph + 1) > end || (iph->frag_off & bpf_htons(IP_DF)))
 		return -1;

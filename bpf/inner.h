@@ -22,20 +22,6 @@
 #ifndef VXBPF_INNER_H
 #define VXBPF_INNER_H
 
-struct inner_info {
-	__u32 hash;
-	__u32 fix_off;	 /* offset of the L4 checksum from the frame start */
-	__u16 old_check; /* memory order */
-	__u16 new_check;
-	__u8 ecn;	 /* ECN bits of the inner IP header, 0 if not IP */
-	__u8 ip;	 /* 4 or 6: an inner IP packet, its header at l3_off */
-	__u8 l3_off;	 /* offset of the inner IP header from the frame start */
-	__u8 ecn_set;	 /* decap: 1 + the ECN bits to write (ecn.h), 0 none */
-	__u8 fix;	 /* the L4 checksum must be rewritten before sending */
-	__u8 lco;	 /* frame_sum is valid */
-	__u32 frame_sum; /* sum of the whole frame, from its headers alone */
-};
-
 static __always_inline __u32 hash_mix(__u32 h, __u32 v)
 {
 	h ^= v;
@@ -64,26 +50,48 @@ struct inner_view {
 };
 
 /*
+ * inner_view plus what the XDP programs do with it: the checksum to
+ * finish, the ECN bits to write. The view is filled in place (a copy of
+ * it cost decap 2-7 ns, bench/cost.md section 10).
+ */
+struct inner_info {
+	struct inner_view v;
+	__u32 fix_off;	 /* offset of the L4 checksum from the frame start */
+	__u16 old_check; /* memory order */
+	__u16 new_check;
+	__u8 ecn_set;	 /* decap: 1 + the ECN bits to write (ecn.h), 0 none */
+	__u8 fix;	 /* the L4 checksum must be rewritten before sending */
+};
+
+/*
  * eth: the inner Ethernet header, bounds-checked by the caller; end: the
  * end of the buffer it is in; len: the frame's length from eth on, which
  * goes past end when the frame has fragments (multi-buffer XDP): the
  * headers are all in the first buffer, the end of the segment may not be.
  */
-static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len, struct inner_view *v)
+#define INNER_HASH 1	 /* the flow hash (encap's UDP source port) */
+/* An inner IPv4 header's own checksum is its receiver's to verify (decap:
+ * a redirected frame reaches a stack that always checks it), so a valid
+ * one sums to zero and frame_sum need not read it, options included. */
+#define INNER_IP4_TRUSTED 2
+
+static __always_inline void inner_view_as(struct ethhdr *eth, void *end, __u32 len, const __u32 flags,
+					  struct inner_view *v)
 {
-	/* Kept in registers and stored once at the end: set field by field
-	 * over a zeroed struct, every early return wrote its zeros again
-	 * (bench/cost.md, "where vxbpf's time over the floor goes"). */
-	__u32 hash = 0, pseudo = 0, frame_sum = 0, l4_off, l4_len, hdr_sum, *e = (void *)eth;
-	__u8 ecn = 0, ip = 0, l3_off = 0, proto = 0, lco = 0, seedable = 0;
-	void *l3 = eth + 1, *l4 = NULL;
-	__u16 *check = NULL;
+	/* Zeroed once, then each field stored where it becomes known, and
+	 * every test that fails simply returns (see inner_view below). */
+	__u32 l4_off, l4_len, hdr_sum = 0, hash = 0, *e = (void *)eth;
+	const bool want_hash = flags & INNER_HASH;
+	void *l3 = eth + 1, *l4;
 	__u64 l2_sum, addr_sum;
+	__u16 *check;
 	__be16 l3_proto;
+	__u8 proto;
 	bool hdr_ok;
 
+	__builtin_memset(v, 0, sizeof(*v));
 	if ((void *)(eth + 1) > end)
-		goto out;
+		return;
 	/* The Ethernet header's sum, for local checksum offload; one 802.1Q
 	 * tag (a VM's VLAN sub-interface) is looked through. */
 	l2_sum = (__u64)e[0] + e[1] + e[2];
@@ -92,7 +100,7 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len,
 		struct vlan_hdr *vh = l3;
 
 		if ((void *)(vh + 1) > end)
-			goto out;
+			return;
 		l2_sum += *(__u32 *)((void *)eth + 12);
 		l3_proto = vh->h_vlan_encapsulated_proto;
 		l3 = vh + 1;
@@ -106,87 +114,107 @@ static __always_inline void inner_view(struct ethhdr *eth, void *end, __u32 len,
 
 		if ((void *)(iph + 1) > end)
 			goto l2_hash;
-		hdr_sum = ip4_hdr_sum(iph);
-		ecn = iph->tos & INET_ECN_MASK;
-		addr_sum = (__u64)iph->saddr + iph->daddr;
 		proto = iph->protocol;
-		ip = 4;
-		l3_off = l3 - (void *)eth;
-		hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
+		if (want_hash) {
+			hash = hash_mix(hash_mix(hash_mix(0, iph->saddr), iph->daddr), proto);
+			v->hash = hash;
+		}
+		v->ecn = iph->tos & INET_ECN_MASK;
+		v->ip = 4;
+		v->l3_off = l3 - (void *)eth;
+		v->proto = proto;
 		if (iph->ihl < 5 || (iph->frag_off & bpf_htons(IP_MF | IP_OFFSET)))
-			goto out;
+			return;
 		l4 = (void *)iph + iph->ihl * 4;
-		l4_off = l3_off + iph->ihl * 4;
-		hdr_ok = iph->ihl == 5; /* options: not summed above */
+		l4_off = v->l3_off + iph->ihl * 4;
 		l4_len = bpf_ntohs(iph->tot_len);
 		if (l4_len < iph->ihl * 4)
-			goto out;
+			return;
 		l4_len -= iph->ihl * 4;
+		addr_sum = (__u64)iph->saddr + iph->daddr;
+		if (flags & INNER_IP4_TRUSTED) {
+			hdr_ok = true;
+		} else {
+			hdr_ok = iph->ihl == 5; /* options: not summed */
+			if (hdr_ok)
+				hdr_sum = ip4_hdr_sum(iph);
+		}
 	} else if (l3_proto == bpf_htons(ETH_P_IPV6)) {
 		struct ipv6hdr *ip6h = l3;
 		const __u32 *w = (const void *)ip6h, *s = w + 2, *d = w + 6;
 
 		if ((void *)(ip6h + 1) > end)
 			goto l2_hash;
+		proto = ip6h->nexthdr;
+		if (want_hash) {
+			hash = hash_mix(hash_mix(0, s[0] ^ s[1] ^ s[2] ^ s[3]), d[0] ^ d[1] ^ d[2] ^ d[3]);
+			v->hash = hash_mix(hash, proto);
+			hash = v->hash;
+		}
+		v->ecn = (bpf_ntohl(w[0]) >> 20) & INET_ECN_MASK;
+		v->ip = 6;
+		v->l3_off = l3 - (void *)eth;
+		v->proto = proto;
+		l4 = ip6h + 1;
+		l4_off = v->l3_off + sizeof(*ip6h);
+		l4_len = bpf_ntohs(ip6h->payload_len);
 		addr_sum = (__u64)s[0] + s[1] + s[2] + s[3] + d[0] + d[1] + d[2] + d[3];
 		hdr_sum = csum64_fold(addr_sum + w[0] + w[1]);
 		hdr_ok = true;
-		ecn = (bpf_ntohl(w[0]) >> 20) & INET_ECN_MASK;
-		proto = ip6h->nexthdr;
-		ip = 6;
-		l3_off = l3 - (void *)eth;
-		hash = hash_mix(hash_mix(0, s[0] ^ s[1] ^ s[2] ^ s[3]), d[0] ^ d[1] ^ d[2] ^ d[3]);
-		hash = hash_mix(hash, proto);
-		l4 = ip6h + 1;
-		l4_off = l3_off + sizeof(*ip6h);
-		l4_len = bpf_ntohs(ip6h->payload_len);
 	} else {
 		goto l2_hash;
 	}
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		goto out;
+		return;
 	if (l4 + 4 > end)
-		goto out;
-	hash = hash_mix(hash, *(__u32 *)l4);
+		return;
+	if (want_hash)
+		v->hash = hash_mix(hash, *(__u32 *)l4);
 
 	/* The checksum seed test needs the segment to end the frame. */
 	if (l4_off + l4_len != len)
-		goto out;
+		return;
 	check = l4 + (proto == IPPROTO_TCP ? 16 : 6);
 	if ((void *)(check + 1) > end)
-		goto no_seed;
+		return;
 	/* UDP without checksum (legal over IPv4, and for tunnels over
 	 * IPv6): no seed to finish, and no sum to derive from it. */
 	if (proto == IPPROTO_UDP && *check == 0)
-		goto no_seed;
-	pseudo = csum64_fold(addr_sum + bpf_htonl(l4_len) + bpf_htonl(proto));
+		return;
+	v->pseudo = csum64_fold(addr_sum + bpf_htonl(l4_len) + bpf_htonl(proto));
 	/* Ethernet header, IP header, and the segment as its checksum
 	 * (valid, or made valid by whoever finishes it) says it sums. */
 	if (hdr_ok) {
-		frame_sum = csum64_fold(l2_sum + hdr_sum + csum_fold(pseudo));
-		lco = 1;
+		v->frame_sum = csum64_fold(l2_sum + hdr_sum + csum_fold(v->pseudo));
+		v->lco = 1;
 	}
-	seedable = 1;
-	goto out;
-
-no_seed:
-	check = NULL;
-	goto out;
-l2_hash:
-	hash = hash_mix(hash_mix(0, *(__u32 *)eth->h_dest), *(__u32 *)eth->h_source);
-out:
-	v->l4 = seedable ? l4 : NULL;
+	v->l4 = l4;
 	v->check = check;
-	v->pseudo = pseudo;
-	v->frame_sum = frame_sum;
-	v->hash = hash;
-	v->ecn = ecn;
-	v->ip = ip;
-	v->l3_off = l3_off;
-	v->proto = proto;
-	v->lco = lco;
-	v->seedable = seedable;
+	v->seedable = 1;
+	return;
+
+l2_hash:
+	if (want_hash)
+		v->hash = hash_mix(hash_mix(0, *(__u32 *)eth->h_dest), *(__u32 *)eth->h_source);
+}
+
+/*
+ * Subprograms of their own, not inlined: inlined into the receive paths,
+ * the view's values competed for the callers' registers, and the compiler
+ * stored all of them again before every test the frame passed (decap
+ * 4-6 ns; bench/cost.md, section 10). Called with registers to itself,
+ * the view costs a call and its own small frame.
+ */
+static __noinline void inner_view(struct ethhdr *eth, void *end, __u32 len, struct inner_view *v)
+{
+	inner_view_as(eth, end, len, INNER_HASH, v);
+}
+
+/* Decap's: no flow hash, and the inner IPv4 header trusted (see above). */
+static __noinline void inner_view_rx(struct ethhdr *eth, void *end, __u32 len, struct inner_view *v)
+{
+	inner_view_as(eth, end, len, INNER_IP4_TRUSTED, v);
 }
 
 /* Is the checksum at v->check the CHECKSUM_PARTIAL seed? (Only "could
@@ -207,39 +235,36 @@ static __always_inline bool inner_seed_maybe(const struct inner_view *v, void *e
  * than a difference of packet pointers). Never writes.
  */
 static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, __u32 total,
-					__u32 len, struct inner_info *ii)
+					__u32 len, __u32 flags, struct inner_info *ii)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct inner_view v;
+	struct inner_view *v = &ii->v;
 	__u64 seg;
 
-	inner_view(eth, end, len, &v);
-	ii->hash = v.hash;
-	ii->ecn = v.ecn;
-	ii->ip = v.ip;
-	ii->l3_off = v.l3_off;
-	ii->lco = v.lco;
-	ii->frame_sum = v.frame_sum;
+	if (flags & INNER_HASH)
+		inner_view(eth, end, len, v);
+	else
+		inner_view_rx(eth, end, len, v);
 	ii->ecn_set = 0;
 	ii->fix = 0;
 	ii->fix_off = 0;
 	ii->old_check = 0;
 	ii->new_check = 0;
-	if (!inner_seed_maybe(&v, end))
+	if (!inner_seed_maybe(v, end))
 		return; /* not the seed: leave it alone */
-	ii->fix_off = (void *)v.check - (void *)eth;
-	ii->old_check = *v.check;
-	seg = csum_to_end(ctx, v.l4 - data, total);
+	ii->fix_off = (void *)v->check - (void *)eth;
+	ii->old_check = *v->check;
+	seg = csum_to_end(ctx, v->l4 - data, total);
 	if (seg & CSUM_ERR)
 		return;
-	if (csum_fold(csum_add(v.pseudo, (__u32)seg)) == 0)
+	if (csum_fold(csum_add(v->pseudo, (__u32)seg)) == 0)
 		return; /* complete after all, by coincidence */
 	ii->fix = 1;
 	/* Finish what the device would: sum from the L4 header, seed
 	 * included, to the end. */
 	ii->new_check = csum_fold((__u32)seg);
-	if (v.proto == IPPROTO_UDP && ii->new_check == 0)
+	if (v->proto == IPPROTO_UDP && ii->new_check == 0)
 		ii->new_check = 0xffff;
 }
 
@@ -254,7 +279,7 @@ static __always_inline void inner_fix(struct xdp_md *ctx, const struct inner_inf
 	__u16 *check;
 
 	if (ii->ecn_set)
-		ecn_write(data, end, ii->ip, ii->l3_off, ii->ecn_set);
+		ecn_write(data, end, ii->v.ip, ii->v.l3_off, ii->ecn_set);
 	if (!ii->fix)
 		return;
 	/* The mask is for the verifier: fix_off is below 128 by construction

@@ -184,7 +184,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	}
 	if (fdb->flags & VXBPF_FDB_MULTI)
 		return verdict(ctx, VXBPF_R_TX_MULTI_DST, XDP_PASS);
-	inner_parse(ctx, eth, total, total, &ii);
+	inner_parse(ctx, eth, total, total, INNER_HASH, &ii);
 
 	if (fdb->flags & VXBPF_FDB_LOCAL) {
 		/* The host's vxlan device takes no XDP frames. */

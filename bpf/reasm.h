@@ -134,7 +134,7 @@ __noinline int reasm_first(struct xdp_md *ctx, __u32 l4_off)
 		if ((void *)(ieth + 1) > end)
 			return verdict(ctx, VXBPF_R_RX_SHORT_INNER, XDP_DROP);
 	}
-	inner_view(ieth, end, end - (void *)ieth, &v);
+	inner_view_rx(ieth, end, end - (void *)ieth, &v);
 	ecn = ecn_decap(outer_tos, v.ip, v.ecn);
 	if (ecn == ECN_DROP)
 		return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);

@@ -407,6 +407,63 @@ ParameterizedTest(struct rx_case *c, rx, table, .init = h_setup, .fini = h_teard
 	rx_check(c);
 }
 
+/* One option word (four NOPs) into the IPv4 header of a frame from
+ * build_tcp4(): its length and checksum follow; the TCP checksum does
+ * not cover the IP header's options. */
+static void ip4_add_nops(struct pkt *p)
+{
+	static struct pkt q;
+
+	q.len = 0;
+	pkt_put(&q, p->b, 34);
+	pkt_put(&q, (const uint8_t *)"\x01\x01\x01\x01", 4);
+	pkt_put(&q, p->b + 34, p->len - 34);
+	q.b[14] = 0x46;
+	put16(q.b + 16, get16(q.b + 16) + 4);
+	put16(q.b + 24, 0);
+	put16(q.b + 24, ck_fold(ck_add(0, q.b + 14, 24)));
+	pkt_copy(p, &q);
+}
+
+/*
+ * An inner IPv4 header is its receiver's to verify, as its TCP checksum
+ * is (inner.h, INNER_IP4_TRUSTED): the outer UDP checksum is shown valid
+ * from the headers as if that header were valid, options included. A
+ * frame whose inner header is corrupt is delivered as it came, for the
+ * port's stack to drop (ip_rcv() always checks it). Its outer checksum,
+ * summed over the bytes as sent, is valid too: delivered all the same.
+ */
+Test(rx, inner_ip4_header_trusted, .init = h_setup, .fini = h_teardown)
+{
+	static struct pkt inner, in, out;
+	const size_t ick = 50 + 14 + 10; /* outer Eth+IPv4+UDP+VXLAN, inner Eth, IP check */
+	struct vx_opts o = {};
+	char name[80];
+	int opts, bad, over_bytes;
+
+	rx_config(false, 0, true);
+	for (opts = 0; opts < 2; opts++)
+		for (bad = 0; bad < 2; bad++)
+			for (over_bytes = 0; over_bytes < 2; over_bytes++) {
+				build_tcp4(&inner, MAC_VM2, MAC_VM1, 40000, 0);
+				if (opts)
+					ip4_add_nops(&inner);
+				if (bad && over_bytes)
+					put16(inner.b + 24, get16(inner.b + 24) ^ 0x0100);
+				build_vxlan(&in, &o, &inner);
+				/* After the outer checksum: summed as if right. */
+				if (bad && !over_bytes) {
+					put16(in.b + ick, get16(in.b + ick) ^ 0x0100);
+					put16(inner.b + 24, get16(inner.b + 24) ^ 0x0100);
+				}
+				snprintf(name, sizeof(name), "inner IPv4%s, header csum %s, outer %s",
+					 opts ? " with options" : "", bad ? "bad" : "good",
+					 over_bytes ? "over the bytes" : "as if the header were right");
+				expect_run(name, H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner,
+					   &out);
+			}
+}
+
 /* Every bit of the flags word but I, and every bit of the reserved byte
  * after the VNI: Ether()/IP()/UDP()/VXLAN(flags=0x08|bit) → drop. */
 /* clang-format off */
