@@ -63,18 +63,18 @@ struct inner_info {
 	__u8 fix;	 /* the L4 checksum must be rewritten before sending */
 };
 
-/*
- * eth: the inner Ethernet header, bounds-checked by the caller; end: the
- * end of the buffer it is in; len: the frame's length from eth on, which
- * goes past end when the frame has fragments (multi-buffer XDP): the
- * headers are all in the first buffer, the end of the segment may not be.
- */
 #define INNER_HASH 1	 /* the flow hash (encap's UDP source port) */
 /* An inner IPv4 header's own checksum is its receiver's to verify (decap:
  * a redirected frame reaches a stack that always checks it), so a valid
  * one sums to zero and frame_sum need not read it, options included. */
 #define INNER_IP4_TRUSTED 2
 
+/*
+ * eth: the inner Ethernet header, bounds-checked by the caller; end: the
+ * end of the buffer it is in; len: the frame's length from eth on, which
+ * goes past end when the frame has fragments (multi-buffer XDP): the
+ * headers are all in the first buffer, the end of the segment may not be.
+ */
 static __always_inline void inner_view_as(struct ethhdr *eth, void *end, __u32 len, const __u32 flags,
 					  struct inner_view *v)
 {
@@ -232,7 +232,8 @@ static __always_inline bool inner_seed_maybe(const struct inner_view *v, void *e
  * eth: the inner Ethernet header, already bounds-checked by the caller;
  * total: the whole frame's length from ctx->data, len: from eth (both
  * with fragments; passed as numbers, which the verifier follows better
- * than a difference of packet pointers). Never writes.
+ * than a difference of packet pointers); flags: INNER_HASH for encap, 0
+ * for decap (inner_view_rx). Never writes.
  */
 static __always_inline void inner_parse(struct xdp_md *ctx, struct ethhdr *eth, __u32 total,
 					__u32 len, __u32 flags, struct inner_info *ii)
