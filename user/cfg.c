@@ -25,6 +25,7 @@
 
 #include "cfg.h"
 #include "resolve.h"
+#include "tc.h"
 
 int cfg_init(struct vx_cfg *c, struct vx_maps *m)
 {
@@ -706,11 +707,12 @@ static int slot_alloc(struct vx_cfg *c, __u32 *slot)
 }
 
 /*
- * The first fdb entry of vni whose flags under mask are want: 1 (*found
- * set, when asked for), 0 if none, or a negative error.
+ * The first fdb entry of vni whose flags under mask are want and, unless
+ * ifindex is 0 (no device's), that points at ifindex: 1 (*found set, when
+ * asked for), 0 if none, or a negative error.
  */
-static int vni_fdb_with(struct vx_cfg *c, __u32 vni, __u16 mask, __u16 want,
-			const struct vxbpf_fdb_val **found)
+static int vni_fdb_with(struct vx_cfg *c, __u32 vni, __u16 mask, __u16 want, __u32 ifindex,
+			struct tbl_ent **found)
 {
 	size_t i;
 
@@ -720,9 +722,10 @@ static int vni_fdb_with(struct vx_cfg *c, __u32 vni, __u16 mask, __u16 want,
 		const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
 		const struct vxbpf_fdb_val *v = tbl_cur(&c->fdb, e);
 
-		if (e->cur_present && k->vni == vni && (v->flags & mask) == want) {
+		if (e->cur_present && k->vni == vni && (v->flags & mask) == want &&
+		    (!ifindex || v->ifindex == ifindex)) {
 			if (found)
-				*found = v;
+				*found = e;
 			return 1;
 		}
 	}
@@ -735,7 +738,7 @@ static int vni_has_remotes(struct vx_cfg *c, __u32 vni)
 	size_t i;
 	int err;
 
-	err = vni_fdb_with(c, vni, VXBPF_FDB_LOCAL, 0, NULL);
+	err = vni_fdb_with(c, vni, VXBPF_FDB_LOCAL, 0, 0, NULL);
 	if (err)
 		return err;
 	CHK(&c->flood, tbl_load_all(&c->flood));
@@ -823,26 +826,16 @@ static int vni_set(struct vx_cfg *c, const struct vx_cmd *cmd)
 	return 0;
 }
 
-/*
- * A kernel vxlan device attached to vni (`attach VXLANDEV`): the host's
- * fdb entry of its MAC (LOCAL|HOST) and, with the maps, its hostdevs
- * entry. 1 (ifindex set) or 0.
- */
-static int vni_hostdev(struct vx_cfg *c, __u32 vni, __u32 *ifindex)
+/* ---- kernel vxlan devices attached to a VNI (hostdevs) ------------------ */
+
+#define HOST_FDB (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)
+
+int cfg_vni_hostdevs(struct vx_cfg *c, __u32 vni, cfg_hostdev_fn fn, void *ctx)
 {
-	const struct vxbpf_fdb_val *v;
 	struct vxbpf_hostdev hd;
 	__u32 key, next, *prev = NULL;
-	size_t i;
-	int err;
+	int ret;
 
-	err = vni_fdb_with(c, vni, VXBPF_FDB_LOCAL | VXBPF_FDB_HOST, VXBPF_FDB_LOCAL | VXBPF_FDB_HOST, &v);
-	if (err < 0)
-		return err;
-	if (err) {
-		*ifindex = v->ifindex;
-		return 1;
-	}
 	if (!c->maps || c->maps->fd[M_HOSTDEVS] < 0)
 		return 0;
 	while (!bpf_map_get_next_key(c->maps->fd[M_HOSTDEVS], prev, &next)) {
@@ -850,14 +843,102 @@ static int vni_hostdev(struct vx_cfg *c, __u32 vni, __u32 *ifindex)
 		prev = &key;
 		if (bpf_map_lookup_elem(c->maps->fd[M_HOSTDEVS], &key, &hd) || hd.vni != vni)
 			continue;
-		for (i = 0; i < c->n_hostdevs_gone && c->hostdevs_gone[i] != key; i++)
-			;
-		if (i == c->n_hostdevs_gone) {
-			*ifindex = key;
-			return 1;
-		}
+		ret = fn(key, ctx);
+		if (ret)
+			return ret;
 	}
 	return 0;
+}
+
+struct hostdev_other {
+	struct vx_cfg *c;
+	__u32 except, found;
+};
+
+static int hostdev_other_cb(__u32 ifindex, void *ctx)
+{
+	struct hostdev_other *o = ctx;
+	size_t i;
+
+	if (ifindex == o->except)
+		return 0;
+	/* Gone in this batch: its entry stays only until the commit. */
+	for (i = 0; i < o->c->n_hostdevs_gone; i++)
+		if (o->c->hostdevs_gone[i] == ifindex)
+			return 0;
+	o->found = ifindex;
+	return 1;
+}
+
+/*
+ * A vxlan device of vni that stays attached, other than except (0: none
+ * excepted): 1 (*ifindex set) or 0.
+ */
+static int vni_hostdev_other(struct vx_cfg *c, __u32 vni, __u32 except, __u32 *ifindex)
+{
+	struct hostdev_other o = { .c = c, .except = except };
+
+	if (!cfg_vni_hostdevs(c, vni, hostdev_other_cb, &o))
+		return 0;
+	*ifindex = o.found;
+	return 1;
+}
+
+/*
+ * A kernel vxlan device attached to vni (`attach VXLANDEV`): the host's
+ * fdb entry of its MAC (LOCAL|HOST) and, with the maps, its hostdevs
+ * entry. 1 (ifindex set) or 0.
+ */
+static int vni_hostdev(struct vx_cfg *c, __u32 vni, __u32 *ifindex)
+{
+	struct tbl_ent *e;
+	int err;
+
+	err = vni_fdb_with(c, vni, HOST_FDB, HOST_FDB, 0, &e);
+	if (err < 0)
+		return err;
+	if (err) {
+		*ifindex = ((const struct vxbpf_fdb_val *)tbl_cur(&c->fdb, e))->ifindex;
+		return 1;
+	}
+	return vni_hostdev_other(c, vni, 0, ifindex);
+}
+
+int cfg_vni_hostdev_clear(struct vx_cfg *c, __u32 vni)
+{
+	struct vxbpf_vni_cfg vc;
+
+	if (tbl_get(&c->vni, &vni, &vc) <= 0 || !(vc.flags & VXBPF_VNI_HOSTDEV))
+		return 0;
+	vc.flags &= ~VXBPF_VNI_HOSTDEV;
+	return tbl_put(&c->vni, &vni, &vc);
+}
+
+int cfg_hostdev_drop(struct vx_cfg *c, const char *dev, __u32 ifindex, __u32 vni)
+{
+	char name[IF_NAMESIZE];
+	struct tbl_ent *e;
+	__u32 other;
+	int err;
+
+	snprintf(name, sizeof(name), "%u", ifindex);
+	/* Program first: it must not outlive its map entry. Of a device that
+	 * went only the pin is left, and nothing for it to hold up. */
+	err = tc_detach(c->maps, dev ? dev : name, ifindex, true, true);
+	if (err && dev)
+		return err;
+	/* Every such entry: the device's MAC may have changed between two
+	 * attachments, each leaving its own. */
+	while ((err = vni_fdb_with(c, vni, HOST_FDB, HOST_FDB, ifindex, &e)) > 0) {
+		err = tbl_del(&c->fdb, tbl_key(&c->fdb, e));
+		if (err)
+			return err;
+	}
+	if (err)
+		return err;
+	if (vni_hostdev_other(c, vni, ifindex, &other))
+		return 0;
+	return cfg_vni_hostdev_clear(c, vni);
 }
 
 static int vni_del(struct vx_cfg *c, const struct vx_cmd *cmd)

@@ -45,6 +45,30 @@ int cfg_apply(struct vx_cfg *c, const struct vx_cmd *cmd);
  * so decapsulated frames are not sent into a device that left the VNI. */
 int cfg_drop_port(struct vx_cfg *c, __u32 ifindex);
 
+/*
+ * The hostdevs entries of vni (the kernel vxlan devices `attach` gave it),
+ * fn called with the ifindex of each; the maps are read, not the batch.
+ * Returns the first non-zero fn returned (which stops the walk), else 0;
+ * 0 without maps.
+ */
+typedef int (*cfg_hostdev_fn)(__u32 ifindex, void *ctx);
+int cfg_vni_hostdevs(struct vx_cfg *c, __u32 vni, cfg_hostdev_fn fn, void *ctx);
+
+/*
+ * The attachment of the vxlan device ifindex to vni leaves the batch (detach,
+ * or mirror when the device went): its tc_host_tx link and pin, the host's
+ * fdb entry that sends its MAC's frames to it and, when no other device of
+ * the VNI stays attached (the maps less c->hostdevs_gone), the VNI's
+ * HOSTDEV flag. Its hostdevs entry is the caller's to delete, only after
+ * the commit: tc_host_rx hands frames to the device only while it is
+ * there. c has its maps. dev: its name, NULL when it is gone (a failure
+ * to detach what is left of its link then does not stop the rest).
+ */
+int cfg_hostdev_drop(struct vx_cfg *c, const char *dev, __u32 ifindex, __u32 vni);
+/* No vxlan device of vni attached any more: its HOSTDEV flag goes, and
+ * vxbpf replicates the VNI's broadcast itself again. */
+int cfg_vni_hostdev_clear(struct vx_cfg *c, __u32 vni);
+
 /* Write everything; on failure restore what was written. Prints errors. */
 int cfg_commit(struct vx_cfg *c);
 /* Undo a commit that went through (what comes after it failed): every

@@ -153,22 +153,6 @@ static int host_attach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 	return 0;
 }
 
-/* Is another kernel vxlan device of vni attached? */
-static bool vni_has_hostdev(struct vx_maps *m, __u32 vni, int except)
-{
-	struct vxbpf_hostdev hd;
-	__u32 key, next, *prev = NULL;
-
-	while (!bpf_map_get_next_key(m->fd[M_HOSTDEVS], prev, &next)) {
-		key = next;
-		prev = &key;
-		if ((int)key != except && !bpf_map_lookup_elem(m->fd[M_HOSTDEVS], &key, &hd) &&
-		    hd.vni == vni)
-			return true;
-	}
-	return false;
-}
-
 /*
  * The reverse of host_attach: the program, then the fdb entry and the
  * VNI's flag, then the hostdevs entry, which the fdb entry needs as long
@@ -177,22 +161,21 @@ static bool vni_has_hostdev(struct vx_maps *m, __u32 vni, int except)
 static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, int ifindex)
 {
 	struct vxbpf_hostdev hd = {};
-	struct vxbpf_vni_cfg vc;
 	__u32 key = ifindex;
 	int err, had;
 
 	had = hostdev_get(m, ifindex, &hd);
-	/* Program first: it must not outlive its map entry. */
-	err = tc_detach(m, dev, ifindex, true, true);
+	/* No hostdevs entry to read, no VNI: only the program goes here,
+	 * its fdb entries with cfg_drop_port below. */
+	err = had > 0 ? cfg_hostdev_drop(cfg, dev, ifindex, hd.vni)
+		      : tc_detach(m, dev, ifindex, true, true);
 	if (err)
 		return err;
+	/* The device is here, its ifindex its own: whatever else still names
+	 * it (host entries an attachment to another VNI left, a port) goes
+	 * too. Mirror cannot: the ifindex of a device that went may be
+	 * another device's by now. */
 	err = cfg_drop_port(cfg, ifindex);
-	/* The last such device of the VNI: vxbpf replicates again. */
-	if (!err && had > 0 && !vni_has_hostdev(m, hd.vni, ifindex) &&
-	    tbl_get(&cfg->vni, &hd.vni, &vc) > 0 && (vc.flags & VXBPF_VNI_HOSTDEV)) {
-		vc.flags &= ~VXBPF_VNI_HOSTDEV;
-		err = tbl_put(&cfg->vni, &hd.vni, &vc);
-	}
 	if (!err)
 		err = cfg_commit(cfg);
 	if (err)

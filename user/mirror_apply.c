@@ -38,7 +38,6 @@
 
 #include "mirror.h"
 #include "nl.h"
-#include "tc.h"
 
 enum { SEEN_REMOTE = MIRROR_REMOTE, SEEN_LOCAL = MIRROR_LOCAL, SEEN_NEIGH = MIRROR_NEIGH };
 
@@ -866,73 +865,72 @@ int mirror_sweep(struct mirror_apply *a, __u32 vni)
 	return err ? err : (int)deleted;
 }
 
+struct hostdevs_walk {
+	struct mirror_apply *a;
+	__u32 vni;
+	__u32 still; /* an attached device of the VNI that is still there */
+};
+
+/* One attached device of the VNI: still its vxlan device, or gone. */
+static int hostdev_gone_cb(__u32 ifindex, void *ctx)
+{
+	struct hostdevs_walk *w = ctx;
+	struct mirror_apply *a = w->a;
+	struct nl_link l;
+	__u32 *g;
+	int err;
+
+	err = nl_link_get(ifindex, &l);
+	if (err && err != -ENODEV)
+		return err;
+	if (!err && !strcmp(l.kind, "vxlan") && l.has_vxlan_id && l.vxlan_id == w->vni) {
+		w->still = ifindex;
+		return 0;
+	}
+	mirror_log(a->verbose, "vxlan device ifindex %u of vni %u is gone: detached", ifindex,
+		   w->vni);
+	err = cfg_hostdev_drop(a->cfg, NULL, ifindex, w->vni);
+	if (err)
+		return err;
+	g = realloc(a->hostdevs_gone, (a->n_hostdevs_gone + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	a->hostdevs_gone = g;
+	g[a->n_hostdevs_gone++] = ifindex;
+	/* No longer attached, for vni del and for cfg_hostdev_drop's "other
+	 * device of the VNI" of the next one. */
+	a->cfg->hostdevs_gone = g;
+	a->cfg->n_hostdevs_gone = a->n_hostdevs_gone;
+	a->changes++;
+	return 0;
+}
+
 /*
  * The kernel vxlan devices attached to vni (`vxbpf attach VXLANDEV`: a
  * hostdevs entry) that are gone, or are no vxlan device of vni any more
- * (the ifindex taken by another): their attachment went with them. The
- * pin of their tc_host_tx link, the host's fdb entry and the VNI's
- * hostdev flag go now, in this batch; the hostdevs entry after its
- * commit (a->hostdevs_gone), as detach orders them. Returns the ifindex
+ * (the ifindex taken by another): their attachment went with them. What
+ * cfg_hostdev_drop drops goes now, in this batch; the hostdevs entry after
+ * its commit (a->hostdevs_gone), as detach orders them. Returns the ifindex
  * of one attached device that is still there, 0 if none, or -errno.
  */
 static int hostdevs_drop_gone(struct mirror_apply *a, __u32 vni)
 {
-	struct vx_cfg *c = a->cfg;
-	struct vxbpf_hostdev hd;
-	struct vxbpf_vni_cfg v;
-	__u32 key, next, *prev = NULL, *g;
-	struct nl_link l;
-	char name[IF_NAMESIZE];
-	int still = 0, err;
-	size_t i;
+	struct hostdevs_walk w = { .a = a, .vni = vni };
+	int err;
 
-	if (!c->maps || c->maps->fd[M_HOSTDEVS] < 0)
+	/* No hostdevs map (memory only): nothing known attached; the flag
+	 * is left as it is. */
+	if (!a->cfg->maps || a->cfg->maps->fd[M_HOSTDEVS] < 0)
 		return 0;
-	if ((err = tbl_load_all(&c->fdb)))
+	err = cfg_vni_hostdevs(a->cfg, vni, hostdev_gone_cb, &w);
+	if (err)
 		return err;
-	while (!bpf_map_get_next_key(c->maps->fd[M_HOSTDEVS], prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(c->maps->fd[M_HOSTDEVS], &key, &hd) || hd.vni != vni)
-			continue;
-		err = nl_link_get(key, &l);
-		if (err && err != -ENODEV)
-			return err;
-		if (!err && !strcmp(l.kind, "vxlan") && l.has_vxlan_id && l.vxlan_id == vni) {
-			still = key;
-			continue;
-		}
-		mirror_log(a->verbose, "vxlan device ifindex %u of vni %u is gone: detached", key, vni);
-		snprintf(name, sizeof(name), "%u", key);
-		/* Only the pin is left of a link whose device went. */
-		tc_detach(c->maps, name, key, true, true);
-		for (i = 0; i < c->fdb.n; i++) {
-			struct tbl_ent *e = c->fdb.list[i];
-			const struct vxbpf_fdb_key *k = tbl_key(&c->fdb, e);
-			const struct vxbpf_fdb_val *fv = tbl_cur(&c->fdb, e);
-
-			if (e->cur_present && k->vni == vni && fv->ifindex == key &&
-			    (fv->flags & (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST)) ==
-				    (VXBPF_FDB_LOCAL | VXBPF_FDB_HOST) &&
-			    (err = tbl_del(&c->fdb, k)))
-				return err;
-		}
-		g = realloc(a->hostdevs_gone, (a->n_hostdevs_gone + 1) * sizeof(*g));
-		if (!g)
-			return -ENOMEM;
-		a->hostdevs_gone = g;
-		g[a->n_hostdevs_gone++] = key;
-		c->hostdevs_gone = g;
-		c->n_hostdevs_gone = a->n_hostdevs_gone;
-		a->changes++;
-	}
-	/* No device of it left: vxbpf replicates the VNI's broadcast again. */
-	if (!still && tbl_get(&c->vni, &vni, &v) == 1 && (v.flags & VXBPF_VNI_HOSTDEV)) {
-		v.flags &= ~VXBPF_VNI_HOSTDEV;
-		if ((err = tbl_put(&c->vni, &vni, &v)))
-			return err;
-	}
-	return still;
+	/* No device of it left: vxbpf replicates the VNI's broadcast again.
+	 * cfg_hostdev_drop did so with the last one; this is for a flag that
+	 * had no device to drop (what fsck reports as a flag without one). */
+	if (!w.still && (err = cfg_vni_hostdev_clear(a->cfg, vni)))
+		return err;
+	return w.still;
 }
 
 void mirror_hostdevs_gone(struct mirror_apply *a)
