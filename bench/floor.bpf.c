@@ -480,7 +480,7 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
  * Toward vxbpf's own receive path (bench/cost.md, "Result: where vxbpf's
  * time over the floor goes"). fx_rx_udp is vxlan_rx_udp (bpf/decap.h)
  * copied line for line, and fx_outer_parse outer_parse (bpf/outer.h),
- * calling vxbpf's own functions (vtep_find, frame_len, inner_parse,
+ * calling vxbpf's own functions (frame_len, inner_parse,
  * rx_csum_from_headers, ecn_decap, fdb_find, vni_count, reason_count,
  * inner_fix, redirect...); the bits of P put vxbpf's pieces back one at a
  * time. Without any (d_x0) it does what d_i_wide does, in vxbpf's way
@@ -645,7 +645,12 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	if (!vxh)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	vni = bpf_ntohl(vxh->vx_vni) >> 8;
-	vtep = vtep_find(vni, &o->saddr);
+	{
+		/* The allow-list as vxbpf read it before its cache (§11). */
+		struct vxbpf_vtep_key vk = { .vni = vni, .ip = o->saddr };
+
+		vtep = bpf_map_lookup_elem(&vxbpf_vtep, &vk);
+	}
 	if (!(P & X_CHECKS))
 		cfg = vtep ? &vtep->cfg : NULL;
 	else if (vtep && vtep->cfg.be_dstport)

@@ -79,20 +79,6 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 }
 
 /*
- * The receive allow-list entry of (vni, ip): a VTEP named by one of the
- * VNI's fdb or flood entries (issue 2's rule, stricter than vxlan_rcv), or
- * NULL. Its value carries a copy of the VNI's configuration.
- */
-static __always_inline struct vxbpf_vtep_val *vtep_find(__u32 vni, const struct vxbpf_addr *ip)
-{
-	struct vxbpf_vtep_key k;
-
-	k.vni = vni;
-	k.ip = *ip;
-	return bpf_map_lookup_elem(&vxbpf_vtep, &k);
-}
-
-/*
  * Hand a decapsulated frame to tc_host_rx, which does what XDP cannot:
  * deliver to a device without ndo_xdp_xmit (the host's own vxlan device,
  * magic HOST, arg its ifindex) or to several ports at once (a broadcast of
@@ -183,8 +169,7 @@ static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ul
 __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 {
 	struct vxbpf_fdb_key fkey = {};
-	struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_vtep_val *vtep;
+	const struct vxbpf_vni_cfg *cfg;
 	struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
 	const struct outer *o;
@@ -193,7 +178,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	struct udphdr *udph;
 	struct vxbpf_vxlanhdr *vxh;
 	__u32 *port_users, port, vni, outer_len, ulen, pseudo, total;
-	bool kernel, frags;
+	bool kernel, frags, listed;
 	int ecn;
 
 	if (!op || off > 1100)
@@ -218,13 +203,10 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	vni = bpf_ntohl(vxh->vx_vni) >> 8;
 	/* A known sender's allow-list entry holds the VNI's configuration:
-	 * one lookup for both. The vni map only for the others (a learning
-	 * VNI's unknown senders, strangers, a copy not derived yet). */
-	vtep = vtep_find(vni, &o->saddr);
-	if (vtep && vtep->cfg.be_dstport)
-		cfg = &vtep->cfg;
-	else
-		cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
+	 * one lookup for both, from this CPU's cache of them (vtep.h). The
+	 * vni map only for the others (a learning VNI's unknown senders,
+	 * strangers, a copy not derived yet). */
+	cfg = vtep_cfg(vni, &o->saddr, &listed);
 	if (!cfg || cfg->be_dstport != udph->dest)
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VNI, XDP_PASS);
 	if (vxh->vx_flags != bpf_htonl(VXLAN_HF_VNI) || (vxh->vx_vni & bpf_htonl(0xff)))
@@ -235,7 +217,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	 * accepts any VTEP, as the kernel's does), and before any work: a
 	 * flood from a spoofed VTEP costs no checksum, and what is passed to
 	 * the kernel (fragments, options) is only what it admits. */
-	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep)
+	if (!(cfg->flags & VXBPF_VNI_LEARNING) && !listed)
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 	/* The kernel's to finish: a first fragment to reassemble, options
 	 * to act on. Unless no kernel device would take the datagram: then

@@ -234,6 +234,13 @@ struct {
 	__type(value, struct vxbpf_nh_slot);
 } vxbpf_nh_cache SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VXBPF_VTEP_SETS); /* 160 KiB per CPU */
+	__type(key, __u32);
+	__type(value, struct vxbpf_vtep_slot);
+} vxbpf_vtep_cache SEC(".maps");
+
 /*
  * The devices vxbpf is attached to (ifindex -> 1), filled by `attach`.
  * Encapsulated frames are redirected only there: a route through a bridge,

@@ -307,15 +307,17 @@ struct vxbpf_meta {
 	__u32 writer; /* pid of a writer in the middle of its map writes
 		       * (user/cfg.c): non-zero under the next writer's
 		       * lock means that one was killed half way */
+	__u64 gen;    /* raised by every writer after its last map write:
+		       * the vtep_cache slots of an older one are stale */
 };
-_Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
+_Static_assert(sizeof(struct vxbpf_meta) == 24, "meta layout");
 
 /*
  * Raise by one whenever any pinned map changes: a field added, moved or
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 6
+#define VXBPF_LAYOUT 7
 
 /* cpumap: CPUs it has an entry for at most (bpf/frag.h). */
 #define VXBPF_CPUMAP_MAX 256
@@ -557,6 +559,37 @@ static inline __attribute__((always_inline)) __u32 vxbpf_nh_slot0(const struct v
 
 	h ^= h >> 16;
 	return ((h * 0x9e3779b1U) >> (32 - VXBPF_NH_SET_BITS)) << 1;
+}
+
+/*
+ * The allow-list cache (bpf/maps.h, bpf/vtep.h): per CPU, the vtep map's
+ * entries decap found lately, in VXBPF_VTEP_SETS sets of two slots, so
+ * that a known sender costs an array slot instead of a hash lookup (jhash
+ * of a 20-byte key, a bucket walk, a key compare: bench/cost.md §11). A
+ * slot holds while its gen is the meta map's gen + 1: every writer raises
+ * that after its last map write (user/cfg.c), and 0 is an empty slot.
+ */
+#define VXBPF_VTEP_SET_BITS 10
+#define VXBPF_VTEP_SETS (1U << VXBPF_VTEP_SET_BITS)
+
+struct vxbpf_vtep_slot {
+	struct vxbpf_vtep_key key;
+	__u32 pad;
+	__u64 gen;
+	struct vxbpf_vni_cfg cfg; /* the entry's copy of its VNI's */
+};
+_Static_assert(sizeof(struct vxbpf_vtep_slot) == 80, "vtep_cache slot layout");
+
+/* The first of the two slots of (vni, ip)'s set, as vxbpf_nh_slot0(). */
+static inline __attribute__((always_inline)) __u32 vxbpf_vtep_slot0(__u32 vni,
+								     const struct vxbpf_addr *ip)
+{
+	const __u32 *w = (const __u32 *)ip;
+	__u32 h = vni * 0x9e3779b1U + w[0] * 0x85ebca6bU + w[1] * 0xc2b2ae35U +
+		  w[2] * 0x27d4eb2fU + w[3] * 0x165667b1U;
+
+	h ^= h >> 16;
+	return ((h * 0x9e3779b1U) >> (32 - VXBPF_VTEP_SET_BITS)) << 1;
 }
 
 #endif /* VXBPF_H */

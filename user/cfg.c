@@ -1308,6 +1308,9 @@ static __u32 writer_mark(struct vx_cfg *c, __u32 pid)
 		return 0;
 	was = meta.writer;
 	meta.writer = pid;
+	/* After a writer's last write (or before its first): what the data
+	 * path cached from the maps before is stale (bpf/vtep.h). */
+	meta.gen++;
 	bpf_map_update_elem(c->maps->fd[M_META], &key, &meta, BPF_ANY);
 	return was;
 }

@@ -636,7 +636,7 @@ struct vxbpf *explain_open(struct vx_maps *m, enum vx_prog_id which, int *prog_f
 	/* Written as a side effect: the instance's own, fresh, unpinned. */
 	static const char *const own[] = { "stats",  "vni_stats", "vni_flood", "events",
 					   "miss_seen", "ev_budget", "active",    "sweep",
-					   "nh_cache", "pmtu_rl",   "csum_scratch" };
+					   "nh_cache", "pmtu_rl",   "csum_scratch", "vtep_cache" };
 	struct bpf_program *want;
 	struct bpf_map *map;
 	struct vxbpf *skel;

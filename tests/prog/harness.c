@@ -201,6 +201,19 @@ void addr_parse(const char *s, struct vxbpf_addr *a)
 	cr_assert_eq(bpf_map_update_elem(fd, k, v, BPF_ANY), 0, "update %s: %s", #fd,              \
 		     strerror(errno))
 
+/* As a writer's commit ends (user/cfg.c writer_mark): the allow-list
+ * entries decap cached are stale. */
+void maps_written(void)
+{
+	int fd = bpf_map__fd(H.skel->maps.vxbpf_meta);
+	struct vxbpf_meta meta;
+	__u32 zero = 0;
+
+	cr_assert_eq(bpf_map_lookup_elem(fd, &zero, &meta), 0, "meta");
+	meta.gen++;
+	UPDATE(fd, &zero, &meta);
+}
+
 void map_vni(uint32_t vni, const char *local, uint32_t flags)
 {
 	struct vxbpf_vni_cfg cfg = {
@@ -254,6 +267,7 @@ void map_vni_put(uint32_t vni, const struct vxbpf_vni_cfg *cfg)
 {
 	UPDATE(H.vni_fd, &vni, cfg);
 	cfg_copies_derive(vni, cfg);
+	maps_written();
 }
 
 void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t flags)
@@ -285,6 +299,7 @@ void map_vtep(uint32_t vni, const char *ip)
 	 * it for the entries that exist when it runs). */
 	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.vtep_fd, &k, &v);
+	maps_written();
 }
 
 void map_neigh(uint32_t vni, const char *ip, const uint8_t *mac, uint16_t flags)

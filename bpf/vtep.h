@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The receive allow-list and the VNI's configuration it carries, for a
+ * frame from (vni, ip): from this CPU's vtep_cache when a slot of the
+ * current generation holds it, else from the vtep map (and the slot then
+ * filled), else from the vni map alone (not listed). Slots are written by
+ * this CPU only, and never while it reads one (XDP runs to its end).
+ */
+#ifndef VXBPF_VTEP_H
+#define VXBPF_VTEP_H
+
+/*
+ * The generation a slot must carry: the meta map's gen + 1, read before
+ * the vtep map is (a writer raises gen after its writes, so a slot filled
+ * from the map as it was before a write carries a gen already old). 0: no
+ * meta entry, no slot ever holds.
+ */
+static __always_inline __u64 vtep_gen(void)
+{
+	__u32 zero = 0;
+	struct vxbpf_meta *m = bpf_map_lookup_elem(&vxbpf_meta, &zero);
+
+	return m ? m->gen + 1 : 0;
+}
+
+static __always_inline struct vxbpf_vtep_slot *vtep_slot(__u32 i)
+{
+	return bpf_map_lookup_elem(&vxbpf_vtep_cache, &i);
+}
+
+/* Compared as one expression, as nh_key_is(). */
+static __always_inline bool vtep_slot_is(const struct vxbpf_vtep_slot *s, __u32 vni,
+					 const struct vxbpf_addr *ip, __u64 gen)
+{
+	const __u32 *x = (const __u32 *)&s->key.ip, *a = (const __u32 *)ip;
+
+	return !((s->key.vni ^ vni) | (x[0] ^ a[0]) | (x[1] ^ a[1]) | (x[2] ^ a[2]) |
+		 (x[3] ^ a[3]) | (s->gen ^ gen));
+}
+
+/* A slot of the set for the entry just found: a stale or empty one, else
+ * either (the set's two senders are both busy; a random one goes). */
+static __always_inline void vtep_fill(__u32 set, __u32 vni, const struct vxbpf_addr *ip, __u64 gen,
+				      const struct vxbpf_vni_cfg *cfg)
+{
+	struct vxbpf_vtep_slot *a = vtep_slot(set), *b = vtep_slot(set | 1), *s;
+
+	if (!a || !b || !gen || explain)
+		return;
+	if (a->gen != gen)
+		s = a;
+	else if (b->gen != gen)
+		s = b;
+	else
+		s = bpf_get_prandom_u32() & 1 ? a : b;
+	s->key.vni = vni;
+	s->key.ip = *ip;
+	s->cfg = *cfg;
+	s->gen = gen;
+}
+
+/*
+ * The configuration of vni for a frame from ip, or NULL (no such VNI);
+ * *listed: ip is in the VNI's allow-list (named by one of its fdb or
+ * flood entries). A listed entry whose copy is not derived yet (be_dstport
+ * 0) is not cached: the vni map answers for it.
+ */
+static __always_inline const struct vxbpf_vni_cfg *vtep_cfg(__u32 vni, const struct vxbpf_addr *ip,
+							    bool *listed)
+{
+	__u32 set = vxbpf_vtep_slot0(vni, ip);
+	__u64 gen = vtep_gen();
+	struct vxbpf_vtep_slot *s;
+	struct vxbpf_vtep_val *v;
+	struct vxbpf_vtep_key k;
+
+	s = vtep_slot(set);
+	if (s && vtep_slot_is(s, vni, ip, gen))
+		goto hit;
+	s = vtep_slot(set | 1);
+	if (s && vtep_slot_is(s, vni, ip, gen))
+		goto hit;
+	k.vni = vni;
+	k.ip = *ip;
+	v = bpf_map_lookup_elem(&vxbpf_vtep, &k);
+	*listed = v != NULL;
+	if (v && v->cfg.be_dstport) {
+		vtep_fill(set, vni, ip, gen, &v->cfg);
+		return &v->cfg;
+	}
+	return bpf_map_lookup_elem(&vxbpf_vni, &vni);
+hit:
+	*listed = true;
+	return &s->cfg;
+}
+
+#endif /* VXBPF_VTEP_H */
