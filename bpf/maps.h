@@ -234,12 +234,30 @@ struct {
 	__type(value, struct vxbpf_nh_slot);
 } vxbpf_nh_cache SEC(".maps");
 
+/* The generation of what user space wrote (gen.h): one counter, raised
+ * by every writer after its last map write; mmap-able, so that it is
+ * raised with an atomic add (user/cfg.c maps_written()). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} vxbpf_gen SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2 * VXBPF_VTEP_SETS); /* 160 KiB per CPU */
 	__type(key, __u32);
 	__type(value, struct vxbpf_vtep_slot);
 } vxbpf_vtep_cache SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VXBPF_PORT_SLOTS); /* 18 KiB per CPU */
+	__type(key, __u32);
+	__type(value, struct vxbpf_port_slot);
+} vxbpf_port_cache SEC(".maps");
 
 /*
  * The devices vxbpf is attached to (ifindex -> 1), filled by `attach`.

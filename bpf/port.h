@@ -121,14 +121,40 @@ static __always_inline int port_neigh(struct xdp_md *ctx, const struct vxbpf_vni
 	return -1;
 }
 
+/*
+ * The port's entry: from this CPU's slot for ifindex while it is of the
+ * current generation (gen.h), else from the ports map, the slot then
+ * filled (an entry whose copy of the VNI's is derived only). A slot is
+ * written by this CPU only, never while it reads one.
+ */
+static __always_inline const struct vxbpf_port_val *port_find(__u32 ifindex)
+{
+	__u32 i = ifindex & (VXBPF_PORT_SLOTS - 1);
+	struct vxbpf_port_slot *s = bpf_map_lookup_elem(&vxbpf_port_cache, &i);
+	__u64 gen = maps_gen();
+	struct vxbpf_port_val *v;
+
+	if (s && s->ifindex == ifindex && s->gen == gen)
+		return &s->val;
+	if (s)
+		gen_then_map(&s->gen);
+	v = bpf_map_lookup_elem(&vxbpf_ports, &ifindex);
+	if (v && s && gen && v->cfg.be_dstport && !explain) {
+		s->ifindex = ifindex;
+		s->val = *v;
+		s->gen = gen;
+	}
+	return v;
+}
+
 static __always_inline int port_rx(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct vxbpf_fdb_key fkey = {};
-	struct vxbpf_port_val *port;
-	struct vxbpf_vni_cfg *cfg;
+	const struct vxbpf_port_val *port;
+	const struct vxbpf_vni_cfg *cfg;
 	struct vxbpf_fdb_val *fdb;
 	struct encap_plan plan;
 	struct inner_info ii;
@@ -137,7 +163,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 
 	if ((void *)(eth + 1) > end)
 		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
-	port = bpf_map_lookup_elem(&vxbpf_ports, &ifindex);
+	port = port_find(ifindex);
 	if (!port)
 		return verdict(ctx, VXBPF_R_TX_NOT_PORT, XDP_PASS);
 	vni = port->vni;

@@ -2,26 +2,12 @@
 /*
  * The receive allow-list and the VNI's configuration it carries, for a
  * frame from (vni, ip): from this CPU's vtep_cache when a slot of the
- * current generation holds it, else from the vtep map (and the slot then
+ * current generation (gen.h) holds it, else from the vtep map (and the slot then
  * filled), else from the vni map alone (not listed). Slots are written by
  * this CPU only, and never while it reads one (XDP runs to its end).
  */
 #ifndef VXBPF_VTEP_H
 #define VXBPF_VTEP_H
-
-/*
- * The generation a slot must carry: the meta map's gen + 1, read before
- * the vtep map is (a writer raises gen after its writes, so a slot filled
- * from the map as it was before a write carries a gen already old). 0: no
- * meta entry, no slot ever holds.
- */
-static __always_inline __u64 vtep_gen(void)
-{
-	__u32 zero = 0;
-	struct vxbpf_meta *m = bpf_map_lookup_elem(&vxbpf_meta, &zero);
-
-	return m ? m->gen + 1 : 0;
-}
 
 static __always_inline struct vxbpf_vtep_slot *vtep_slot(__u32 i)
 {
@@ -69,7 +55,7 @@ static __always_inline const struct vxbpf_vni_cfg *vtep_cfg(__u32 vni, const str
 							    bool *listed)
 {
 	__u32 set = vxbpf_vtep_slot0(vni, ip);
-	__u64 gen = vtep_gen();
+	__u64 gen = maps_gen();
 	struct vxbpf_vtep_slot *s;
 	struct vxbpf_vtep_val *v;
 	struct vxbpf_vtep_key k;
@@ -80,6 +66,8 @@ static __always_inline const struct vxbpf_vni_cfg *vtep_cfg(__u32 vni, const str
 	s = vtep_slot(set | 1);
 	if (s && vtep_slot_is(s, vni, ip, gen))
 		goto hit;
+	if (s)
+		gen_then_map(&s->gen);
 	k.vni = vni;
 	k.ip = *ip;
 	v = bpf_map_lookup_elem(&vxbpf_vtep, &k);

@@ -32,6 +32,7 @@
 #include "events.h"
 #include "sweep.h"
 #include "outer.h"
+#include "gen.h"
 #include "vtep.h"
 #include "decap.h"
 #include "nh.h"

@@ -307,10 +307,10 @@ struct vxbpf_meta {
 	__u32 writer; /* pid of a writer in the middle of its map writes
 		       * (user/cfg.c): non-zero under the next writer's
 		       * lock means that one was killed half way */
-	__u64 gen;    /* raised by every writer after its last map write:
-		       * the vtep_cache slots of an older one are stale */
 };
-_Static_assert(sizeof(struct vxbpf_meta) == 24, "meta layout");
+/* Never to grow: a vxbpf of any layout reads it before it knows the pins'
+ * layout (user/pins.c pins_claim), into a struct of this size. */
+_Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
 
 /*
  * Raise by one whenever any pinned map changes: a field added, moved or
@@ -566,7 +566,7 @@ static inline __attribute__((always_inline)) __u32 vxbpf_nh_slot0(const struct v
  * entries decap found lately, in VXBPF_VTEP_SETS sets of two slots, so
  * that a known sender costs an array slot instead of a hash lookup (jhash
  * of a 20-byte key, a bucket walk, a key compare: bench/cost.md §11). A
- * slot holds while its gen is the meta map's gen + 1: every writer raises
+ * slot holds while its gen is the gen map's value + 1: every writer raises
  * that after its last map write (user/cfg.c), and 0 is an empty slot.
  */
 #define VXBPF_VTEP_SET_BITS 10
@@ -579,6 +579,22 @@ struct vxbpf_vtep_slot {
 	struct vxbpf_vni_cfg cfg; /* the entry's copy of its VNI's */
 };
 _Static_assert(sizeof(struct vxbpf_vtep_slot) == 80, "vtep_cache slot layout");
+
+/*
+ * The ports cache (bpf/port.h): per CPU, the ports map's entries encap
+ * read lately, one slot per ifindex modulo VXBPF_PORT_SLOTS (a host's
+ * ports have distinct, mostly consecutive ifindexes), valid as a
+ * vtep_cache slot is: while its gen is the gen map's value + 1.
+ */
+#define VXBPF_PORT_SLOTS 256
+
+struct vxbpf_port_slot {
+	__u32 ifindex;
+	__u32 pad;
+	__u64 gen;
+	struct vxbpf_port_val val;
+};
+_Static_assert(sizeof(struct vxbpf_port_slot) == 72, "port_cache slot layout");
 
 /* The first of the two slots of (vni, ip)'s set, as vxbpf_nh_slot0(). */
 static inline __attribute__((always_inline)) __u32 vxbpf_vtep_slot0(__u32 vni,

@@ -1308,11 +1308,28 @@ static __u32 writer_mark(struct vx_cfg *c, __u32 pid)
 		return 0;
 	was = meta.writer;
 	meta.writer = pid;
-	/* After a writer's last write (or before its first): what the data
-	 * path cached from the maps before is stale (bpf/vtep.h). */
-	meta.gen++;
 	bpf_map_update_elem(c->maps->fd[M_META], &key, &meta, BPF_ANY);
 	return was;
+}
+
+/*
+ * After a writer's last map write, rollback included, whether or not it
+ * succeeded: what the data path cached from the maps before is stale
+ * (bpf/gen.h). An atomic add on the mapped counter, so that no two
+ * writers (one without the lock) can lose a raise.
+ */
+static void maps_written(struct vx_cfg *c)
+{
+	__u64 *gen;
+
+	if (!c->maps)
+		return;
+	gen = maps_gen(c->maps);
+	if (gen)
+		__atomic_fetch_add(gen, 1, __ATOMIC_SEQ_CST);
+	else
+		vx_warn("the data path may keep reading its cached copy of the old entries "
+			"until the next change");
 }
 
 /* Referenced before referencing: vni and vtep first, ports last; a MAC's
@@ -1330,6 +1347,7 @@ int cfg_undo(struct vx_cfg *c)
 	writer_mark(c, getpid());
 	for (i = ARRAY_SIZE(order) - 1; i >= 0; i--)
 		failed += tbl_rollback(order[i]);
+	maps_written(c);
 	if (!failed)
 		writer_mark(c, 0); /* else the next writer repairs */
 	return failed;
@@ -1377,6 +1395,7 @@ int cfg_commit(struct vx_cfg *c)
 	}
 	if (!bad) {
 		learned_account(c);
+		maps_written(c);
 		writer_mark(c, 0);
 		resolve_new_vteps(c);
 		return 0;
@@ -1392,6 +1411,7 @@ int cfg_commit(struct vx_cfg *c)
 		       vx_strerror(err));
 	for (i = n - 1; i >= 0; i--)
 		failed += tbl_rollback(order[i]);
+	maps_written(c);
 	if (failed)
 		vx_err("rollback incomplete: %d entries could not be restored",
 		       failed);

@@ -38,6 +38,7 @@ const char *const vx_map_names[M__NR] = {
 	[M_REMOTES] = "remotes", [M_VNI_PORTS] = "vni_ports", [M_VNI_FLOOD] = "vni_flood",
 	[M_ACTIVE] = "active", [M_EV_BUDGET] = "ev_budget",
 	[M_SWEEP] = "sweep", [M_LEARNED] = "learned", [M_CPUMAP] = "cpumap",
+	[M_GEN] = "gen",
 };
 
 static const char *const prog_names[P__NR] = {
@@ -305,6 +306,22 @@ __s64 *maps_learned(struct vx_maps *m)
 	return m->learned;
 }
 
+/* The gen map's counter (bpf/gen.h), mapped: raised with an atomic add. */
+__u64 *maps_gen(struct vx_maps *m)
+{
+	void *p;
+
+	if (m->gen)
+		return m->gen;
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd[M_GEN], 0);
+	if (p == MAP_FAILED) {
+		vx_err("cannot map the gen map: %s", vx_strerror(-errno));
+		return NULL;
+	}
+	m->gen = p;
+	return m->gen;
+}
+
 void maps_close(struct vx_maps *m)
 {
 	int i;
@@ -312,6 +329,9 @@ void maps_close(struct vx_maps *m)
 	if (m->learned)
 		munmap(m->learned, LEARNED_LEN);
 	m->learned = NULL;
+	if (m->gen)
+		munmap(m->gen, 4096);
+	m->gen = NULL;
 
 	for (i = 0; i < M__NR; i++) {
 		if (m->fd[i] >= 0)
@@ -416,6 +436,7 @@ int maps_open(struct vx_maps *m, bool create)
 	for (i = 0; i < M__NR; i++)
 		m->fd[i] = -1;
 	m->learned = NULL;
+	m->gen = NULL;
 	pins_dir(m->dir, sizeof(m->dir));
 	if (!create && access(m->dir, F_OK) < 0) {
 		/* Nothing configured; but say so if bpffs is hidden. */
@@ -636,7 +657,8 @@ struct vxbpf *explain_open(struct vx_maps *m, enum vx_prog_id which, int *prog_f
 	/* Written as a side effect: the instance's own, fresh, unpinned. */
 	static const char *const own[] = { "stats",  "vni_stats", "vni_flood", "events",
 					   "miss_seen", "ev_budget", "active",    "sweep",
-					   "nh_cache", "pmtu_rl",   "csum_scratch", "vtep_cache" };
+					   "nh_cache", "pmtu_rl",   "csum_scratch", "vtep_cache",
+					   "port_cache" };
 	struct bpf_program *want;
 	struct bpf_map *map;
 	struct vxbpf *skel;

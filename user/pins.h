@@ -33,6 +33,7 @@ enum vx_map_id {
 	M_SWEEP,
 	M_LEARNED,
 	M_CPUMAP,
+	M_GEN,
 	M__NR
 };
 
@@ -49,6 +50,7 @@ struct vx_maps {
 	int fd[M__NR];
 	unsigned max_entries[M__NR];
 	__s64 *learned; /* the learned map, mapped (maps_learned) */
+	__u64 *gen;	/* the gen map, mapped (maps_gen) */
 };
 
 enum vx_prog_id {
@@ -86,6 +88,7 @@ int maps_open_existing(struct vx_maps *m);
  * printed) if the map cannot be mapped.
  */
 __s64 *maps_learned(struct vx_maps *m);
+__u64 *maps_gen(struct vx_maps *m);
 
 /* Whether the kernel loads multi-buffer XDP programs (5.18 and later). */
 bool xdp_frags_supported(void);

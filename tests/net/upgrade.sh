@@ -85,14 +85,14 @@ t_layout()
 	ns=$(ns_name ly)
 	out=$(vxbpf_run "$ns" vni add 100 local 192.0.2.1 2>&1) || check_err 1 "vni add: $out"
 	dir=$(vxbpf_run "$ns" -j status | jq -r .pin_dir)
-	# The cookie kept, the layout number 1 (an older vxbpf's); writer and gen 0.
+	# The cookie kept, the layout number 1 (an older vxbpf's).
 	hex=$(bpftool -j map lookup pinned "$dir/meta" key hex 00 00 00 00 |
 		jq -r '.value | if type == "object" then empty else .[0:8] | map(ltrimstr("0x")) | join(" ") end')
 	[[ -n $hex ]] || hex=$(bpftool -j map lookup pinned "$dir/meta" key hex 00 00 00 00 |
 		jq -r '.value.netns_cookie' | xargs printf '%016x' | sed 's/../& /g' |
 		awk '{ for (i = NF; i > 0; i--) printf "%s ", $i }')
 	# shellcheck disable=SC2086
-	bpftool map update pinned "$dir/meta" key hex 00 00 00 00 value hex $hex 01 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 ||
+	bpftool map update pinned "$dir/meta" key hex 00 00 00 00 value hex $hex 01 00 00 00 00 00 00 00 ||
 		{ check_err 1 "cannot write the meta map"; log_test "$name"; return; }
 	out=$(vxbpf_run "$ns" fdb add 02:00:00:00:00:01 vni 100 dst 192.0.2.2 2>&1) &&
 		check_err 1 "a write to pins of another layout worked"

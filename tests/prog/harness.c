@@ -201,17 +201,17 @@ void addr_parse(const char *s, struct vxbpf_addr *a)
 	cr_assert_eq(bpf_map_update_elem(fd, k, v, BPF_ANY), 0, "update %s: %s", #fd,              \
 		     strerror(errno))
 
-/* As a writer's commit ends (user/cfg.c writer_mark): the allow-list
- * entries decap cached are stale. */
+/* As a writer's commit ends (user/cfg.c maps_written): what the data
+ * path cached from the maps is stale. */
 void maps_written(void)
 {
-	int fd = bpf_map__fd(H.skel->maps.vxbpf_meta);
-	struct vxbpf_meta meta;
+	int fd = bpf_map__fd(H.skel->maps.vxbpf_gen);
 	__u32 zero = 0;
+	__u64 gen;
 
-	cr_assert_eq(bpf_map_lookup_elem(fd, &zero, &meta), 0, "meta");
-	meta.gen++;
-	UPDATE(fd, &zero, &meta);
+	cr_assert_eq(bpf_map_lookup_elem(fd, &zero, &gen), 0, "gen");
+	gen++;
+	UPDATE(fd, &zero, &gen);
 }
 
 void map_vni(uint32_t vni, const char *local, uint32_t flags)
@@ -321,6 +321,7 @@ void map_port_flags(int ifindex, uint32_t vni, uint32_t flags)
 	 * it for the ports that exist when it runs). */
 	bpf_map_lookup_elem(H.vni_fd, &vni, &v.cfg);
 	UPDATE(H.ports_fd, &k, &v);
+	maps_written();
 }
 
 void map_port(int ifindex, uint32_t vni)

@@ -43,8 +43,8 @@ void h_ip(const char *script);
 /* ---- maps -------------------------------------------------------------- */
 void addr_parse(const char *s, struct vxbpf_addr *a); /* v4 → ::ffff:a.b.c.d */
 /* VNI with the README defaults (port 4789, 32768..61000, ttl 64, slot 0). */
-/* Tell the data path the maps changed (meta gen), as a commit does;
- * map_vni_put and map_vtep do it themselves. */
+/* Tell the data path the maps changed (the gen map), as a commit does;
+ * map_vni_put, map_vtep and map_port_flags do it themselves. */
 void maps_written(void);
 void map_vni(uint32_t vni, const char *local, uint32_t flags);
 struct vxbpf_vni_cfg *map_vni_get(uint32_t vni, struct vxbpf_vni_cfg *cfg);

@@ -2,7 +2,7 @@
 /*
  * The per-CPU cache of the receive allow-list in front of the vtep map
  * (bpf/vtep.h): a sender's entry and its VNI's configuration come from a
- * slot while the slot's generation is the meta map's, which every writer
+ * slot while the slot's generation is the gen map's, which every writer
  * raises after its writes. So a VTEP that leaves the list, or a VNI whose
  * configuration changes, shows on the next frame after the commit, and a
  * stranger is never taken for a cached sender.

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The generation of what user space wrote, for the per-CPU caches of its
+ * maps (vtep.h, port.h): the gen map's value + 1. Every writer raises it
+ * after its last map write, rollback included (user/cfg.c
+ * maps_written()); a cache reads it before it reads the map it caches, so
+ * a slot filled from the map as it was before a write carries a gen
+ * already old once the write is done. 0: no entry, no slot ever holds (an
+ * empty slot's gen is 0).
+ */
+#ifndef VXBPF_GEN_H
+#define VXBPF_GEN_H
+
+static __always_inline __u64 maps_gen(void)
+{
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&vxbpf_gen, &zero);
+
+	return g ? *g + 1 : 0;
+}
+
+/*
+ * Between reading the generation and reading the map a slot is filled
+ * from. x86 keeps loads in order; elsewhere an atomic (a full barrier in
+ * the JIT) on the slot, this CPU's own line, does, on a miss only.
+ */
+static __always_inline void gen_then_map(__u64 *slot_gen)
+{
+#ifndef __TARGET_ARCH_x86
+	__sync_fetch_and_add(slot_gen, 0);
+#endif
+}
+
+#endif /* VXBPF_GEN_H */
