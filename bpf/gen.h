@@ -21,13 +21,17 @@ static __always_inline __u64 maps_gen(void)
 
 /*
  * Between reading the generation and reading the map a slot is filled
- * from. x86 keeps loads in order; elsewhere an atomic (a full barrier in
- * the JIT) on the slot, this CPU's own line, does, on a miss only.
+ * from. x86 keeps loads in order; elsewhere an atomic on the slot (this
+ * CPU's own line), on a miss only. Its result is used: only the fetching
+ * form is a full barrier in the JITs (arm64 LDADDAL or a DMB, riscv
+ * .aqrl); unused, clang emits the plain form, which orders nothing.
  */
 static __always_inline void gen_then_map(__u64 *slot_gen)
 {
 #ifndef __TARGET_ARCH_x86
-	__sync_fetch_and_add(slot_gen, 0);
+	__u64 old = __sync_fetch_and_add(slot_gen, 0);
+
+	asm volatile("" : : "r"(old));
 #endif
 }
 

@@ -317,7 +317,7 @@ _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
  * read differently, a map added or resized, a reason appended (the stats
  * map is indexed by them). 1 was every vxbpf before the number existed.
  */
-#define VXBPF_LAYOUT 7
+#define VXBPF_LAYOUT 8
 
 /* cpumap: CPUs it has an entry for at most (bpf/frag.h). */
 #define VXBPF_CPUMAP_MAX 256

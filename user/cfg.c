@@ -1320,14 +1320,7 @@ static __u32 writer_mark(struct vx_cfg *c, __u32 pid)
  */
 static void maps_written(struct vx_cfg *c)
 {
-	__u64 *gen;
-
-	if (!c->maps)
-		return;
-	gen = maps_gen(c->maps);
-	if (gen)
-		__atomic_fetch_add(gen, 1, __ATOMIC_SEQ_CST);
-	else
+	if (c->maps && maps_gen_raise(c->maps))
 		vx_warn("the data path may keep reading its cached copy of the old entries "
 			"until the next change");
 }
@@ -1363,6 +1356,8 @@ int cfg_commit(struct vx_cfg *c)
 	if (killed) {
 		vx_warn("a vxbpf writer (pid %u) was killed in the middle of its writes; "
 			"repairing the counts and lists it may have left", killed);
+		/* Its writes are in the maps, its raise never came. */
+		maps_written(c);
 		fixed = cfg_recount(c);
 		if (fixed < 0) {
 			writer_mark(c, killed); /* the next writer tries again */

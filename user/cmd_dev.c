@@ -436,6 +436,8 @@ int run_port_add(const struct vx_cmd *c)
 		if (bpf_map_update_elem(m.fd[M_PORTS], &key, &pv, BPF_EXIST))
 			vx_warn("%s: cannot note that it takes multi-buffer frames (%s); "
 				"they go through TC", c->dev, vx_strerror(-errno));
+		else
+			maps_gen_raise(&m); /* the cached copy of the entry */
 	}
 	fib_lookup_enable();
 out:

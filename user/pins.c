@@ -322,6 +322,16 @@ __u64 *maps_gen(struct vx_maps *m)
 	return m->gen;
 }
 
+int maps_gen_raise(struct vx_maps *m)
+{
+	__u64 *gen = maps_gen(m);
+
+	if (!gen)
+		return -EIO;
+	__atomic_fetch_add(gen, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
 void maps_close(struct vx_maps *m)
 {
 	int i;
@@ -388,7 +398,14 @@ static void pins_wipe(const char *dir)
  */
 static int pins_claim(const char *dir, int meta_fd)
 {
-	struct vxbpf_meta meta = {};
+	/* Read before anything checks the pins' sizes: room for a meta of
+	 * any build (one built at layout 7 had 24 bytes), the kernel copies
+	 * the whole value. */
+	union {
+		struct vxbpf_meta m;
+		__u8 room[64];
+	} buf = {};
+	struct vxbpf_meta *mp = &buf.m;
 	__u64 ours = netns_cookie();
 	__u32 key = 0;
 	char path[PATH_MAX];
@@ -400,20 +417,20 @@ static int pins_claim(const char *dir, int meta_fd)
 		if (fd < 0)
 			return 0;
 	}
-	if (!bpf_map_lookup_elem(fd, &key, &meta)) {
-		if (!meta.netns_cookie && !meta.layout) {
-			meta.netns_cookie = ours;
-			meta.layout = VXBPF_LAYOUT;
-			bpf_map_update_elem(fd, &key, &meta, BPF_ANY);
-		} else if (ours && meta.netns_cookie && meta.netns_cookie != ours) {
+	if (!bpf_map_lookup_elem(fd, &key, mp)) {
+		if (!mp->netns_cookie && !mp->layout) {
+			mp->netns_cookie = ours;
+			mp->layout = VXBPF_LAYOUT;
+			bpf_map_update_elem(fd, &key, mp, BPF_ANY);
+		} else if (ours && mp->netns_cookie && mp->netns_cookie != ours) {
 			vx_warn("removing stale pins in %s (left by a deleted network namespace)",
 				dir);
 			pins_wipe(dir);
-		} else if (meta.layout != VXBPF_LAYOUT) {
+		} else if (mp->layout != VXBPF_LAYOUT) {
 			char theirs[32];
 
-			snprintf(theirs, sizeof(theirs), meta.layout ? "layout %u" : "an earlier layout",
-				 meta.layout);
+			snprintf(theirs, sizeof(theirs), mp->layout ? "layout %u" : "an earlier layout",
+				 mp->layout);
 			vx_err("pinned maps in %s are of %s, this vxbpf reads layout %u: run the vxbpf "
 			       "that made them, or `vxbpf detach --all` with it and remove %s to start over",
 			       dir, theirs, VXBPF_LAYOUT, dir);

@@ -88,7 +88,14 @@ int maps_open_existing(struct vx_maps *m);
  * printed) if the map cannot be mapped.
  */
 __s64 *maps_learned(struct vx_maps *m);
+/*
+ * The generation of what user space wrote (bpf/gen.h), mapped; raise it
+ * after the last map write of a change, so that the data path's cached
+ * copies of the old entries are not read again. -EIO (printed) if the
+ * map cannot be mapped.
+ */
 __u64 *maps_gen(struct vx_maps *m);
+int maps_gen_raise(struct vx_maps *m);
 
 /* Whether the kernel loads multi-buffer XDP programs (5.18 and later). */
 bool xdp_frags_supported(void);
