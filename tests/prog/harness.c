@@ -178,6 +178,15 @@ void map_underlay(int ifindex, uint32_t flags)
 					 BPF_ANY), 0, "underlay map");
 }
 
+void h_pin_cpu(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
+	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity");
+}
+
 void h_teardown(void)
 {
 	vxbpf__destroy(H.skel);

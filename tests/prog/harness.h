@@ -39,6 +39,9 @@ void h_setup(void);
 void h_teardown(void);
 /* Run an `ip -batch` script in the test's netns; asserts success. */
 void h_ip(const char *script);
+/* The per-CPU caches (next hop, allow-list, ports): every run of a test
+ * on the CPU it runs on now. */
+void h_pin_cpu(void);
 
 /* ---- maps -------------------------------------------------------------- */
 void addr_parse(const char *s, struct vxbpf_addr *a); /* v4 → ::ffff:a.b.c.d */

@@ -21,19 +21,9 @@
 
 static const uint8_t NEW_MAC[6] = { 0x02, 0, 0, 0, 0x02, 0x99 };
 
-/* The cache is per CPU: every run of a test on one CPU. */
-static void pin_cpu(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
-	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity");
-}
-
 static void nh_config(void)
 {
-	pin_cpu();
+	h_pin_cpu();
 	map_vni(100, "192.0.2.1", 0);
 	map_port(H.if_vm0, 100);
 	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);
@@ -202,7 +192,7 @@ Test(nhcache, set_shared_by_three_remotes, .init = h_setup, .fini = h_teardown)
 	int cpu;
 
 	three_in_a_set(r, &set);
-	pin_cpu();
+	h_pin_cpu();
 	cpu = sched_getcpu();
 	snprintf(script, sizeof(script),
 		 "neigh add 192.0.2.3 lladdr 02:00:00:00:02:03 dev ul0 nud permanent\n"

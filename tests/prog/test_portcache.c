@@ -6,7 +6,6 @@
  * shows on the next frame after the commit, and a device whose ifindex
  * shares a cached port's slot is never taken for that port.
  */
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,19 +19,9 @@
 #include "pkt.h"
 #include "vxbpf.skel.h"
 
-/* The cache is per CPU: every run of a test on one CPU. */
-static void pin_cpu(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
-	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity");
-}
-
 static void pc_config(void)
 {
-	pin_cpu();
+	h_pin_cpu();
 	map_vni(100, "192.0.2.1", 0);
 	map_port(H.if_vm0, 100);
 	map_fdb_remote(100, MAC_VM2, "192.0.2.2", 0);

@@ -8,7 +8,6 @@
  * stranger is never taken for a cached sender.
  */
 #include <arpa/inet.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,19 +23,9 @@
 #define LOCAL4 "192.0.2.2"
 #define REMOTE4 "192.0.2.1"
 
-/* The cache is per CPU: every run of a test on one CPU. */
-static void pin_cpu(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &set);
-	cr_assert_eq(sched_setaffinity(0, sizeof(set), &set), 0, "sched_setaffinity");
-}
-
 static void vc_config(void)
 {
-	pin_cpu();
+	h_pin_cpu();
 	map_vni(100, LOCAL4, 0);
 	map_vtep(100, REMOTE4);
 	map_fdb_local(100, MAC_VM2, H.if_vm0);
