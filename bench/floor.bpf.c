@@ -616,7 +616,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_vni_cfg *cfg;
 	struct vxbpf_vtep_val *vtep;
-	struct vxbpf_fdb_val *fdb;
+	const struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
 	const struct outer *o;
 	struct cursor c;
@@ -1034,7 +1034,7 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_port_val *port;
 	struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_fdb_val *fdb;
+	const struct vxbpf_fdb_val *fdb;
 	struct encap_plan plan;
 	struct inner_info ii;
 	enum vxbpf_reason r;

@@ -170,7 +170,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 {
 	struct vxbpf_fdb_key fkey = {};
 	const struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_fdb_val *fdb;
+	const struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
 	const struct outer *o;
 	struct cursor c;

@@ -66,28 +66,4 @@ static __always_inline void event_miss(__u32 type, __u32 vni, __u32 slot, __u32 
 	event_send(type, vni, slot, ifindex, mac, ip, now);
 }
 
-/* A learned entry not refreshed for the VNI's ageing time is gone, as in
- * the kernel's vxlan_cleanup(). */
-static __always_inline bool fdb_expired(const struct vxbpf_fdb_val *f, const struct vxbpf_vni_cfg *cfg)
-{
-	__u64 ageing = (cfg->ageing ? cfg->ageing : VXBPF_DEFAULT_AGEING) * 1000000000ULL;
-
-	return (f->flags & VXBPF_FDB_LEARNED) && bpf_ktime_get_ns() - f->updated_ns > ageing;
-}
-
-/* The fdb entry of key, or NULL; an aged-out one is deleted where met
- * (and by the sweep, bpf/sweep.h, if never met). */
-static __always_inline struct vxbpf_fdb_val *fdb_find(struct vxbpf_fdb_key *key,
-						      const struct vxbpf_vni_cfg *cfg)
-{
-	struct vxbpf_fdb_val *f = bpf_map_lookup_elem(&vxbpf_fdb, key);
-
-	if (f && fdb_expired(f, cfg)) {
-		if (!explain && !bpf_map_delete_elem(&vxbpf_fdb, key))
-			learn_release(cfg->slot);
-		return NULL;
-	}
-	return f;
-}
-
 #endif /* VXBPF_EVENTS_H */

@@ -426,7 +426,7 @@ static __always_inline int port_tc_rx(struct __sk_buff *skb)
 	struct vxbpf_remote one = {};
 	struct vxbpf_port_val *port;
 	struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_fdb_val *f;
+	const struct vxbpf_fdb_val *f;
 	struct vxbpf_remotes *rl;
 	struct flood_plan fp;
 	struct ethhdr *eth;

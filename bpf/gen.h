@@ -35,4 +35,18 @@ static __always_inline void gen_then_map(__u64 *slot_gen)
 #endif
 }
 
+/*
+ * Which slot of a set of two a new entry takes: a stale or empty one, else
+ * either (the set's two entries are both in use; a random one goes, so
+ * that no key of three that share a set is always the one evicted).
+ */
+static __always_inline bool gen_victim_is_b(__u64 a_gen, __u64 b_gen, __u64 gen)
+{
+	if (a_gen != gen)
+		return false;
+	if (b_gen != gen)
+		return true;
+	return bpf_get_prandom_u32() & 1;
+}
+
 #endif /* VXBPF_GEN_H */

@@ -185,7 +185,7 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_hostdev *hd;
 	struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_fdb_val *fdb;
+	const struct vxbpf_fdb_val *fdb;
 	struct encap_plan plan;
 	struct host_inner hi;
 	struct ethhdr *eth, ieth;

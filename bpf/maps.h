@@ -259,6 +259,13 @@ struct {
 	__type(value, struct vxbpf_port_slot);
 } vxbpf_port_cache SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * VXBPF_FDB_SETS); /* 128 KiB per CPU */
+	__type(key, __u32);
+	__type(value, struct vxbpf_fdb_slot);
+} vxbpf_fdb_cache SEC(".maps");
+
 /*
  * The devices vxbpf is attached to (ifindex -> 1), filled by `attach`.
  * Encapsulated frames are redirected only there: a route through a bridge,

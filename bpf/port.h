@@ -155,7 +155,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	struct vxbpf_fdb_key fkey = {};
 	const struct vxbpf_port_val *port;
 	const struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_fdb_val *fdb;
+	const struct vxbpf_fdb_val *fdb;
 	struct encap_plan plan;
 	struct inner_info ii;
 	enum vxbpf_reason r;

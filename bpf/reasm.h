@@ -92,7 +92,7 @@ __noinline int reasm_first(struct xdp_md *ctx, __u32 l4_off)
 	struct vxbpf_fdb_key fkey = {};
 	struct vxbpf_reasm *e, *init;
 	struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_fdb_val *fdb;
+	const struct vxbpf_fdb_val *fdb;
 	struct vxbpf_addr vtep;
 	struct inner_view v;
 	struct ethhdr *ieth;

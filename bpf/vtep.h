@@ -24,8 +24,6 @@ static __always_inline bool vtep_slot_is(const struct vxbpf_vtep_slot *s, __u32 
 		 (x[3] ^ a[3]) | (s->gen ^ gen));
 }
 
-/* A slot of the set for the entry just found: a stale or empty one, else
- * either (the set's two senders are both busy; a random one goes). */
 static __always_inline void vtep_fill(__u32 set, __u32 vni, const struct vxbpf_addr *ip, __u64 gen,
 				      const struct vxbpf_vni_cfg *cfg)
 {
@@ -33,12 +31,7 @@ static __always_inline void vtep_fill(__u32 set, __u32 vni, const struct vxbpf_a
 
 	if (!a || !b || !gen || explain)
 		return;
-	if (a->gen != gen)
-		s = a;
-	else if (b->gen != gen)
-		s = b;
-	else
-		s = bpf_get_prandom_u32() & 1 ? a : b;
+	s = gen_victim_is_b(a->gen, b->gen, gen) ? b : a;
 	s->key.vni = vni;
 	s->key.ip = *ip;
 	s->cfg = *cfg;

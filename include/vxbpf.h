@@ -542,6 +542,14 @@ struct vxbpf_nh_slot {
 };
 _Static_assert(sizeof(struct vxbpf_nh_slot) == 64, "nh_cache slot layout");
 
+/* The first slot of a set of two, from a weighted sum h of a key's words:
+ * mixed, and its top bits name the set. */
+static inline __attribute__((always_inline)) __u32 vxbpf_set_first(__u32 h, unsigned int bits)
+{
+	h ^= h >> 16;
+	return ((h * 0x9e3779b1U) >> (32 - bits)) << 1;
+}
+
 /*
  * The first of the two slots of (src, dst)'s set. Each of the eight
  * address words is weighted by its own odd constant before they are
@@ -557,8 +565,7 @@ static inline __attribute__((always_inline)) __u32 vxbpf_nh_slot0(const struct v
 	__u32 h = s[0] * 0x85ebca6bU + s[1] * 0xc2b2ae35U + s[2] * 0x27d4eb2fU + s[3] * 0x165667b1U +
 		  d[0] * 0x9e3779b1U + d[1] * 0x7feb352dU + d[2] * 0x846ca68bU + d[3] * 0xcc9e2d51U;
 
-	h ^= h >> 16;
-	return ((h * 0x9e3779b1U) >> (32 - VXBPF_NH_SET_BITS)) << 1;
+	return vxbpf_set_first(h, VXBPF_NH_SET_BITS);
 }
 
 /*
@@ -596,6 +603,23 @@ struct vxbpf_port_slot {
 };
 _Static_assert(sizeof(struct vxbpf_port_slot) == 72, "port_cache slot layout");
 
+/*
+ * The fdb cache (bpf/fdb.h): per CPU, the fdb map's entries the data path
+ * found lately, in VXBPF_FDB_SETS sets of two slots, valid as a
+ * vtep_cache slot is. Only entries the data path never writes are kept:
+ * not a learned one, which it moves, refreshes and ages itself.
+ */
+#define VXBPF_FDB_SET_BITS 10
+#define VXBPF_FDB_SETS (1U << VXBPF_FDB_SET_BITS)
+
+struct vxbpf_fdb_slot {
+	struct vxbpf_fdb_key key;
+	__u32 pad;
+	__u64 gen;
+	struct vxbpf_fdb_val val;
+};
+_Static_assert(sizeof(struct vxbpf_fdb_slot) == 64, "fdb_cache slot layout");
+
 /* The first of the two slots of (vni, ip)'s set, as vxbpf_nh_slot0(). */
 static inline __attribute__((always_inline)) __u32 vxbpf_vtep_slot0(__u32 vni,
 								     const struct vxbpf_addr *ip)
@@ -604,8 +628,16 @@ static inline __attribute__((always_inline)) __u32 vxbpf_vtep_slot0(__u32 vni,
 	__u32 h = vni * 0x9e3779b1U + w[0] * 0x85ebca6bU + w[1] * 0xc2b2ae35U +
 		  w[2] * 0x27d4eb2fU + w[3] * 0x165667b1U;
 
-	h ^= h >> 16;
-	return ((h * 0x9e3779b1U) >> (32 - VXBPF_VTEP_SET_BITS)) << 1;
+	return vxbpf_set_first(h, VXBPF_VTEP_SET_BITS);
+}
+
+/* The first of the two slots of key's set, as vxbpf_nh_slot0(). */
+static inline __attribute__((always_inline)) __u32 vxbpf_fdb_slot0(const struct vxbpf_fdb_key *key)
+{
+	const __u32 *w = (const __u32 *)key;
+	__u32 h = w[0] * 0x9e3779b1U + w[1] * 0x85ebca6bU + w[2] * 0xc2b2ae35U;
+
+	return vxbpf_set_first(h, VXBPF_FDB_SET_BITS);
 }
 
 #endif /* VXBPF_H */

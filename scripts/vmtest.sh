@@ -48,7 +48,7 @@ set -uo pipefail
 # ND/ARP proxy, the encap/decap fixtures of the Linux vxlan device) and
 # vxbpf against Linux vxlan over both underlays plus the dynamic L3 mode.
 VM_NET_DEFAULT="tests/net/linux_ul4.sh tests/net/linux_ul6.sh tests/net/dynamic_l3.sh tests/net/host_practice.sh tests/net/flood.sh:flood_ul4 tests/net/learn_limits.sh:t_maxaddress tests/net/jumbo.sh tests/net/libxdp.sh tests/net/monitor_flood.sh"
-VM_PROG_DEFAULT="@(verifier/*|events/*|flood/*|host/*|jumbo/*|learn/*|nhcache/*|vtepcache/*|portcache/*|props/*|proxy/*|rx/fixture|tx/fixture)"
+VM_PROG_DEFAULT="@(verifier/*|events/*|flood/*|host/*|jumbo/*|learn/*|nhcache/*|vtepcache/*|portcache/*|fdbcache/*|props/*|proxy/*|rx/fixture|tx/fixture)"
 
 cd "$(dirname "$0")/.." || exit 1
 REPO=$(pwd)

@@ -675,7 +675,7 @@ struct vxbpf *explain_open(struct vx_maps *m, enum vx_prog_id which, int *prog_f
 	static const char *const own[] = { "stats",  "vni_stats", "vni_flood", "events",
 					   "miss_seen", "ev_budget", "active",    "sweep",
 					   "nh_cache", "pmtu_rl",   "csum_scratch", "vtep_cache",
-					   "port_cache" };
+					   "port_cache", "fdb_cache" };
 	struct bpf_program *want;
 	struct bpf_map *map;
 	struct vxbpf *skel;

@@ -287,6 +287,7 @@ void map_fdb_remote(uint32_t vni, const uint8_t *mac, const char *dst, uint16_t 
 	memcpy(k.mac, mac, 6);
 	addr_parse(dst, &v.dst);
 	UPDATE(H.fdb_fd, &k, &v);
+	maps_written();
 }
 
 void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
@@ -296,6 +297,7 @@ void map_fdb_local(uint32_t vni, const uint8_t *mac, int ifindex)
 
 	memcpy(k.mac, mac, 6);
 	UPDATE(H.fdb_fd, &k, &v);
+	maps_written();
 }
 
 void map_vtep(uint32_t vni, const char *ip)

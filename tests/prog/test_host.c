@@ -197,6 +197,7 @@ Test(host, rx_handover, .init = h_setup, .fini = h_teardown)
 	map_dstport(4789, 1);
 	memcpy(k.mac, MAC_VM2, 6);
 	cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0);
+	maps_written();
 	build_tcp4(&inner, MAC_VM2, MAC_VM1, 40000, 0);
 	build_vxlan(&in, &o, &inner);
 

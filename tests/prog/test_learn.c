@@ -400,6 +400,7 @@ Test(learn, aged_out_without_being_met, .init = h_setup, .fini = h_teardown)
 		cr_assert_eq(bpf_map_lookup_elem(H.fdb_fd, &k, &v), 0);
 		v.flags |= VXBPF_FDB_MIRRORED;
 		cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0);
+		maps_written();
 	}
 	vxlan_from("192.0.2.3", &in, &inner);
 	expect_run("learn", H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);

@@ -1127,6 +1127,7 @@ static void fdb_host(uint32_t vni, const uint8_t *mac, int ifindex)
 
 	memcpy(k.mac, mac, 6);
 	cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0, "fdb host");
+	maps_written();
 }
 
 static int xdp_live_run(const struct pkt *in)

@@ -289,6 +289,7 @@ static void tx_case_setup(const struct tx_case *c)
 		memcpy(k.mac, MAC_VM2, 6);
 		addr_parse(v6 ? REMOTE6 : REMOTE4, &v.dst);
 		cr_assert_eq(bpf_map_update_elem(H.fdb_fd, &k, &v, BPF_ANY), 0, "fdb");
+		maps_written();
 	}
 }
 
