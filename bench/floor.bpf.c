@@ -48,7 +48,8 @@
  * over the floor goes"), its code, pieces put back one at a time:
  *   d_x0  what d_i_wide does, written as vxbpf does it: its outer_parse
  *         (cursor, struct outer), its vxlan_rx_udp inlined, the VNI's
- *         configuration from the allow-list entry, verdict()'s counters
+ *         configuration from the allow-list through its per-CPU cache
+ *         (vtep_cfg), verdict()'s counters
  *   d_x1  + the outer IPv4 header checksum test
  *   d_x2  + vxlan_rx_udp out of line (the BPF-to-BPF call)
  *   d_x3  + the tests of the outer headers no bench frame fails
@@ -485,15 +486,17 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
  * inner_fix, redirect...); the bits of P put vxbpf's pieces back one at a
  * time. Without any (d_x0) it does what d_i_wide does, in vxbpf's way
  * (cursor, struct outer, the VNI's configuration from the allow-list
- * entry, verdict()'s counters); with all (d_x6) it is vxbpf's path, and
- * must cost what d_v (vxbpf's vxlan_rx itself, compiled here) costs.
+ * through its per-CPU cache, vtep_cfg, verdict()'s counters); with all
+ * (d_x6) it is vxbpf's path, and must cost what d_v (vxbpf's vxlan_rx
+ * itself, compiled here) costs.
  */
 #define X_IPSUM (1 << 0)  /* outer_ipv4's header checksum test */
 #define X_CALL (1 << 1)	  /* vxlan_rx_udp out of line: a BPF-to-BPF call to
 			   * a global function, struct outer by pointer */
 #define X_CHECKS (1 << 2) /* the tests no bench frame fails, of the outer
-			   * headers: the vni map fallback, learning and
-			   * allow-list flags, the deferred reasons, frags,
+			   * headers: the learning and allow-list flags
+			   * (the vni map fallback is vtep_cfg's, in every
+			   * rung), the deferred reasons, frags,
 			   * the short inner frame, the reassembly return;
 			   * what they lead to, a verdict only (X_COLD:
 			   * vxbpf's) */
@@ -517,9 +520,11 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 #define X_ALL (X_IPSUM | X_CALL | X_CHECKS | X_CHECKS2 | X_COLD | X_INNER | X_ECN | X_FDBX)
 /* Not vxbpf (d_x0w, a what-if on d_x0): struct outer's IPv4 addresses
  * stored as two 64-bit words each instead of addr_from_v4's 32-bit ones.
- * Inlined (d_x0, d_x1), the allow-list key is copied from them by 64-bit
+ * Inlined (d_x0, d_x1), the allow-list key was copied from them by 64-bit
  * loads, each over two 32-bit stores, which the CPU cannot forward from;
- * out of line (d_x2 on) the copy is by 32-bit loads. */
+ * out of line (d_x2 on) the copy was by 32-bit loads. So measured before
+ * the allow-list cache (bench/cost.md §11); vtep_cfg now compares a
+ * slot's key by 32-bit words and builds the map's key only on a miss. */
 #define X_W64 (1 << 10)
 /* Not vxbpf (d_x6n, a what-if on d_x6): the frame's length not asked
  * (bpf_xdp_get_buff_len), the first buffer's taken (the bench's frames
@@ -614,8 +619,7 @@ static __always_inline enum vxbpf_reason fx_outer_parse(struct xdp_md *ctx, stru
 static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op, const int P)
 {
 	struct vxbpf_fdb_key fkey = {};
-	struct vxbpf_vni_cfg *cfg;
-	struct vxbpf_vtep_val *vtep;
+	const struct vxbpf_vni_cfg *cfg;
 	const struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
 	const struct outer *o;
@@ -624,7 +628,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	struct udphdr *udph;
 	struct vxbpf_vxlanhdr *vxh;
 	__u32 *port_users, port, vni, outer_len, ulen, pseudo, total;
-	bool kernel, frags = false;
+	bool kernel, frags = false, listed;
 	int ecn = 0;
 
 	if (!op || off > 1100)
@@ -645,18 +649,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	if (!vxh)
 		return verdict(ctx, VXBPF_R_RX_MALFORMED, XDP_PASS);
 	vni = bpf_ntohl(vxh->vx_vni) >> 8;
-	{
-		/* The allow-list as vxbpf read it before its cache (§11). */
-		struct vxbpf_vtep_key vk = { .vni = vni, .ip = o->saddr };
-
-		vtep = bpf_map_lookup_elem(&vxbpf_vtep, &vk);
-	}
-	if (!(P & X_CHECKS))
-		cfg = vtep ? &vtep->cfg : NULL;
-	else if (vtep && vtep->cfg.be_dstport)
-		cfg = &vtep->cfg;
-	else
-		cfg = bpf_map_lookup_elem(&vxbpf_vni, &vni);
+	cfg = vtep_cfg(vni, &o->saddr, &listed);
 	if (!cfg || cfg->be_dstport != udph->dest)
 		return verdict(ctx, VXBPF_R_RX_UNKNOWN_VNI, XDP_PASS);
 	if (vxh->vx_flags != bpf_htonl(VXLAN_HF_VNI) || (vxh->vx_vni & bpf_htonl(0xff)))
@@ -664,7 +657,7 @@ static __always_inline int fx_rx_udp(struct xdp_md *ctx, __u32 off, struct outer
 	if (!addr_equal(&o->daddr, &cfg->local))
 		return verdict(ctx, VXBPF_R_RX_NOT_LOCAL, XDP_PASS);
 	if (P & X_CHECKS) {
-		if (!(cfg->flags & VXBPF_VNI_LEARNING) && !vtep)
+		if (!(cfg->flags & VXBPF_VNI_LEARNING) && !listed)
 			return verdict(ctx, VXBPF_R_RX_UNKNOWN_VTEP, XDP_DROP);
 		if (o->defer == VXBPF_R_RX_FRAGMENT && XDP_HAVE_FRAGS && !o->v6 &&
 		    !(cfg->flags & VXBPF_VNI_KERNEL_BUM)) {

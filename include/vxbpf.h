@@ -308,8 +308,9 @@ struct vxbpf_meta {
 		       * (user/cfg.c): non-zero under the next writer's
 		       * lock means that one was killed half way */
 };
-/* Never to grow: a vxbpf of any layout reads it before it knows the pins'
- * layout (user/pins.c pins_claim), into a struct of this size. */
+/* Kept at this size: a vxbpf of any layout reads it before it knows the
+ * pins' layout (user/pins.c pins_claim), to name theirs; a meta of another
+ * size it refuses unread. */
 _Static_assert(sizeof(struct vxbpf_meta) == 16, "meta layout");
 
 /*

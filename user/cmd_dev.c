@@ -173,8 +173,9 @@ static int host_detach(struct vx_maps *m, struct vx_cfg *cfg, const char *dev, i
 		return err;
 	/* The device is here, its ifindex its own: whatever else still names
 	 * it (host entries an attachment to another VNI left, a port) goes
-	 * too. Mirror cannot: the ifindex of a device that went may be
-	 * another device's by now. */
+	 * too; what cfg_hostdev_drop took out of the batch is not there to
+	 * delete twice. Mirror cannot: the ifindex of a device that went may
+	 * be another device's by now. */
 	err = cfg_drop_port(cfg, ifindex);
 	if (!err)
 		err = cfg_commit(cfg);

@@ -398,17 +398,12 @@ static void pins_wipe(const char *dir)
  */
 static int pins_claim(const char *dir, int meta_fd)
 {
-	/* Read before anything checks the pins' sizes: room for a meta of
-	 * any build (one built at layout 7 had 24 bytes), the kernel copies
-	 * the whole value. */
-	union {
-		struct vxbpf_meta m;
-		__u8 room[64];
-	} buf = {};
-	struct vxbpf_meta *mp = &buf.m;
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct vxbpf_meta meta;
 	__u64 ours = netns_cookie();
 	__u32 key = 0;
-	char path[PATH_MAX];
+	char path[PATH_MAX], theirs[48] = "";
 	int fd = meta_fd, err = 0;
 
 	if (fd < 0) {
@@ -417,25 +412,33 @@ static int pins_claim(const char *dir, int meta_fd)
 		if (fd < 0)
 			return 0;
 	}
-	if (!bpf_map_lookup_elem(fd, &key, mp)) {
-		if (!mp->netns_cookie && !mp->layout) {
-			mp->netns_cookie = ours;
-			mp->layout = VXBPF_LAYOUT;
-			bpf_map_update_elem(fd, &key, mp, BPF_ANY);
-		} else if (ours && mp->netns_cookie && mp->netns_cookie != ours) {
+	/* Asked before anything reads the value: the kernel copies the whole
+	 * of it, and a build of another layout may have had another size
+	 * (layout 7's had 24 bytes). */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		vx_err("cannot read %s/meta: %s", dir, vx_strerror(err));
+	} else if (info.value_size != sizeof(meta)) {
+		snprintf(theirs, sizeof(theirs), "a layout with a %u-byte meta", info.value_size);
+	} else if (!bpf_map_lookup_elem(fd, &key, &meta)) {
+		if (!meta.netns_cookie && !meta.layout) {
+			meta.netns_cookie = ours;
+			meta.layout = VXBPF_LAYOUT;
+			bpf_map_update_elem(fd, &key, &meta, BPF_ANY);
+		} else if (ours && meta.netns_cookie && meta.netns_cookie != ours) {
 			vx_warn("removing stale pins in %s (left by a deleted network namespace)",
 				dir);
 			pins_wipe(dir);
-		} else if (mp->layout != VXBPF_LAYOUT) {
-			char theirs[32];
-
-			snprintf(theirs, sizeof(theirs), mp->layout ? "layout %u" : "an earlier layout",
-				 mp->layout);
-			vx_err("pinned maps in %s are of %s, this vxbpf reads layout %u: run the vxbpf "
-			       "that made them, or `vxbpf detach --all` with it and remove %s to start over",
-			       dir, theirs, VXBPF_LAYOUT, dir);
-			err = -EPROTO;
+		} else if (meta.layout != VXBPF_LAYOUT) {
+			snprintf(theirs, sizeof(theirs), meta.layout ? "layout %u" : "an earlier layout",
+				 meta.layout);
 		}
+	}
+	if (theirs[0]) {
+		vx_err("pinned maps in %s are of %s, this vxbpf reads layout %u: run the vxbpf "
+		       "that made them, or `vxbpf detach --all` with it and remove %s to start over",
+		       dir, theirs, VXBPF_LAYOUT, dir);
+		err = -EPROTO;
 	}
 	if (fd != meta_fd)
 		close(fd);

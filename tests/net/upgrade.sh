@@ -103,7 +103,28 @@ t_layout()
 	log_test "$name"
 }
 
-ALL_TESTS="t_layout t_upgrade"
+t_meta_size()
+{
+	local name="layout: pins whose meta is of another size (layout 7's 24 bytes) are refused unread"
+	local ns dir out
+
+	ns_add ms || { check_err 1 "namespace"; log_test "$name"; return; }
+	ns=$(ns_name ms)
+	out=$(vxbpf_run "$ns" vni add 100 local 192.0.2.1 2>&1) || check_err 1 "vni add: $out"
+	dir=$(vxbpf_run "$ns" -j status | jq -r .pin_dir)
+	rm -f "$dir/meta"
+	bpftool map create "$dir/meta" type array key 4 value 24 entries 1 name meta ||
+		{ check_err 1 "cannot create a 24-byte meta map"; log_test "$name"; return; }
+	out=$(vxbpf_run "$ns" fdb add 02:00:00:00:00:01 vni 100 dst 192.0.2.2 2>&1) &&
+		check_err 1 "a write to pins with a 24-byte meta worked"
+	[[ $out == *"of a layout with a 24-byte meta, this vxbpf reads layout"* ]] ||
+		check_err 1 "message: $out"
+	out=$(bpftool -j map dump pinned "$dir/fdb" | jq length)
+	((out == 0)) || check_err 1 "the fdb map was written ($out entries)"
+	log_test "$name"
+}
+
+ALL_TESTS="t_layout t_meta_size t_upgrade"
 
 require_root
 require_cmd ip bpftool jq make /usr/bin/python3
