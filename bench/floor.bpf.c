@@ -60,7 +60,7 @@
  *   d_x4b + inner_parse's seed test
  *   d_x4  + inner_parse itself (its struct inner_info)
  *   d_x5  + ECN (ecn_decap, inner_fix)
- *   d_x6  + fdb_find's expiry test: vxbpf's path, copied
+ *   d_x6  + fdb_find (its cache, the expiry test): vxbpf's path, copied
  *   d_v   vxbpf's vxlan_rx itself
  *   d_x0w what-if on d_x0: struct outer's IPv4 addresses stored as 64-bit
  *         words (a store the allow-list key's 64-bit loads can forward from)
@@ -71,7 +71,7 @@
  *   e_y0r + outer_fib/outer_route for the floor's next-hop lookup
  *   e_y1  + the tests no bench frame fails
  *   e_y2  + inner_parse (flow hash, ECN, seed test) for the floor's hash/sum
- *   e_y3  + fdb_find's expiry test
+ *   e_y3  + fdb_find (its cache, the expiry test)
  *   e_y4  + inner_fix: vxbpf's path, copied
  *   e_v   vxbpf's port_rx itself
  *   e_y4l what-if on e_y4: the frame's length asked after the fdb lookup
@@ -509,7 +509,7 @@ static __always_inline int floor_encap(struct xdp_md *ctx, const int rung, const
 			   * with the addresses) instead of the floor's
 			   * inner sum (addresses cancelled) */
 #define X_ECN (1 << 4)	  /* ecn_decap and inner_fix (RFC 6040, the seed) */
-#define X_FDBX (1 << 5)	  /* fdb_find: the learned entry's expiry test */
+#define X_FDBX (1 << 5)	  /* fdb_find: its cache (§13), the learned entry's expiry test */
 /* Half of X_INNER: inner_view alone (d_x4a), the fields inner_parse
  * copies from it set here; without inner_parse's memset of its result,
  * the copy, and the seed test. With X_SEED (d_x4b) the seed test too (the
@@ -877,7 +877,7 @@ SEC("xdp") int floor_d_v(struct xdp_md *ctx)
 #define Y_INNER (1 << 1)  /* inner_parse (flow hash over addresses and
 			   * ports, ECN bits, seed test, frame sum) instead
 			   * of the floor's Ethernet hash and inner sum */
-#define Y_FDBX (1 << 2)	  /* fdb_find: the learned entry's expiry test */
+#define Y_FDBX (1 << 2)	  /* fdb_find: its cache (§13), the learned entry's expiry test */
 #define Y_FIX (1 << 3)	  /* inner_fix before the push */
 #define Y_ROUTE (1 << 4)  /* outer_fib / outer_route (encap.h) for the next
 			   * hop, instead of the floor's own lookup (e_e,
@@ -1025,8 +1025,8 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct vxbpf_fdb_key fkey = {};
-	struct vxbpf_port_val *port;
-	struct vxbpf_vni_cfg *cfg;
+	const struct vxbpf_port_val *port;
+	const struct vxbpf_vni_cfg *cfg;
 	const struct vxbpf_fdb_val *fdb;
 	struct encap_plan plan;
 	struct inner_info ii;
@@ -1035,7 +1035,8 @@ static __always_inline int fy_port_rx(struct xdp_md *ctx, const int P)
 
 	if ((void *)(eth + 1) > end)
 		return verdict(ctx, VXBPF_R_TX_MALFORMED, XDP_PASS);
-	port = bpf_map_lookup_elem(&vxbpf_ports, &ifindex);
+	/* Through the ports cache, as port_rx (§12). */
+	port = port_find(ifindex);
 	if (!port)
 		return verdict(ctx, VXBPF_R_TX_NOT_PORT, XDP_PASS);
 	vni = port->vni;
