@@ -210,7 +210,7 @@ __noinline int flood_vtep_copy(struct __sk_buff *skb, struct flood_plan *fp,
 		return 0;
 	}
 	if (plan.csum)
-		outer_csum(&fp->cfg, &plan, udph, (void *)(udph + 1), ulen);
+		outer_csum(&fp->cfg, &plan, udph, ulen);
 	if (frag_mtu) {
 		/* For vtep_copy: frag_send one call less deep. */
 		__u32 zero = 0;

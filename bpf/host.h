@@ -272,7 +272,7 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 		return tc_verdict(skb, VXBPF_R_TX_NO_ROOM, TC_ACT_SHOT);
 	__builtin_memcpy(eth, &ieth, sizeof(ieth));
 	if (plan.csum)
-		outer_csum(cfg, &plan, udph, (void *)(udph + 1), ulen);
+		outer_csum(cfg, &plan, udph, ulen);
 
 	vni_count(cfg->slot, false, len);
 	tc_verdict(skb, VXBPF_R_TX_HOST_ENCAP, 0);
