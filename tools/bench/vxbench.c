@@ -57,6 +57,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
@@ -966,10 +967,79 @@ static int cmd_floor(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * lines PROG_ID [IMAGE]: where each source line of a loaded program begins
+ * in its machine code, as "ADDRESS FILE:LINE SOURCE", from the kernel's
+ * jited line info; IMAGE gets the machine code of its first (main)
+ * function, which begins at the first ADDRESS. bpftool's `dump jited`
+ * needs libbfd, which Debian's lacks. bench/profile.sh places perf's
+ * samples with it.
+ */
+static int cmd_lines(int argc, char **argv)
+{
+	struct bpf_prog_info info = {}, more = {};
+	__u32 len = sizeof(info), i;
+	struct bpf_line_info *li;
+	struct btf *btf;
+	__u64 *jl;
+	int fd;
+
+	if (argc != 2 && argc != 3)
+		die("usage: vxbench lines PROG_ID [IMAGE]%s", "");
+	fd = bpf_prog_get_fd_by_id(atoi(argv[1]));
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		die("cannot read program %s", argv[1]);
+	if (!info.nr_line_info || info.nr_jited_line_info != info.nr_line_info)
+		die("program %s has no jited line info", argv[1]);
+	li = calloc(info.nr_line_info, sizeof(*li));
+	jl = calloc(info.nr_jited_line_info, sizeof(*jl));
+	if (!li || !jl)
+		die("out of memory%s", "");
+	more.nr_line_info = info.nr_line_info;
+	more.line_info_rec_size = sizeof(*li);
+	more.line_info = (__u64)(unsigned long)li;
+	more.nr_jited_line_info = info.nr_jited_line_info;
+	more.jited_line_info_rec_size = sizeof(*jl);
+	more.jited_line_info = (__u64)(unsigned long)jl;
+	if (argc == 3) {
+		more.jited_prog_len = info.jited_prog_len;
+		more.jited_prog_insns = (__u64)(unsigned long)malloc(info.jited_prog_len);
+		more.nr_jited_func_lens = 1;
+		more.jited_func_lens = (__u64)(unsigned long)&len;
+	}
+	if (bpf_obj_get_info_by_fd(fd, &more, &(__u32){ sizeof(more) }))
+		die("cannot read the line info of program %s", argv[1]);
+	if (argc == 3) {
+		FILE *f = fopen(argv[2], "w");
+
+		/* The first of the function lengths is the main function's. */
+		if (!f || fwrite((void *)(unsigned long)more.jited_prog_insns, 1, len, f) != len ||
+		    fclose(f))
+			die("cannot write %s", argv[2]);
+		free((void *)(unsigned long)more.jited_prog_insns);
+	}
+	btf = btf__load_from_kernel_by_id(info.btf_id);
+	if (!btf)
+		die("program %s: no BTF", argv[1]);
+	for (i = 0; i < info.nr_line_info; i++) {
+		const char *file = btf__name_by_offset(btf, li[i].file_name_off);
+		const char *src = btf__name_by_offset(btf, li[i].line_off);
+		const char *base = file ? strrchr(file, '/') : NULL;
+
+		printf("%llx %s:%u %s\n", (unsigned long long)jl[i], base ? base + 1 : file ? file : "?",
+		       BPF_LINE_INFO_LINE_NUM(li[i].line_col), src ? src : "");
+	}
+	btf__free(btf);
+	free(li);
+	free(jl);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: vxbench attach|count|gen|cost|floor ...%s", "");
+		die("usage: vxbench attach|count|gen|cost|floor|lines ...%s", "");
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 	if (!strcmp(argv[1], "attach"))
 		return cmd_attach(argc - 1, argv + 1);
@@ -981,6 +1051,8 @@ int main(int argc, char **argv)
 		return cmd_cost(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "floor"))
 		return cmd_floor(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "lines"))
+		return cmd_lines(argc - 1, argv + 1);
 	die("unknown command %s", argv[1]);
 	return 1;
 }
