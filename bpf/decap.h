@@ -28,11 +28,11 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 						   const struct vxbpf_vni_cfg *cfg, const __u8 *smac,
 						   const struct vxbpf_addr *vtep)
 {
-	struct vxbpf_fdb_key key = { .vni = vni };
+	struct vxbpf_fdb_key key;
 	struct vxbpf_fdb_val nv = {}, *f;
 	__u64 now = bpf_ktime_get_ns();
 
-	mac_copy(key.mac, smac);
+	fdb_key(&key, vni, smac);
 	f = bpf_map_lookup_elem(&vxbpf_fdb, &key);
 	if (f) {
 		if (!(f->flags & VXBPF_FDB_LEARNED)) {
@@ -168,7 +168,7 @@ static __always_inline bool rx_csum_from_headers(const struct outer *o, __u32 ul
  */
 __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 {
-	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_fdb_key fkey;
 	const struct vxbpf_vni_cfg *cfg;
 	const struct vxbpf_fdb_val *fdb;
 	struct inner_info ii;
@@ -314,8 +314,7 @@ __noinline int vxlan_rx_udp(struct xdp_md *ctx, __u32 off, struct outer *op)
 	}
 	ii.ecn_set = ecn;
 
-	fkey.vni = vni;
-	mac_copy(fkey.mac, ieth->h_dest);
+	fdb_key(&fkey, vni, ieth->h_dest);
 	fdb = fdb_find(&fkey, cfg);
 	if (!fdb) {
 		if (kernel)

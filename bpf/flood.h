@@ -456,8 +456,7 @@ static __always_inline int port_tc_rx(struct __sk_buff *skb)
 
 	/* The remotes as vxlan_xmit() finds them: the MAC's own entry (a
 	 * list when it has several), else the VNI's flood list. */
-	key.vni = vni;
-	mac_copy(key.mac, eth->h_dest);
+	fdb_key(&key, vni, eth->h_dest);
 	f = fdb_find(&key, cfg);
 	if (f && (f->flags & VXBPF_FDB_LOCAL)) {
 		/* Only here without XDP, or for the ingress port's own MAC

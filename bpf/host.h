@@ -182,7 +182,7 @@ static __always_inline bool host_inner_sum(struct __sk_buff *skb, const struct h
 
 static __always_inline int host_tx(struct __sk_buff *skb)
 {
-	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_fdb_key fkey;
 	struct vxbpf_hostdev *hd;
 	struct vxbpf_vni_cfg *cfg;
 	const struct vxbpf_fdb_val *fdb;
@@ -218,8 +218,7 @@ static __always_inline int host_tx(struct __sk_buff *skb)
 	if (skb->vlan_present)
 		return tc_verdict(skb, VXBPF_R_TX_HOST_VLAN, TC_ACT_UNSPEC);
 
-	fkey.vni = vni;
-	mac_copy(fkey.mac, eth->h_dest);
+	fdb_key(&fkey, vni, eth->h_dest);
 	fdb = fdb_find(&fkey, cfg);
 	/* No l2miss here: the vxlan device raises its own. */
 	if (!fdb)

@@ -22,7 +22,7 @@
  */
 static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 *src)
 {
-	struct vxbpf_fdb_key k = { .vni = vni };
+	struct vxbpf_fdb_key k;
 	struct vxbpf_active_key a = { .ifindex = ifindex };
 	struct vxbpf_fdb_val *f;
 	__u64 now;
@@ -30,7 +30,7 @@ static __always_inline bool port_src_known(__u32 ifindex, __u32 vni, const __u8 
 	/* Not a station's address: the bridge drops it (br_handle_frame). */
 	if (mac_is_multicast(src) || mac_is_zero(src))
 		return false;
-	mac_copy(k.mac, src);
+	fdb_key(&k, vni, src);
 	f = bpf_map_lookup_elem(&vxbpf_fdb, &k);
 	if (!f || !(f->flags & VXBPF_FDB_LOCAL) || f->ifindex != ifindex)
 		return false;
@@ -152,7 +152,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
-	struct vxbpf_fdb_key fkey = {};
+	struct vxbpf_fdb_key fkey;
 	const struct vxbpf_port_val *port;
 	const struct vxbpf_vni_cfg *cfg;
 	const struct vxbpf_fdb_val *fdb;
@@ -192,8 +192,7 @@ static __always_inline int port_rx(struct xdp_md *ctx)
 	if (mac_is_multicast(eth->h_dest))
 		return verdict(ctx, VXBPF_R_TX_BUM, XDP_PASS);
 
-	fkey.vni = vni;
-	mac_copy(fkey.mac, eth->h_dest);
+	fdb_key(&fkey, vni, eth->h_dest);
 	fdb = fdb_find(&fkey, cfg);
 	if (!fdb) {
 		/* As vxlan_xmit(): a miss only where no default destination

@@ -49,9 +49,9 @@ static __always_inline bool is_arp_or_ns(struct ethhdr *eth, void *end)
  */
 static __always_inline struct vxbpf_fdb_val *neigh_fdb(__u32 vni, const __u8 *mac)
 {
-	struct vxbpf_fdb_key k = { .vni = vni };
+	struct vxbpf_fdb_key k;
 
-	mac_copy(k.mac, mac);
+	fdb_key(&k, vni, mac);
 	return bpf_map_lookup_elem(&vxbpf_fdb, &k);
 }
 

@@ -139,8 +139,7 @@ __noinline int reasm_first(struct xdp_md *ctx, __u32 l4_off)
 	if (ecn == ECN_DROP)
 		return verdict(ctx, VXBPF_R_RX_ECN_DROP, XDP_DROP);
 	if (!mac_is_multicast(ieth->h_dest)) {
-		fkey.vni = vni;
-		mac_copy(fkey.mac, ieth->h_dest);
+		fdb_key(&fkey, vni, ieth->h_dest);
 		fdb = fdb_find(&fkey, cfg);
 		if (fdb && !(fdb->flags & VXBPF_FDB_LOCAL))
 			return verdict(ctx, VXBPF_R_RX_REMOTE_DST, XDP_DROP);
