@@ -12,8 +12,8 @@
 # $PROF_OUT (default /tmp/vxbpf-profile.txt: ip, symbol and offset per
 # sample); with PROF_JITED=FILE, where the measured program's source lines
 # begin in its machine code goes there ("ADDRESS FILE:LINE SOURCE"), and
-# the machine code of its main function to FILE.bin (objdump -D -b binary
-# -m i386:x86-64 --adjust-vma=THE FIRST ADDRESS).
+# the machine code of each of its functions to FILE.d/ADDRESS (objdump -D
+# -b binary -m i386:x86-64 --adjust-vma=0xADDRESS).
 set -uo pipefail
 
 [[ $# -ge 2 && ($1 == decap || $1 == encap) && ($2 == 4 || $2 == 6) ]] ||
@@ -60,7 +60,8 @@ perf script -i "$data" -F ip,sym,symoff 2>/dev/null >"$PROF_OUT"
 # The program's machine code with its source lines, to place the samples'
 # offsets (PROF_JITED=FILE).
 if [[ -n ${PROF_JITED:-} ]]; then
-	"$VXBENCH" lines "$id" "$PROF_JITED.bin" >"$PROF_JITED"
+	mkdir -p "$PROF_JITED.d"
+	"$VXBENCH" lines "$id" "$PROF_JITED.d" >"$PROF_JITED"
 fi
 log "$P_DIR IPv$P_FAM $P_SIZE B, ${P_SECS} s on CPU $P_CPU; samples by symbol:"
 awk '{ s = $2; sub(/\+0x[0-9a-f]+$/, "", s); n[s]++; t++ } END { for (s in n) printf "%8d  %5.1f%%  %s\n", n[s], 100 * n[s] / t, s }' "$PROF_OUT" |

@@ -968,24 +968,25 @@ static int cmd_floor(int argc, char **argv)
 }
 
 /*
- * lines PROG_ID [IMAGE]: where each source line of a loaded program begins
+ * lines PROG_ID [DIR]: where each source line of a loaded program begins
  * in its machine code, as "ADDRESS FILE:LINE SOURCE", from the kernel's
- * jited line info; IMAGE gets the machine code of its first (main)
- * function, which begins at the first ADDRESS. bpftool's `dump jited`
+ * jited line info; DIR gets the machine code of each of its functions, as
+ * a file named by the function's first ADDRESS. bpftool's `dump jited`
  * needs libbfd, which Debian's lacks. bench/profile.sh places perf's
  * samples with it.
  */
 static int cmd_lines(int argc, char **argv)
 {
 	struct bpf_prog_info info = {}, more = {};
-	__u32 len = sizeof(info), i;
+	__u32 len = sizeof(info), i, *lens = NULL;
 	struct bpf_line_info *li;
+	__u64 *jl, *syms = NULL;
+	__u8 *image = NULL;
 	struct btf *btf;
-	__u64 *jl;
 	int fd;
 
 	if (argc != 2 && argc != 3)
-		die("usage: vxbench lines PROG_ID [IMAGE]%s", "");
+		die("usage: vxbench lines PROG_ID [DIR]%s", "");
 	fd = bpf_prog_get_fd_by_id(atoi(argv[1]));
 	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 		die("cannot read program %s", argv[1]);
@@ -993,7 +994,12 @@ static int cmd_lines(int argc, char **argv)
 		die("program %s has no jited line info", argv[1]);
 	li = calloc(info.nr_line_info, sizeof(*li));
 	jl = calloc(info.nr_jited_line_info, sizeof(*jl));
-	if (!li || !jl)
+	if (argc == 3) {
+		image = malloc(info.jited_prog_len);
+		syms = calloc(info.nr_jited_ksyms, sizeof(*syms));
+		lens = calloc(info.nr_jited_func_lens, sizeof(*lens));
+	}
+	if (!li || !jl || (argc == 3 && (!image || !syms || !lens)))
 		die("out of memory%s", "");
 	more.nr_line_info = info.nr_line_info;
 	more.line_info_rec_size = sizeof(*li);
@@ -1003,20 +1009,26 @@ static int cmd_lines(int argc, char **argv)
 	more.jited_line_info = (__u64)(unsigned long)jl;
 	if (argc == 3) {
 		more.jited_prog_len = info.jited_prog_len;
-		more.jited_prog_insns = (__u64)(unsigned long)malloc(info.jited_prog_len);
-		more.nr_jited_func_lens = 1;
-		more.jited_func_lens = (__u64)(unsigned long)&len;
+		more.jited_prog_insns = (__u64)(unsigned long)image;
+		more.nr_jited_ksyms = info.nr_jited_ksyms;
+		more.jited_ksyms = (__u64)(unsigned long)syms;
+		more.nr_jited_func_lens = info.nr_jited_func_lens;
+		more.jited_func_lens = (__u64)(unsigned long)lens;
 	}
-	if (bpf_obj_get_info_by_fd(fd, &more, &(__u32){ sizeof(more) }))
+	len = sizeof(more);
+	if (bpf_obj_get_info_by_fd(fd, &more, &len))
 		die("cannot read the line info of program %s", argv[1]);
-	if (argc == 3) {
-		FILE *f = fopen(argv[2], "w");
+	/* The image holds the functions one after the other, in ksym order. */
+	for (i = 0, len = 0; argc == 3 && i < info.nr_jited_ksyms && i < info.nr_jited_func_lens; i++) {
+		char path[4096];
+		FILE *f;
 
-		/* The first of the function lengths is the main function's. */
-		if (!f || fwrite((void *)(unsigned long)more.jited_prog_insns, 1, len, f) != len ||
-		    fclose(f))
-			die("cannot write %s", argv[2]);
-		free((void *)(unsigned long)more.jited_prog_insns);
+		snprintf(path, sizeof(path), "%s/%llx", argv[2], (unsigned long long)syms[i]);
+		f = fopen(path, "w");
+		if (!f || len + lens[i] > info.jited_prog_len ||
+		    fwrite(image + len, 1, lens[i], f) != lens[i] || fclose(f))
+			die("cannot write %s", path);
+		len += lens[i];
 	}
 	btf = btf__load_from_kernel_by_id(info.btf_id);
 	if (!btf)
@@ -1032,6 +1044,9 @@ static int cmd_lines(int argc, char **argv)
 	btf__free(btf);
 	free(li);
 	free(jl);
+	free(image);
+	free(syms);
+	free(lens);
 	close(fd);
 	return 0;
 }
