@@ -147,9 +147,10 @@ static __always_inline void inner_view_as(struct ethhdr *eth, void *end, __u32 l
 			goto l2_hash;
 		proto = ip6h->nexthdr;
 		if (want_hash) {
-			hash = hash_mix(hash_mix(0, s[0] ^ s[1] ^ s[2] ^ s[3]), d[0] ^ d[1] ^ d[2] ^ d[3]);
-			v->hash = hash_mix(hash, proto);
-			hash = v->hash;
+			hash = hash_mix(hash_mix(hash_mix(0, s[0] ^ s[1] ^ s[2] ^ s[3]),
+						 d[0] ^ d[1] ^ d[2] ^ d[3]),
+					proto);
+			v->hash = hash;
 		}
 		v->ecn = (bpf_ntohl(w[0]) >> 20) & INET_ECN_MASK;
 		v->ip = 6;
