@@ -400,11 +400,12 @@ static int pins_claim(const char *dir, int meta_fd)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	struct vxbpf_meta meta;
+	struct vxbpf_meta *mp = NULL;
 	__u64 ours = netns_cookie();
 	__u32 key = 0;
 	char path[PATH_MAX], theirs[48] = "";
 	int fd = meta_fd, err = 0;
+	bool ours_size;
 
 	if (fd < 0) {
 		snprintf(path, sizeof(path), "%s/meta", dir);
@@ -412,28 +413,33 @@ static int pins_claim(const char *dir, int meta_fd)
 		if (fd < 0)
 			return 0;
 	}
-	/* Asked before anything reads the value: the kernel copies the whole
-	 * of it, and a build of another layout may have had another size
-	 * (layout 7's had 24 bytes). */
+	/* Read into room of the value's own size: the kernel copies the whole
+	 * of it, and another build's may have had another (layout 7's had 24
+	 * bytes). Every build's begins with the cookie and the layout. */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
 		err = -errno;
 		vx_err("cannot read %s/meta: %s", dir, vx_strerror(err));
-	} else if (info.value_size != sizeof(meta)) {
+	} else if (info.value_size < sizeof(*mp) || !(mp = calloc(1, info.value_size))) {
 		snprintf(theirs, sizeof(theirs), "a layout with a %u-byte meta", info.value_size);
-	} else if (!bpf_map_lookup_elem(fd, &key, &meta)) {
-		if (!meta.netns_cookie && !meta.layout) {
-			meta.netns_cookie = ours;
-			meta.layout = VXBPF_LAYOUT;
-			bpf_map_update_elem(fd, &key, &meta, BPF_ANY);
-		} else if (ours && meta.netns_cookie && meta.netns_cookie != ours) {
+	} else if (!bpf_map_lookup_elem(fd, &key, mp)) {
+		ours_size = info.value_size == sizeof(*mp);
+		if (!mp->netns_cookie && !mp->layout && ours_size) {
+			mp->netns_cookie = ours;
+			mp->layout = VXBPF_LAYOUT;
+			bpf_map_update_elem(fd, &key, mp, BPF_ANY);
+		} else if (ours && mp->netns_cookie && mp->netns_cookie != ours) {
 			vx_warn("removing stale pins in %s (left by a deleted network namespace)",
 				dir);
 			pins_wipe(dir);
-		} else if (meta.layout != VXBPF_LAYOUT) {
-			snprintf(theirs, sizeof(theirs), meta.layout ? "layout %u" : "an earlier layout",
-				 meta.layout);
+		} else if (mp->layout != VXBPF_LAYOUT && mp->layout) {
+			snprintf(theirs, sizeof(theirs), "layout %u", mp->layout);
+		} else if (!ours_size) {
+			snprintf(theirs, sizeof(theirs), "a layout with a %u-byte meta", info.value_size);
+		} else if (mp->layout != VXBPF_LAYOUT) {
+			snprintf(theirs, sizeof(theirs), "an earlier layout");
 		}
 	}
+	free(mp);
 	if (theirs[0]) {
 		vx_err("pinned maps in %s are of %s, this vxbpf reads layout %u: run the vxbpf "
 		       "that made them, or `vxbpf detach --all` with it and remove %s to start over",
