@@ -72,6 +72,8 @@ static __always_inline enum vxbpf_reason fdb_learn(struct xdp_md *ctx, __u32 vni
 			learn_refused(cfg->slot);
 			return VXBPF_R_RX_LEARN;
 		}
+	} else {
+		gen_raise(); /* moved */
 	}
 	sweep_arm();
 	event_send(VXBPF_EV_LEARN, vni, cfg->slot, ctx->ingress_ifindex, smac, vtep, now);

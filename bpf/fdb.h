@@ -62,10 +62,14 @@ static __always_inline void fdb_fill(__u32 set, const struct vxbpf_fdb_key *key,
 				     const struct vxbpf_fdb_val *f)
 {
 	struct vxbpf_fdb_slot *a = fdb_slot(set), *b = fdb_slot(set | 1), *s;
+	int v;
 
 	if (!a || !b || !gen || explain)
 		return;
-	s = gen_victim_is_b(a->gen, b->gen, gen) ? b : a;
+	v = gen_victim(a->gen, b->gen, gen);
+	if (v < 0)
+		return;
+	s = v ? b : a;
 	s->key = *key;
 	s->val = *f;
 	s->gen = gen;
@@ -100,8 +104,10 @@ static __always_inline const struct vxbpf_fdb_val *fdb_find(const struct vxbpf_f
 		return f;
 	}
 	if (fdb_expired(f, cfg)) {
-		if (!explain && !bpf_map_delete_elem(&vxbpf_fdb, key))
+		if (!explain && !bpf_map_delete_elem(&vxbpf_fdb, key)) {
 			learn_release(cfg->slot);
+			gen_raise();
+		}
 		return NULL;
 	}
 	return f;

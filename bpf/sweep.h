@@ -38,6 +38,7 @@ static long sweep_one(struct bpf_map *map, struct vxbpf_fdb_key *key, struct vxb
 	if (!bpf_map_delete_elem(&vxbpf_fdb, key)) {
 		learn_release(cfg ? cfg->slot : VXBPF_LEARN_ALL);
 		(*swept)++;
+		gen_raise(); /* as fdb_find's delete */
 	}
 	return 0;
 }

@@ -28,10 +28,14 @@ static __always_inline void vtep_fill(__u32 set, __u32 vni, const struct vxbpf_a
 				      const struct vxbpf_vni_cfg *cfg)
 {
 	struct vxbpf_vtep_slot *a = vtep_slot(set), *b = vtep_slot(set | 1), *s;
+	int v;
 
 	if (!a || !b || !gen || explain)
 		return;
-	s = gen_victim_is_b(a->gen, b->gen, gen) ? b : a;
+	v = gen_victim(a->gen, b->gen, gen);
+	if (v < 0)
+		return;
+	s = v ? b : a;
 	s->key.vni = vni;
 	s->key.ip = *ip;
 	s->cfg = *cfg;

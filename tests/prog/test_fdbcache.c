@@ -89,16 +89,28 @@ Test(fdbcache, local_entry_removed_seen, .init = h_setup, .fini = h_teardown)
 		   &out);
 }
 
+static __u64 gen_now(void)
+{
+	__u32 zero = 0;
+	__u64 g;
+
+	cr_assert_eq(bpf_map_lookup_elem(bpf_map__fd(H.skel->maps.vxbpf_gen), &zero, &g), 0, "gen");
+	return g;
+}
+
 /*
  * A learned entry moves when its MAC is heard from another VTEP, written
  * by the data path with no commit after it: encap follows at once, so the
- * entry was not cached.
+ * entry was not cached. A move raises the generation (a commit may have
+ * put a static entry there that another CPU cached); a new entry and a
+ * refresh do not.
  */
 Test(fdbcache, learned_entry_never_cached, .init = h_setup, .fini = h_teardown)
 {
 	static struct pkt inner, in, out;
 	struct vx_opts o = {};
 	int vtep;
+	__u64 g;
 
 	h_pin_cpu();
 	fc_neighbours();
@@ -113,7 +125,13 @@ Test(fdbcache, learned_entry_never_cached, .init = h_setup, .fini = h_teardown)
 		snprintf(o.dst, sizeof(o.dst), "192.0.2.1");
 		build_vxlan(&in, &o, &inner);
 		snprintf(name, sizeof(name), "VM2 heard from .%d", vtep);
+		g = gen_now();
 		expect_run(name, H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+		cr_expect_eq(gen_now(), g + (vtep > 3), "%s: generation %llu -> %llu", name,
+			     (unsigned long long)g, (unsigned long long)gen_now());
+		g = gen_now();
+		expect_run(name, H.rx_fd, 0, &in, XDP_REDIRECT, VXBPF_R_RX_DECAP, &inner, &out);
+		cr_expect_eq(gen_now(), g, "%s again: no move, no raise", name);
 		snprintf(name, sizeof(name), "to VM2, learned behind .%d", vtep);
 		cr_expect_eq(fc_encap(name, MAC_VM2, XDP_REDIRECT, VXBPF_R_TX_ENCAP), vtep, "%s", name);
 		cr_expect_eq(fc_encap(name, MAC_VM2, XDP_REDIRECT, VXBPF_R_TX_ENCAP), vtep, "%s, again",
