@@ -62,11 +62,8 @@ static __always_inline void fdb_fill(__u32 set, const struct vxbpf_fdb_key *key,
 				     const struct vxbpf_fdb_val *f)
 {
 	struct vxbpf_fdb_slot *a = fdb_slot(set), *b = fdb_slot(set | 1), *s;
-	int v;
+	int v = gen_victim(a ? &a->gen : NULL, b ? &b->gen : NULL, gen);
 
-	if (!a || !b || !gen || explain)
-		return;
-	v = gen_victim(a->gen, b->gen, gen);
 	if (v < 0)
 		return;
 	s = v ? b : a;

@@ -36,19 +36,22 @@ static __always_inline void gen_then_map(__u64 *slot_gen)
 }
 
 /*
- * Which slot of a set of two a new entry takes: 0 (the first), 1 or -1
- * (neither): a stale or empty one. An entry of the current generation is
+ * Which slot of a set of two a new entry takes, given the slots' gen
+ * fields (NULL: no slot): 0 (the first), 1 or -1 (neither; and never
+ * under explain, nor while the gen map is missing): a stale or empty one. An entry of the current generation is
  * never evicted; every commit makes them all stale, and the busiest
  * entries come back first. Evicting on a miss instead, whatever chose the
  * victim (at random, the first slot, one filled over 250 jiffies ago),
  * cost 140-190 ns per packet with traffic spread over 1,000,000 fdb
  * entries, where the cache can only miss (bench/cost.md §13).
  */
-static __always_inline int gen_victim(__u64 a_gen, __u64 b_gen, __u64 gen)
+static __always_inline int gen_victim(const __u64 *a_gen, const __u64 *b_gen, __u64 gen)
 {
-	if (a_gen != gen)
+	if (!a_gen || !b_gen || !gen || explain)
+		return -1;
+	if (*a_gen != gen)
 		return 0;
-	if (b_gen != gen)
+	if (*b_gen != gen)
 		return 1;
 	return -1;
 }

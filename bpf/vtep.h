@@ -28,11 +28,8 @@ static __always_inline void vtep_fill(__u32 set, __u32 vni, const struct vxbpf_a
 				      const struct vxbpf_vni_cfg *cfg)
 {
 	struct vxbpf_vtep_slot *a = vtep_slot(set), *b = vtep_slot(set | 1), *s;
-	int v;
+	int v = gen_victim(a ? &a->gen : NULL, b ? &b->gen : NULL, gen);
 
-	if (!a || !b || !gen || explain)
-		return;
-	v = gen_victim(a->gen, b->gen, gen);
 	if (v < 0)
 		return;
 	s = v ? b : a;
